@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Private PostgreSQL and Redis for `make test` when DATABASE_URL / REDIS_URL are not given.
+# `services.sh start` prints `export ...` lines for eval; `services.sh stop` stops both.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)/.tmp"
+pgdir="$root/pg"; pgport=55432; redisport=56379
+pgbin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+
+start() {
+  mkdir -p "$root"; chmod 755 "$root"
+  if [ ! -s "$pgdir/PG_VERSION" ]; then
+    mkdir -p "$pgdir"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$pgdir"; as=(runuser -u postgres --); else as=(); fi
+    "${as[@]}" "$pgbin/initdb" -D "$pgdir" -U postgres -A trust -E UTF8 >/dev/null
+  fi
+  if [ "$(id -u)" = 0 ]; then as=(runuser -u postgres --); else as=(); fi
+  if ! "$pgbin/pg_isready" -q -h 127.0.0.1 -p $pgport; then
+    "${as[@]}" "$pgbin/pg_ctl" -D "$pgdir" -l "$pgdir/server.log" -w \
+      -o "-p $pgport -c listen_addresses=127.0.0.1 -k /tmp -c fsync=off" start >/dev/null
+  fi
+  if ! redis-cli -p $redisport ping >/dev/null 2>&1; then
+    redis-server --port $redisport --bind 127.0.0.1 --save "" --appendonly no \
+      --daemonize yes --pidfile "$root/redis.pid" --logfile "$root/redis.log" >/dev/null
+  fi
+  echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$pgport/atmp_portal"
+  echo "export REDIS_URL=redis://127.0.0.1:$redisport/1"
+}
+
+stop() {
+  if [ -s "$pgdir/PG_VERSION" ]; then
+    if [ "$(id -u)" = 0 ]; then as=(runuser -u postgres --); else as=(); fi
+    "${as[@]}" "$pgbin/pg_ctl" -D "$pgdir" -m fast stop >/dev/null 2>&1 || true
+  fi
+  [ -s "$root/redis.pid" ] && kill "$(cat "$root/redis.pid")" 2>/dev/null || true
+}
+
+"${1:-start}"

@@ -1,0 +1,78 @@
+"""Portal users. People log in by work e-mail; there is no self sign-up.
+
+Site roles (coordinator, pharmacist) are memberships of a site (sites.SiteMembership);
+national roles live here because they are not tied to a site.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class NetworkScope(models.TextChoices):
+        NONE = "", "Not a network coordinator"
+        REGIONS = "regions", "Network coordinator for named regions"
+        NATIONAL = "national", "National network coordinator"
+
+    email = models.EmailField("work e-mail", unique=True)
+    full_name = models.CharField(max_length=150)
+    network_scope = models.CharField(
+        max_length=10,
+        choices=NetworkScope.choices,
+        blank=True,
+        default=NetworkScope.NONE,
+        help_text="NIHR network coordinators see every site in their regions, or all sites.",
+    )
+    is_guidance_editor = models.BooleanField(
+        default=False, help_text="May write, version and publish handling guidance."
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_network_coordinator(self) -> bool:
+        return bool(self.network_scope)

@@ -1,0 +1,27 @@
+"""Navigation by role, shown in the NHS.UK header."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from sites.models import SiteMembership
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("home", "Home")]
+    is_member = SiteMembership.objects.filter(user=user).exists()
+    if is_member or user.is_network_coordinator:
+        items.append(("sites:list", "Sites"))
+        items.append(("trials:list", "Trials"))
+    items.append(("guidance:list", "Guidance"))
+    path = request.path
+    nav = []
+    for name, label in items:
+        url = reverse(name)
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append({"url": url, "label": label, "active": active})
+    return {"nav_items": nav}

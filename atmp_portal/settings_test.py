@@ -1,0 +1,21 @@
+"""Test settings: the real settings, served over plain HTTP and with fast password hashing.
+
+Everything else (CSP, axes, history, access rules) stays as in production so tests prove it.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from atmp_portal.settings import *  # noqa: E402,F403
+from atmp_portal.settings import STORAGES  # noqa: E402
+
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", "/tmp/atmp-portal-test-media")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

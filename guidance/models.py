@@ -1,0 +1,140 @@
+"""Versioned ATMP handling guidance and read acknowledgements."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from atmp_portal.models import TimeStamped
+
+PUBLISHED_IS_IMMUTABLE = "A published guidance version cannot be changed: publish a new version."
+
+
+class Section(models.TextChoices):
+    FUNDAMENTALS = "fundamentals", "Fundamentals"
+    GOVERNANCE = "governance_regulatory", "Governance and regulatory"
+    INSTITUTIONAL_READINESS = "institutional_readiness", "Institutional readiness"
+    CLINICAL_OPERATIONAL = "clinical_operational", "Clinical and operational"
+    CLINICAL_TRIALS = "clinical_trials", "Clinical trials"
+    EDUCATION = "education", "Education"
+
+
+class Topic(models.TextChoices):
+    STARTING_MATERIAL = "starting_material", "Starting material"
+    RECEIPT = "receipt", "Receipt"
+    STORAGE = "storage", "Storage"
+    TRANSPORT = "transport", "Transport"
+    THAW_RECONSTITUTION = "thaw_reconstitution", "Thaw and reconstitution"
+    PREPARATION = "preparation", "Preparation"
+    DISPENSING_RELEASE = "dispensing_release", "Dispensing and release"
+    ADMINISTRATION = "administration", "Administration"
+    TOXICITY_SUPPORTIVE_CARE = "toxicity_supportive_care", "Toxicity and supportive care"
+    WASTE = "waste", "Waste"
+    SPILLS_EXPOSURE = "spills_exposure", "Spills and exposure"
+    OOS_DEVIATION = "oos_deviation", "Out of specification and deviations"
+    OUTSOURCING_AGREEMENTS = "outsourcing_agreements", "Outsourcing and agreements"
+    COSTING_CONTRACTS = "costing_contracts", "Costing and contracts"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class GuidanceDocument(TimeStamped):
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    section = models.CharField(max_length=30, choices=Section.choices)
+    topics = models.JSONField(default=list, help_text="Handling topics (Topic codes).")
+    atmp_classes = models.JSONField(default=list, blank=True)
+    product_statuses = models.JSONField(
+        default=list, blank=True, help_text="marketed, investigational, unlicensed."
+    )
+    source = models.CharField(
+        max_length=400, blank=True, help_text="The public document this summary is modelled on."
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GuidanceVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        SUPERSEDED = "superseded", "Superseded"
+
+    document = models.ForeignKey(GuidanceDocument, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(null=True, blank=True, help_text="Set on publication.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    body_markdown = models.TextField()
+    body_html = models.TextField(editable=False, blank=True, help_text="Sanitised rendering.")
+    change_note = models.TextField(blank=True)
+    effective_date = models.DateField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_vector"])
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="unique_guidance_version_number"
+            ),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=models.Q(status="published"),
+                name="one_published_version_per_document",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.slug} v{self.number or 'draft'}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk:
+            stored = GuidanceVersion.objects.filter(pk=self.pk).values("status").first()
+            if stored and stored["status"] != self.Status.DRAFT and not kwargs.pop(
+                "_allow_status_change", False
+            ):
+                raise ValidationError(PUBLISHED_IS_IMMUTABLE)
+        else:
+            kwargs.pop("_allow_status_change", None)
+        super().save(*args, **kwargs)
+
+
+class Acknowledgement(models.Model):
+    """A user's statement that they have read one version of a guidance document."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    version = models.ForeignKey(
+        GuidanceVersion, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="unique_acknowledgement")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.version}"

@@ -1,0 +1,76 @@
+"""Readiness gap reports built by Celery jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from sites.models import Region, Site
+from trials.models import RequirementProfile, Trial
+
+
+class ReadinessReport(models.Model):
+    class Kind(models.TextChoices):
+        SITE = "site", "Site"
+        TRIAL = "trial", "Trial"
+        REGION = "region", "Region"
+        NATIONAL = "national", "National"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    trial = models.ForeignKey(
+        Trial, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Requirement set: a trial (its profiles plus its own requirements)...",
+    )
+    profile = models.ForeignKey(
+        RequirementProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="...or one requirement profile.",
+    )
+    as_of = models.DateField(help_text="Readiness is assessed as of this date.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    csv = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(trial__isnull=False) & models.Q(profile__isnull=False)),
+                name="report_one_requirement_set",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="site") | models.Q(site__isnull=False),
+                name="site_report_has_site",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="region") | models.Q(region__isnull=False),
+                name="region_report_has_region",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="trial") | models.Q(trial__isnull=False),
+                name="trial_report_has_trial",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} report #{self.pk} ({self.status})"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sites import views
+
+app_name = "sites"
+urlpatterns = [
+    path("", views.site_list, name="list"),
+    path("<int:site_id>/", views.site_detail, name="detail"),
+]

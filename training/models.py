@@ -1,0 +1,166 @@
+"""Course catalogue, site staff and their training records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from calendar import monthrange
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from atmp_portal.models import TimeStamped
+from sites.models import EvidenceDocument, Site
+
+
+class StaffRole(models.TextChoices):
+    """Site roles of domain.md §4; a staff member may hold several."""
+
+    PI = "PI", "Principal Investigator"
+    SUB_I = "SUB_I", "Sub-investigator"
+    RESEARCH_NURSE = "RESEARCH_NURSE", "Research nurse"
+    ATMP_COORD = "ATMP_COORD", "ATMP / CAR-T coordinator"
+    RD_MANAGER = "RD_MANAGER", "R&D manager"
+    TRIAL_PHARM = "TRIAL_PHARM", "Clinical trials pharmacist"
+    PHARM_TECH = "PHARM_TECH", "Pharmacy technician"
+    CHIEF_PHARM = "CHIEF_PHARM", "Chief pharmacist"
+    QA_PHARM = "QA_PHARM", "Quality assurance pharmacist"
+    ASEPTIC_MGR = "ASEPTIC_MGR", "Aseptic services manager"
+    CELL_LAB_SCI = "CELL_LAB_SCI", "Cell therapy laboratory scientist"
+    CELL_LAB_MGR = "CELL_LAB_MGR", "Cell therapy laboratory manager"
+    HTA_DI = "HTA_DI", "HTA Designated Individual"
+    APH_NURSE = "APH_NURSE", "Apheresis nurse"
+    APH_LEAD = "APH_LEAD", "Apheresis medical lead"
+    WARD_NURSE = "WARD_NURSE", "Haematology/BMT ward nurse"
+    ICU_LEAD = "ICU_LEAD", "Critical care lead"
+    NEURO_LEAD = "NEURO_LEAD", "Neurology link consultant"
+    BSO = "BSO", "Biological Safety Officer"
+    GMSC_CHAIR = "GMSC_CHAIR", "GMSC chair or secretary"
+    QUALITY_MGR = "QUALITY_MGR", "JACIE quality manager"
+    DATA_MGR = "DATA_MGR", "Trial data manager"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+class Course(models.Model):
+    class Scope(models.TextChoices):
+        GENERIC = "generic", "Generic"
+        PER_PRODUCT = "per_product", "Per product"
+        PER_TRIAL = "per_trial", "Per trial"
+
+    code = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=200)
+    provider = models.CharField("typical provider", max_length=200, blank=True)
+    renewal_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Months a completion stays valid; empty = never expires."
+    )
+    roles = models.JSONField(default=list, blank=True, help_text="Role codes that usually need it.")
+    roles_note = models.CharField(max_length=200, blank=True)
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.GENERIC)
+    is_custom = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def expiry_after(self, completed_on: dt.date) -> dt.date | None:
+        """Last valid day of a completion: completion plus the renewal period."""
+        if self.renewal_months is None:
+            return None
+        return add_months(completed_on, self.renewal_months)
+
+
+class StaffMember(TimeStamped):
+    """A person at a site who may need training. Leavers are deactivated, never deleted."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="staff")
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField("work e-mail")
+    roles = models.JSONField(default=list, help_text="One or more site role codes.")
+    job_title = models.CharField(max_length=150, blank=True)
+    registration_number = models.CharField(
+        max_length=20, blank=True, help_text="GMC, NMC, GPhC or HCPC number where relevant."
+    )
+    active = models.BooleanField(default=True)
+    left_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "email"], name="unique_staff_email_per_site")
+        ]
+        indexes = [models.Index(fields=["site", "active"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = dict(StaffRole.choices)
+        return [labels.get(code, code) for code in self.roles]
+
+
+class TrainingRecord(TimeStamped):
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        EXPIRING = "expiring", "Expiring"
+        EXPIRED = "expired", "Expired"
+        NOT_YET = "not_yet", "Not yet completed"
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="training")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="records")
+    completed_on = models.DateField()
+    expiry_override = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Set only when the certificate states another expiry than the course's renewal.",
+    )
+    certificate = models.ForeignKey(
+        EvidenceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["staff", "course", "-completed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "course", "completed_on"], name="unique_training_completion"
+            )
+        ]
+        indexes = [models.Index(fields=["course", "completed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.staff} — {self.course.code} ({self.completed_on:%d %b %Y})"
+
+    @property
+    def expires_on(self) -> dt.date | None:
+        if self.expiry_override:
+            return self.expiry_override
+        return self.course.expiry_after(self.completed_on)
+
+    def is_valid_on(self, on: dt.date) -> bool:
+        """Completed by that day and valid up to and including its expiry date."""
+        expires = self.expires_on
+        return self.completed_on <= on and (expires is None or expires >= on)
+
+    def status_on(self, on: dt.date, expiring_days: int = 90) -> str:
+        if self.completed_on > on:
+            return self.Status.NOT_YET
+        expires = self.expires_on
+        if expires is not None and expires < on:
+            return self.Status.EXPIRED
+        if expires is not None and (expires - on).days < expiring_days:
+            return self.Status.EXPIRING
+        return self.Status.VALID

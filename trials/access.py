@@ -1,0 +1,47 @@
+"""Trial visibility (ARCHITECTURE.md, "Access rules").
+
+Network coordinators and pharmacists read every trial; site coordinators read the trials
+their sites take part in; guidance editors see none. Only network coordinators change trials.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from sites.access import visible_sites
+from sites.models import SiteMembership
+from trials.models import Trial
+
+
+def visible_trials(user: User) -> QuerySet[Trial]:
+    if not user.is_authenticated or not user.is_active:
+        return Trial.objects.none()
+    if user.is_network_coordinator or user.is_superuser:
+        return Trial.objects.all()
+    if SiteMembership.objects.filter(user=user, role=SiteMembership.Role.PHARMACIST).exists():
+        return Trial.objects.all()
+    own_sites = SiteMembership.objects.filter(
+        user=user, role=SiteMembership.Role.COORDINATOR
+    ).values("site")
+    return Trial.objects.filter(pk__in=Trial.objects.filter(trial_sites__site__in=own_sites).values("pk"))
+
+
+def trial_for(user: User, trial_id: int | str, *, write: bool = False) -> Trial:
+    try:
+        trial = visible_trials(user).get(pk=int(trial_id))
+    except (Trial.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such trial.") from None
+    if write and not can_write_trials(user):
+        raise Http404("No such trial.")
+    return trial
+
+
+def can_write_trials(user: User) -> bool:
+    return user.is_network_coordinator or user.is_superuser
+
+
+def visible_trial_sites(user: User, trial: Trial):
+    """The trial's participating sites that this user may see."""
+    return trial.trial_sites.filter(site__in=visible_sites(user)).select_related("site__region")
