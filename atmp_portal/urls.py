@@ -23,6 +23,7 @@ urlpatterns = [
     path("sites/", include("sites.urls")),
     path("trials/", include("trials.urls")),
     path("guidance/", include("guidance.urls")),
+    path("", include("reports.urls")),
     path("api/v1/", include("atmp_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,1 @@
+"""API views of the reports app, one module per resource."""
