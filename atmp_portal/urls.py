@@ -1,17 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
-
-
-def healthz(request):
-    """Liveness for load balancers and docker compose: no database, no login."""
-    return HttpResponse("ok", content_type="text/plain")
-
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -19,7 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accessibility/", TemplateView.as_view(template_name="accessibility.html"),
          name="accessibility"),
-    path("healthz", healthz, name="healthz"),
     path("sites/", include("sites.urls")),
     path("trials/", include("trials.urls")),
     path("guidance/", include("guidance.urls")),
