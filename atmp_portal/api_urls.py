@@ -1,7 +1,19 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from sites import api as sites_api
+from training import api as training_api
+from trials import api as trials_api
+
+# Read-only catalogue and access-scoped resources (sites/api.py, training/api.py, trials/api.py).
+router = SimpleRouter()
+router.register("sites", sites_api.SiteViewSet, basename="site")
+router.register("capabilities", sites_api.CapabilityViewSet, basename="capability")
+router.register("courses", training_api.CourseViewSet, basename="course")
+router.register("trials", trials_api.TrialViewSet, basename="trial")
 
 urlpatterns = [
     path("auth/token/", accounts_api.ObtainToken.as_view(), name="api-token"),
+    *router.urls,
 ]

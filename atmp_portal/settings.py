@@ -222,6 +222,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a nested Status; name each enum so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "TrialStatusEnum": "trials.models.Trial.Status",
+        "TrialSiteStatusEnum": "trials.models.TrialSite.Status",
+    },
 }
 
 # Security headers. CSP allows only our own scripts (and nonce-tagged inline ones).
