@@ -1,0 +1,93 @@
+"""`make bench`: run every tests/bench/bench_*.py and write docs/performance.md.
+
+Each benchmark module has `run(report: list[str]) -> None` appending Markdown lines. They run
+against a dedicated PostgreSQL database (`<name>_bench`, created if missing) filled with
+`seed_demo --scale`, so figures come from real PostgreSQL at a realistic size. Each figure
+is printed beside a floor measured in the same run, so ratios can be compared across machines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCALE = int(os.environ.get("BENCH_SCALE", "14"))
+
+
+def _bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("make bench needs DATABASE_URL to point at PostgreSQL.")
+    base, _, name = url.rpartition("/")
+    bench_name = f"{name.split('?')[0]}_bench"
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{bench_name}"')
+    return f"{base}/{bench_name}"
+
+
+def _machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        memory = "unknown"
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return [
+        f"- Date: {dt.datetime.now():%Y-%m-%d %H:%M}",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory} memory",
+        f"- Python {platform.python_version()}, {pg or 'psql not found'}",
+        f"- Data: `seed_demo --scale {SCALE}`",
+    ]
+
+
+def main() -> None:
+    os.environ["DATABASE_URL"] = _bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atmp_portal.settings_test")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", scale=SCALE, verbosity=0)
+    seeded = time.perf_counter() - started
+
+    report = ["# Performance", "", "Written by `make bench` (tests/bench/). Not part of `make test`.", ""]
+    report += _machine()
+    report += [f"- Migrate and seed: {seeded:.1f} s", ""]
+    names = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
+    only = os.environ.get("BENCH_ONLY")
+    for name in names:
+        if only and only not in name:
+            continue
+        print(f"Running {name}...", flush=True)
+        importlib.import_module(f"tests.bench.{name}").run(report)
+        report.append("")
+    out = ROOT / "docs" / "performance.md"
+    out.write_text("\n".join(report) + "\n")
+    print(out.read_text())
+
+
+if __name__ == "__main__":
+    main()
