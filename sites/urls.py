@@ -6,4 +6,5 @@ app_name = "sites"
 urlpatterns = [
     path("", views.site_list, name="list"),
     path("<int:site_id>/", views.site_detail, name="detail"),
+    path("<int:site_id>/evidence/<int:doc_id>/", views.evidence_download, name="evidence"),
 ]
