@@ -136,7 +136,7 @@ def test_the_download_is_an_attachment_with_nosniff(personas):
         user=personas.coordinator_a,
     )
     url = reverse("sites:evidence", args=[personas.site_a.pk, doc.pk])
-    for user in (personas.coordinator_a, personas.pharmacist_a, personas.network):
+    for user in (personas.coordinator_a, personas.pharmacist_a, personas.national):
         response = personas.client_for(user).get(url)
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment;")
