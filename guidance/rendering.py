@@ -1,0 +1,40 @@
+"""Markdown to safe HTML for guidance bodies.
+
+Editors write Markdown; readers get HTML that went through an allow-list sanitiser, so
+nothing an editor types (raw HTML, javascript: links, inline styles, event handlers) can
+run in a pharmacist's browser. The demo seed and the guidance journey both call this.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "code", "pre",
+        "blockquote", "table", "thead", "tbody", "tr", "th", "td",
+    }
+)
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}}
+ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+_EXTENSIONS = ["tables", "sane_lists"]
+
+
+def render_markdown(text: str) -> str:
+    """Render Markdown and keep only the allowed tags, attributes and link schemes.
+
+    Tags outside the list are dropped but their text is kept (a stray ``<h1>`` becomes
+    plain text); ``<script>`` and ``<style>`` lose their content too. Links get
+    ``rel="noopener noreferrer"``.
+    """
+    html = markdown.markdown(text or "", extensions=_EXTENSIONS, output_format="html")
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()
