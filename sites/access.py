@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from sites.models import Capability, Region, Site, SiteMembership
+from sites.models import Capability, NetworkRegion, Region, Site, SiteMembership
 
 
 def visible_sites(user: User) -> QuerySet[Site]:
@@ -21,7 +21,7 @@ def visible_sites(user: User) -> QuerySet[Site]:
         return Site.objects.all()
     condition = Q(memberships__user=user)
     if user.network_scope == User.NetworkScope.REGIONS:
-        condition |= Q(region__in=Region.objects.filter(networkregion__user=user))
+        condition |= Q(region__in=NetworkRegion.objects.filter(user=user).values("region"))
     return Site.objects.filter(
         pk__in=Site.objects.filter(condition).values("pk")
     )
@@ -38,7 +38,9 @@ def scoped_regions(user: User) -> QuerySet[Region]:
     if user.network_scope == User.NetworkScope.NATIONAL or user.is_superuser:
         return Region.objects.all()
     if user.network_scope == User.NetworkScope.REGIONS:
-        return Region.objects.filter(networkregion__user=user)
+        return Region.objects.filter(
+            pk__in=NetworkRegion.objects.filter(user=user).values("region")
+        )
     return Region.objects.none()
 
 
