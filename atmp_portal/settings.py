@@ -146,6 +146,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+# Count failures by the e-mail address as typed in any case: both the login form and the API
+# pass it as "username" (axes would otherwise look for an "email" field and count nothing).
+AXES_USERNAME_CALLABLE = "accounts.views.lockout_username"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"
