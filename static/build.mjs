@@ -58,7 +58,6 @@ function compileCss() {
     style: "compressed",
     // Deprecation warnings from inside nhsuk-frontend are not ours to fix.
     quietDeps: true,
-    silenceDeprecations: ["import"],
   });
   const css = result.css;
 
