@@ -7,7 +7,9 @@ every HTTPS hardening setting is on. Every setting is listed in the README.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,13 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 def _stop(reason: str) -> None:
     """Stop start-up with one line, not a traceback: operators read this in a service log."""
     sys.exit(f"atmp_portal: configuration error: {reason}")
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -105,11 +114,30 @@ TEMPLATES = [
 ]
 
 try:
-    DATABASES = {
-        "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-    }
+    with warnings.catch_warnings():
+        # An unknown scheme is reported below in one line; environ's own warning would add two.
+        warnings.simplefilter("ignore")
+        DATABASES = {
+            "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        }
 except (ImproperlyConfigured, KeyError, ValueError) as exc:
     _stop(f"DATABASE_URL is not a database URL Django can use ({exc}).")
+if not _module_exists(DATABASES["default"].get("ENGINE", "")):
+    # django-environ passes unknown schemes through as the engine name; Django would only fail
+    # later, with a traceback, when it first loads the backend.
+    _stop(
+        "DATABASE_URL is not a database URL Django can use "
+        f"(no database engine {DATABASES['default'].get('ENGINE', '')!r}; "
+        "use postgres://... or sqlite:///...)."
+    )
+_DB_DRIVERS = {
+    "django.db.backends.postgresql": ("psycopg", "psycopg2"),
+    "django.db.backends.mysql": ("MySQLdb",),
+    "django.db.backends.oracle": ("oracledb", "cx_Oracle"),
+}
+_drivers = _DB_DRIVERS.get(DATABASES["default"]["ENGINE"])
+if _drivers and not any(_module_exists(driver) for driver in _drivers):
+    _stop(f"DATABASE_URL needs the Python driver {_drivers[0]!r}, which is not installed.")
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Reusing connections made a one-query view 8x faster under gunicorn (STACK-NOTES.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
