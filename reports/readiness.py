@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from sites.models import Capability, Site, SiteCapability
 from training.models import StaffRole, TrainingRecord, add_months
@@ -198,71 +198,116 @@ def _merge(a: Requirement, b: Requirement) -> Requirement:
     )
 
 
-def _build_set(
-    label: str,
-    capability_reqs: Iterable[CapabilityRequirement],
-    training_reqs: Iterable[TrainingRequirement],
-) -> RequirementSet:
-    merged: dict[object, Requirement] = {}
+@dataclass
+class _LoadedRequirement:
+    """A capability or training requirement row, with its alternatives, as loaded in bulk."""
 
-    def add(identity: object, requirement: Requirement) -> None:
-        merged[identity] = (
-            _merge(merged[identity], requirement) if identity in merged else requirement
+    trial_id: int | None
+    profile_id: int | None
+    requirement: Requirement
+
+
+def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
+    """Every capability and training requirement matching `condition`: two queries in all."""
+    through = CapabilityRequirement.capabilities.through
+    links = (
+        through.objects.filter(
+            capabilityrequirement__in=CapabilityRequirement.objects.filter(condition)
         )
-
-    for req in capability_reqs:
-        capabilities = list(req.capabilities.all())
-        if not capabilities:
-            continue  # a requirement with no capability left names nothing to check
+        .select_related("capability", "capabilityrequirement__profile")
+        .order_by("capabilityrequirement__profile__name", "capabilityrequirement_id")
+    )
+    grouped: dict[int, tuple[CapabilityRequirement, list[Capability]]] = {}
+    for link in links:
+        req = link.capabilityrequirement
+        grouped.setdefault(req.pk, (req, []))[1].append(link.capability)
+    loaded = []
+    # A requirement with no capability left names nothing to check, so it is not loaded.
+    for req, capabilities in grouped.values():
         source = req.profile.name if req.profile_id else TRIAL_SPECIFIC
         notes = (req.note,) if req.note else ()
-        add(
-            frozenset(c.pk for c in capabilities),
-            _capability_requirement(capabilities, req.level, (source,), notes),
-        )
-    for req in training_reqs:
-        source = req.profile.name if req.profile_id else TRIAL_SPECIFIC
-        add(("course", req.course_id, req.role), _training_requirement(req, (source,)))
-    requirements = sorted(
-        merged.values(),
-        key=lambda r: (r.kind != CAPABILITY, r.category, r.label.lower(), r.key),
-    )
-    return RequirementSet(label=label, requirements=requirements)
-
-
-def _capability_requirements(condition: Q) -> QuerySet[CapabilityRequirement]:
-    return (
-        CapabilityRequirement.objects.filter(condition)
-        .select_related("profile")
-        .prefetch_related(Prefetch("capabilities", queryset=Capability.objects.order_by("name")))
-        .order_by("profile__name", "pk")
-    )
-
-
-def _training_requirements(condition: Q) -> QuerySet[TrainingRequirement]:
-    return (
+        requirement = _capability_requirement(capabilities, req.level, (source,), notes)
+        loaded.append(_LoadedRequirement(req.trial_id, req.profile_id, requirement))
+    training = (
         TrainingRequirement.objects.filter(condition)
         .select_related("profile", "course")
         .order_by("profile__name", "pk")
     )
+    for req in training:
+        source = req.profile.name if req.profile_id else TRIAL_SPECIFIC
+        loaded.append(
+            _LoadedRequirement(req.trial_id, req.profile_id, _training_requirement(req, (source,)))
+        )
+    return loaded
+
+
+def _identity(requirement: Requirement) -> object:
+    """Same alternative set, or same course and role: the same requirement (docs/readiness.md)."""
+    if requirement.kind == CAPABILITY:
+        return frozenset(requirement.capability_ids)
+    return ("course", requirement.course_id, requirement.role)
+
+
+def _build_set(label: str, requirements: Iterable[Requirement]) -> RequirementSet:
+    merged: dict[object, Requirement] = {}
+    for requirement in requirements:
+        identity = _identity(requirement)
+        merged[identity] = (
+            _merge(merged[identity], requirement) if identity in merged else requirement
+        )
+    ordered = sorted(
+        merged.values(),
+        key=lambda r: (r.kind != CAPABILITY, r.category, r.label.lower(), r.key),
+    )
+    return RequirementSet(label=label, requirements=ordered)
+
+
+def requirement_sets(
+    *, trials: Iterable[Trial] = (), profiles: Iterable[RequirementProfile] = ()
+) -> tuple[dict[int, RequirementSet], dict[int, RequirementSet]]:
+    """Requirement sets of many trials and profiles at once (keyed by pk): three queries."""
+    trials, profiles = list(trials), list(profiles)
+    trial_profiles: dict[int, set[int]] = {trial.pk: set() for trial in trials}
+    if trials:
+        links = Trial.profiles.through.objects.filter(trial_id__in=list(trial_profiles))
+        for trial_id, profile_id in links.values_list("trial_id", "requirementprofile_id"):
+            trial_profiles[trial_id].add(profile_id)
+    profile_ids = {p.pk for p in profiles}.union(*trial_profiles.values())
+    if not trial_profiles and not profile_ids:
+        return {}, {}
+    loaded = _load_requirements(
+        Q(trial_id__in=list(trial_profiles)) | Q(profile_id__in=list(profile_ids))
+    )
+    trial_sets = {
+        trial.pk: _build_set(
+            trial.short_title,
+            (
+                item.requirement
+                for item in loaded
+                if item.trial_id == trial.pk or item.profile_id in trial_profiles[trial.pk]
+            ),
+        )
+        for trial in trials
+    }
+    profile_sets = {
+        profile.pk: _build_set(
+            profile.name,
+            (item.requirement for item in loaded if item.profile_id == profile.pk),
+        )
+        for profile in profiles
+    }
+    return trial_sets, profile_sets
 
 
 def requirement_set_for_trial(trial: Trial) -> RequirementSet:
     """The trial's profiles plus its own requirements, merged (docs/readiness.md)."""
-    profile_ids = list(trial.profiles.values_list("pk", flat=True))
-    condition = Q(trial=trial) | Q(profile_id__in=profile_ids)
-    return _build_set(
-        trial.short_title,
-        _capability_requirements(condition),
-        _training_requirements(condition),
-    )
+    trial_sets, _ = requirement_sets(trials=[trial])
+    return trial_sets[trial.pk]
 
 
 def requirement_set_for_profile(profile: RequirementProfile) -> RequirementSet:
-    condition = Q(profile=profile)
-    return _build_set(
-        profile.name, _capability_requirements(condition), _training_requirements(condition)
-    )
+    _, profile_sets = requirement_sets(profiles=[profile])
+    return profile_sets[profile.pk]
 
 
 def requirement_set_for_capabilities(
@@ -619,6 +664,20 @@ def _summarise(
     )
 
 
+def _rows(
+    requirements: RequirementSet,
+    states: dict[int, _CapabilityState],
+    cover: dict[int, list[_StaffCover]],
+    on: dt.date,
+) -> list[GapRow]:
+    return [
+        _capability_row(req, states, on)
+        if req.kind == CAPABILITY
+        else _training_row(req, cover.get(req.course_id, ()), on)
+        for req in requirements.requirements
+    ]
+
+
 def assess(
     *, sites: Iterable[Site], requirements: RequirementSet, on: dt.date
 ) -> list[SiteAssessment]:
@@ -629,18 +688,27 @@ def assess(
     site_ids = [site.pk for site in site_list]
     states = _load_capability_states(site_ids, requirements.capability_ids)
     cover = _load_staff_cover(site_ids, requirements.course_ids, on)
-    assessments = []
-    for site in site_list:
-        site_states = states.get(site.pk, {})
-        site_cover = cover.get(site.pk, {})
-        rows = [
-            _capability_row(req, site_states, on)
-            if req.kind == CAPABILITY
-            else _training_row(req, site_cover.get(req.course_id, ()), on)
-            for req in requirements.requirements
-        ]
-        assessments.append(_summarise(site, on, requirements, rows))
-    return assessments
+    return [
+        _summarise(
+            site,
+            on,
+            requirements,
+            _rows(requirements, states.get(site.pk, {}), cover.get(site.pk, {}), on),
+        )
+        for site in site_list
+    ]
+
+
+def assess_site(
+    *, site: Site, requirement_sets: Iterable[RequirementSet], on: dt.date
+) -> list[SiteAssessment]:
+    """One site against several requirement sets (its page): two queries in all."""
+    sets = list(requirement_sets)
+    capability_ids = set().union(*(s.capability_ids for s in sets))
+    course_ids = set().union(*(s.course_ids for s in sets))
+    states = _load_capability_states([site.pk], capability_ids).get(site.pk, {})
+    cover = _load_staff_cover([site.pk], course_ids, on).get(site.pk, {})
+    return [_summarise(site, on, s, _rows(s, states, cover, on)) for s in sets]
 
 
 def rank(assessments: list[SiteAssessment]) -> list[SiteAssessment]:
