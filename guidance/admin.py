@@ -1,7 +1,15 @@
+from __future__ import annotations
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from guidance.models import Acknowledgement, GuidanceDocument, GuidanceVersion
+
+
+def _without_bulk_delete(actions: dict) -> dict:
+    # Bulk delete would try to remove published records; the model refuses, so do not offer it.
+    actions.pop("delete_selected", None)
+    return actions
 
 
 @admin.register(GuidanceDocument)
@@ -11,19 +19,37 @@ class GuidanceDocumentAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
 
+    def get_actions(self, request):
+        return _without_bulk_delete(super().get_actions(request))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.versions.exclude(status=GuidanceVersion.Status.DRAFT).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(GuidanceVersion)
 class GuidanceVersionAdmin(SimpleHistoryAdmin):
+    """Read-only: versions are written and published through the editor pages (guidance.services),
+    which render the Markdown, number the version and keep the search vector current."""
+
     list_display = ["document", "number", "status", "effective_date", "review_due"]
     list_filter = ["status", "document__section"]
     search_fields = ["title", "document__slug"]
-    readonly_fields = ["body_html", "published_by", "published_at"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # Published and superseded versions are records: shown, never edited here.
-        if obj is not None and obj.status != GuidanceVersion.Status.DRAFT:
-            return [f.name for f in obj._meta.fields]
-        return self.readonly_fields
+    def get_actions(self, request):
+        return _without_bulk_delete(super().get_actions(request))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is None or obj.status != GuidanceVersion.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Acknowledgement)
@@ -31,3 +57,9 @@ class AcknowledgementAdmin(admin.ModelAdmin):
     list_display = ["user", "version", "acknowledged_at"]
     search_fields = ["user__email", "version__document__slug"]
     readonly_fields = ["user", "version", "acknowledged_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from atmp_portal.models import TimeStamped
 
 PUBLISHED_IS_IMMUTABLE = "A published guidance version cannot be changed: publish a new version."
+PUBLISHED_CANNOT_BE_DELETED = "A published guidance version cannot be deleted: retire the document."
+DOCUMENT_HAS_RECORDS = "This document has published versions: retire it instead of deleting it."
 
 
 class Section(models.TextChoices):
@@ -62,6 +68,39 @@ class GuidanceDocument(TimeStamped):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def delete(self, *args, **kwargs):
+        # Deleting the document would cascade to its published versions: they are records.
+        if self.versions.exclude(status=GuidanceVersion.Status.DRAFT).exists():
+            raise ValidationError(DOCUMENT_HAS_RECORDS)
+        return super().delete(*args, **kwargs)
+
+
+class GuidanceVersionQuerySet(models.QuerySet):
+    """Bulk writes may not touch published or superseded versions either."""
+
+    def _touches_records(self) -> bool:
+        return self.exclude(status=GuidanceVersion.Status.DRAFT).exists()
+
+    def update(self, **kwargs) -> int:
+        if self._touches_records():
+            raise ValidationError(PUBLISHED_IS_IMMUTABLE)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._touches_records():
+            raise ValidationError(PUBLISHED_CANNOT_BE_DELETED)
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def update_record_fields(self, **kwargs) -> int:
+        """The one way past the guard: guidance.services uses it for the search vector only."""
+        return super().update(**kwargs)
+
 
 class GuidanceVersion(models.Model):
     class Status(models.TextChoices):
@@ -76,6 +115,9 @@ class GuidanceVersion(models.Model):
     summary = models.TextField()
     body_markdown = models.TextField()
     body_html = models.TextField(editable=False, blank=True, help_text="Sanitised rendering.")
+    body_text = models.TextField(
+        editable=False, blank=True, help_text="Plain text of the rendering (search snippets)."
+    )
     change_note = models.TextField(blank=True)
     effective_date = models.DateField(null=True, blank=True)
     review_due = models.DateField(null=True, blank=True)
@@ -91,8 +133,11 @@ class GuidanceVersion(models.Model):
 
     history = HistoricalRecords(excluded_fields=["search_vector"])
 
+    objects = GuidanceVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["document", "-number"]
+        indexes = [GinIndex(fields=["search_vector"], name="guidance_version_search_gin")]
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "number"], name="unique_guidance_version_number"
@@ -118,6 +163,23 @@ class GuidanceVersion(models.Model):
             kwargs.pop("_allow_status_change", None)
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if self.pk and self.status != self.Status.DRAFT:
+            raise ValidationError(PUBLISHED_CANNOT_BE_DELETED)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == self.Status.SUPERSEDED
+
+    def is_review_overdue(self, on: dt.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.review_due is not None and self.review_due < on
+
 
 class Acknowledgement(models.Model):
     """A user's statement that they have read one version of a guidance document."""
@@ -138,3 +200,8 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.version}"
+
+    @property
+    def is_current(self) -> bool:
+        """True while the version read is still the published one; kept after that for history."""
+        return self.version.status == GuidanceVersion.Status.PUBLISHED

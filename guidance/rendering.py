@@ -7,19 +7,30 @@ run in a pharmacist's browser. The demo seed and the guidance journey both call 
 
 from __future__ import annotations
 
+import html as html_lib
+from urllib.parse import urlsplit
+
 import markdown
 import nh3
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "code", "pre",
-        "blockquote", "table", "thead", "tbody", "tr", "th", "td",
+        "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br", "hr",
     }
 )
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}}
 ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
 _EXTENSIONS = ["tables", "sane_lists"]
+
+
+def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    # nh3 drops unknown schemes but keeps relative and scheme-less hrefs; guidance links may
+    # only point at http(s) or mailto, so those are dropped too.
+    if tag == "a" and attribute == "href":
+        return value if urlsplit(value.strip()).scheme.lower() in ALLOWED_URL_SCHEMES else None
+    return value
 
 
 def render_markdown(text: str) -> str:
@@ -37,4 +48,11 @@ def render_markdown(text: str) -> str:
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_absolute_links_only,
     ).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of rendered guidance, whitespace collapsed (search index and snippets)."""
+    without_tags = nh3.clean(fragment or "", tags=set(), strip_comments=True)
+    return " ".join(html_lib.unescape(without_tags).split())

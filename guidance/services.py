@@ -1,0 +1,201 @@
+"""Writes to guidance: documents, drafts, publication, retirement and acknowledgements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from guidance.models import Acknowledgement, GuidanceDocument, GuidanceVersion
+from guidance.rendering import html_to_text, render_markdown
+
+DRAFT_EXISTS = "This document already has a draft: edit that draft instead."
+NO_DRAFT = "This document has no draft to edit."
+NOT_A_DRAFT = "Only a draft can be published."
+DOCUMENT_RETIRED = "This document has been retired: it can no longer be changed or published."
+ALREADY_RETIRED = "This document has already been retired."
+REVIEW_BEFORE_EFFECTIVE = "The review date must be after the effective date."
+CHANGE_NOTE_REQUIRED = "Say what changed in this version."
+TITLE_REQUIRED = "Enter a title."
+SUMMARY_REQUIRED = "Enter a summary."
+BODY_REQUIRED = "Enter the guidance text."
+NOT_ACKNOWLEDGEABLE = "Only the current version of live guidance can be acknowledged."
+
+SEARCH_CONFIG = "english"
+
+
+def search_vector_expression() -> SearchVector:
+    """Title weighs most (A), then summary (B), then body (C): see guidance.search."""
+    return (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("body_text", weight="C", config=SEARCH_CONFIG)
+    )
+
+
+def search_vector_refresh(*, versions) -> int:
+    """Recompute the stored vector of the given versions (PostgreSQL only; SQLite has none).
+
+    Derived data: it may be rewritten on a published version, unlike the content it is built from.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    return versions.update_record_fields(search_vector=search_vector_expression())
+
+
+def _check_content(*, title: str, summary: str, body_markdown: str) -> None:
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = TITLE_REQUIRED
+    if not (summary or "").strip():
+        errors["summary"] = SUMMARY_REQUIRED
+    if not (body_markdown or "").strip():
+        errors["body_markdown"] = BODY_REQUIRED
+    if errors:
+        raise ValidationError(errors)
+
+
+def _render_into(version: GuidanceVersion) -> None:
+    version.body_html = render_markdown(version.body_markdown)
+    version.body_text = html_to_text(version.body_html)
+
+
+@transaction.atomic
+def document_create(
+    *,
+    user: User,
+    slug: str,
+    title: str,
+    section: str,
+    topics: list[str],
+    atmp_classes: list[str],
+    product_statuses: list[str],
+    source: str = "",
+) -> GuidanceDocument:
+    document = GuidanceDocument(
+        slug=slug, title=title.strip(), section=section, topics=list(topics),
+        atmp_classes=list(atmp_classes), product_statuses=list(product_statuses),
+        source=source.strip(),
+    )
+    document.full_clean()
+    document._change_reason = "Created"
+    document.save()
+    return document
+
+
+def current_draft(document: GuidanceDocument) -> GuidanceVersion | None:
+    return document.versions.filter(status=GuidanceVersion.Status.DRAFT).first()
+
+
+@transaction.atomic
+def draft_create(
+    *, document: GuidanceDocument, user: User, title: str, summary: str, body_markdown: str
+) -> GuidanceVersion:
+    document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)
+    if document.is_retired:
+        raise ValidationError(DOCUMENT_RETIRED)
+    if current_draft(document) is not None:
+        raise ValidationError(DRAFT_EXISTS)
+    _check_content(title=title, summary=summary, body_markdown=body_markdown)
+    version = GuidanceVersion(
+        document=document, title=title.strip(), summary=summary.strip(),
+        body_markdown=body_markdown, created_by=user,
+    )
+    _render_into(version)
+    version._change_reason = "Draft created"
+    version.save()
+    return version
+
+
+@transaction.atomic
+def draft_update(
+    *, document: GuidanceDocument, user: User, title: str, summary: str, body_markdown: str
+) -> GuidanceVersion:
+    document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)
+    if document.is_retired:
+        raise ValidationError(DOCUMENT_RETIRED)
+    version = current_draft(document)
+    if version is None:
+        raise ValidationError(NO_DRAFT)
+    _check_content(title=title, summary=summary, body_markdown=body_markdown)
+    version.title = title.strip()
+    version.summary = summary.strip()
+    version.body_markdown = body_markdown
+    _render_into(version)
+    version._change_reason = f"Draft edited by {user.email}"
+    version.save()
+    return version
+
+
+@transaction.atomic
+def version_publish(
+    *,
+    version: GuidanceVersion,
+    user: User,
+    change_note: str,
+    effective_date: dt.date,
+    review_due: dt.date,
+) -> GuidanceVersion:
+    """Publish a draft as the next version; the version it replaces stays readable, superseded."""
+    document = GuidanceDocument.objects.select_for_update().get(pk=version.document_id)
+    version = GuidanceVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != GuidanceVersion.Status.DRAFT:
+        raise ValidationError(NOT_A_DRAFT)
+    if document.is_retired:
+        raise ValidationError(DOCUMENT_RETIRED)
+    errors = {}
+    if not (change_note or "").strip():
+        errors["change_note"] = CHANGE_NOTE_REQUIRED
+    if effective_date and review_due and review_due <= effective_date:
+        errors["review_due"] = REVIEW_BEFORE_EFFECTIVE
+    if errors:
+        raise ValidationError(errors)
+
+    previous = document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+    if previous is not None:
+        # The one transition a record may make; done first so the one-published constraint holds.
+        previous.status = GuidanceVersion.Status.SUPERSEDED
+        previous._change_reason = f"Superseded by a new version published by {user.email}"
+        previous.save(update_fields=["status"], _allow_status_change=True)
+
+    highest = document.versions.aggregate(highest=Max("number"))["highest"] or 0
+    version.number = highest + 1
+    version.status = GuidanceVersion.Status.PUBLISHED
+    version.change_note = change_note.strip()
+    version.effective_date = effective_date
+    version.review_due = review_due
+    version.published_by = user
+    version.published_at = timezone.now()
+    _render_into(version)
+    version._change_reason = f"Published as version {version.number}"
+    version.save()
+    search_vector_refresh(versions=GuidanceVersion.objects.filter(pk=version.pk))
+    return version
+
+
+@transaction.atomic
+def document_retire(*, document: GuidanceDocument, user: User) -> GuidanceDocument:
+    """Take a document out of search and lists; its versions stay as records."""
+    document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)
+    if document.is_retired:
+        raise ValidationError(ALREADY_RETIRED)
+    document.retired_at = timezone.now()
+    document._change_reason = f"Retired by {user.email}"
+    document.save()
+    return document
+
+
+@transaction.atomic
+def acknowledgement_record(*, version: GuidanceVersion, user: User) -> Acknowledgement:
+    """Record that the user read this version. Idempotent: reading twice keeps the first record."""
+    # Read the status afresh: the page the user read may be older than the latest publication.
+    version = GuidanceVersion.objects.select_related("document").get(pk=version.pk)
+    if version.status != GuidanceVersion.Status.PUBLISHED or version.document.is_retired:
+        raise ValidationError(NOT_ACKNOWLEDGEABLE)
+    acknowledgement, _ = Acknowledgement.objects.get_or_create(user=user, version=version)
+    return acknowledgement
