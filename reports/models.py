@@ -49,6 +49,11 @@ class ReadinessReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    dedup_key = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="Hash of requester, kind, scope, requirement set and date: one active job each.",
+    )
+    task_id = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -69,6 +74,13 @@ class ReadinessReport(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind="trial") | models.Q(trial__isnull=False),
                 name="trial_report_has_trial",
+            ),
+            # An identical request while one is queued or running returns that job; the
+            # database, not a read-then-write, makes that hold under concurrent requests.
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                condition=models.Q(status__in=["queued", "running"]) & ~models.Q(dedup_key=""),
+                name="one_active_report_per_request",
             ),
         ]
 
