@@ -1,0 +1,128 @@
+"""The PDF and CSV of a report: what they say, and what WeasyPrint may fetch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from reports import csvexport, pdf, services
+from reports.models import ReadinessReport
+from tests.reports.test_jobs import TODAY, build_scenario
+from tests.sites.factories import SiteFactory
+
+
+@pytest.fixture
+def scenario(personas):
+    return build_scenario(personas)
+
+
+def pdf_text(data: bytes) -> tuple[str, list[str]]:
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    return "\n".join(pages), pages
+
+
+def site_report(personas, scenario, **fields) -> ReadinessReport:
+    values = dict(kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
+                  requested_by=personas.coordinator_a)
+    values.update(fields)
+    return ReadinessReport.objects.create(**values)
+
+
+def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(personas, scenario):
+    report = site_report(personas, scenario)
+    started = time.perf_counter()
+    data, _ = services.report_build_files(report)
+    elapsed = time.perf_counter() - started
+    text, pages = pdf_text(data)
+    flat = " ".join(text.split())
+    for name in scenario.missing:
+        assert name in flat
+    assert "1 of 2 Cell therapy laboratory scientists trained: Ada Lovelace" in flat
+    assert "Trained staff: 1 of 2 needed" in flat
+    assert "LN2 storage SOP" in flat  # what closes the LN2 gap, from the catalogue
+    assert "Not ready" in flat and "Critical care cover" in flat
+    assert "Expiring within 90 days" in flat and "Apheresis unit" in flat
+    assert "Site: Alpha Hospital (RAA)" in flat and "23 November 2026" in flat
+    assert "Appendix: every requirement of CARTX-01" in flat
+    assert f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    assert elapsed < 5, f"site report took {elapsed:.2f} s"
+
+
+def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):
+    report = site_report(personas, scenario)
+    document = services.report_document(report)
+    rows = list(csv.DictReader(io.StringIO(csvexport.report_csv(document).decode("utf-8-sig"))))
+    assert list(rows[0]) == csvexport.COLUMNS
+    assessment = document.single
+    assert [r["requirement_key"] for r in rows] == [g.requirement.key for g in assessment.rows]
+    outcomes = {r["label"]: r["outcome"] for r in rows}
+    assert outcomes["Liquid nitrogen vapour storage"] == "blocker"
+    assert outcomes["Critical care cover"] == "warning"
+    assert outcomes["Apheresis unit"] == "expiring"
+    training = next(r for r in rows if r["kind"] == "training")
+    assert (training["trained_count"], training["needed"]) == ("1", "2")
+    assert {r["as_of"] for r in rows} == {"2026-11-23"} and {r["ods_code"] for r in rows} == {"RAA"}
+
+
+def test_the_csv_defuses_spreadsheet_formulas():
+    assert csvexport._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csvexport._cell("Plain") == "Plain"
+
+
+def test_a_trial_with_no_requirements_says_so(personas, scenario):
+    report = site_report(personas, scenario, trial=scenario.empty_trial)
+    data, csv_data = services.report_build_files(report)
+    text, _ = pdf_text(data)
+    assert "This trial has no requirements yet." in " ".join(text.split())
+    assert csv_data.decode("utf-8-sig").strip() == ",".join(csvexport.COLUMNS)
+
+
+def test_a_region_report_charts_ready_sites_per_region(personas, scenario):
+    SiteFactory(name="Gamma Hospital", ods_code="RGG", region=personas.north)
+    report = ReadinessReport.objects.create(
+        kind="national", profile=scenario.profile, as_of=TODAY, requested_by=personas.national
+    )
+    document = services.report_document(report)
+    assert [(b.label, b.first, b.second) for b in document.region_chart.bars] == [
+        ("North", 0, 2), ("South", 0, 1)
+    ]
+    text, _ = pdf_text(pdf.render_report(document))
+    flat = " ".join(text.split())
+    assert "Ready sites by region" in flat and "0 of 3 sites ready" in flat
+    assert "Gamma Hospital" in flat and "Beta Hospital" in flat
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/tracker.png",
+        "http://127.0.0.1:8000/admin/",
+        "file:///etc/passwd",
+        "file:///static/../../../../etc/passwd",
+        "file:///static/%2e%2e/%2e%2e/etc/passwd",
+        "file://evil-host/static/build/portal.css",
+        "data:text/css,body{}",
+    ],
+)
+def test_the_fetcher_refuses_anything_but_static_files(url):
+    with pytest.raises(ValueError):
+        pdf.StaticOnlyFetcher().fetch(url)
+
+
+def test_the_fetcher_serves_static_files_through_the_finders():
+    response = pdf.StaticOnlyFetcher().fetch("file:///static/build/htmx.min.js")
+    assert response.read()[:20]
+    assert pdf.static_path("/static/build/htmx.min.js") is None  # only file:// URLs
+
+
+def test_a_report_cannot_reach_outside_files():
+    html = (
+        '<link rel="stylesheet" href="file:///etc/passwd">'
+        '<img src="https://example.org/x.png"><p>Hello report</p>'
+    )
+    text, _ = pdf_text(pdf.render_html(html))
+    assert "Hello report" in text and "root:" not in text
