@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from reports.api import readiness as readiness_api
 from sites import api as sites_api
 from training import api as training_api
 from trials import api as trials_api
@@ -16,4 +17,10 @@ router.register("trials", trials_api.TrialViewSet, basename="trial")
 urlpatterns = [
     path("auth/token/", accounts_api.ObtainToken.as_view(), name="api-token"),
     *router.urls,
+    path("readiness/", readiness_api.RankingView.as_view(), name="api-readiness-ranking"),
+    path(
+        "sites/<int:site_id>/readiness/",
+        readiness_api.SiteReadinessView.as_view(),
+        name="api-site-readiness",
+    ),
 ]

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict:
     if is_member or user.is_network_coordinator:
         items.append(("sites:list", "Sites"))
         items.append(("trials:list", "Trials"))
+        items.append(("reports:ranking", "Readiness"))
     items.append(("guidance:list", "Guidance"))
     path = request.path
     nav = []

@@ -102,6 +102,12 @@ class Requirement:
         return RequirementLevel(self.level).label
 
     @property
+    def category_label(self) -> str:
+        if self.kind == TRAINING:
+            return "Training"
+        return dict(Capability.Category.choices).get(self.category, self.category)
+
+    @property
     def role_label(self) -> str:
         return _ROLE_LABELS.get(self.role, self.role) if self.role else "Any role"
 

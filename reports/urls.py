@@ -3,5 +3,21 @@ so paths here are full paths (e.g. "readiness/", "sites/<int:site_id>/readiness/
 
 from django.urls import path  # noqa: F401
 
+from reports.views import readiness as readiness_views
+
 app_name = "reports"
 urlpatterns: list = []
+urlpatterns += [
+    path("readiness/", readiness_views.ranking, name="ranking"),
+    path("sites/<int:site_id>/readiness/", readiness_views.site_readiness, name="site-readiness"),
+]
+
+from reports.views import dashboard as dashboard_views  # noqa: E402
+
+urlpatterns += [
+    path("sites/<int:site_id>/dashboard/", dashboard_views.site_dashboard, name="site-dashboard"),
+    path(
+        "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
+        name="site-training-matrix",
+    ),
+]

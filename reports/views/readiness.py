@@ -1,0 +1,183 @@
+"""Feasibility ranking and site readiness pages (docs/readiness.md for the rules).
+
+Sites, trials and regions come only from the access layer; a trial, profile or site the user
+may not see is a 404. Each page costs a fixed number of queries whatever the number of sites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from reports import readiness
+from sites.access import site_for, visible_sites
+from sites.models import Site
+from trials.access import visible_trials
+from trials.models import RequirementProfile, TrialSite
+
+DATE_FORMAT = "%Y-%m-%d"
+BAD_DATE = "Enter a date as YYYY-MM-DD."
+BOTH_CHOSEN = "Choose a trial or a requirement profile, not both."
+
+
+class ReadinessQueryForm(forms.Form):
+    """What to assess against (a trial or a profile), where, and as of when. Submitted by GET."""
+
+    trial = forms.ChoiceField(label="Trial", required=False)
+    profile = forms.ChoiceField(label="Or a requirement profile", required=False)
+    region = forms.ChoiceField(label="Region", required=False)
+    on = forms.DateField(
+        label="Assess as of",
+        required=False,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        help_text="Leave empty for today. For example, 2026-03-31.",
+        error_messages={"invalid": BAD_DATE},
+    )
+
+    def __init__(self, *args, trials=(), profiles=(), regions=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["trial"].choices = [("", "No trial")] + [
+            (str(t.pk), t.short_title) for t in trials
+        ]
+        self.fields["profile"].choices = [("", "No profile")] + [(p.code, p.name) for p in profiles]
+        if regions is None:
+            del self.fields["region"]
+        else:
+            self.fields["region"].choices = [("", "All regions you can see")] + [
+                (r.code, r.name) for r in regions
+            ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("trial") and data.get("profile"):
+            self.add_error("profile", BOTH_CHOSEN)
+        return data
+
+    def refers_to_unknown(self) -> bool:
+        """A trial or profile id that is not among the choices: someone else's, or none at all."""
+        return any(
+            error.code == "invalid_choice"
+            for name in ("trial", "profile")
+            for error in self.errors.as_data().get(name, ())
+        )
+
+
+def _as_of(form: ReadinessQueryForm) -> dt.date:
+    return (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
+
+
+def _chosen_set(
+    form: ReadinessQueryForm, trials: list, profiles: list
+) -> readiness.RequirementSet | None:
+    """The requirement set the valid form names, or None when it names none."""
+    if not form.is_valid():
+        return None
+    if trial_id := form.cleaned_data.get("trial"):
+        trial = next(t for t in trials if str(t.pk) == trial_id)
+        return readiness.requirement_set_for_trial(trial)
+    if code := form.cleaned_data.get("profile"):
+        profile = next(p for p in profiles if p.code == code)
+        return readiness.requirement_set_for_profile(profile)
+    return None
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    """Every site the user may see, ranked against a trial or a profile."""
+    trials = list(visible_trials(request.user).order_by("short_title"))
+    profiles = list(RequirementProfile.objects.order_by("name"))
+    # One query for the sites also gives the region choices: the regions of visible sites.
+    sites = list(visible_sites(request.user).select_related("region").order_by("name", "pk"))
+    regions = sorted({site.region for site in sites}, key=lambda r: r.name)
+    form = ReadinessQueryForm(
+        request.GET or None, trials=trials, profiles=profiles, regions=regions
+    )
+    if form.is_bound and form.refers_to_unknown():
+        raise Http404("No such trial or profile.")
+    requirement_set = _chosen_set(form, trials, profiles)
+    ranked = []
+    region_code = form.cleaned_data.get("region") if form.is_valid() else ""
+    if requirement_set is not None:
+        in_region = [s for s in sites if not region_code or s.region.code == region_code]
+        ranked = readiness.rank(
+            readiness.assess(sites=in_region, requirements=requirement_set, on=_as_of(form))
+        )
+    context = {
+        "form": form,
+        "requirement_set": requirement_set,
+        "ranked": ranked,
+        "on": _as_of(form),
+        "query": _focus_query(form),
+        "region": next((r for r in regions if r.code == region_code), None),
+    }
+    return render(request, "reports/ranking.html", context)
+
+
+def _focus_query(form: ReadinessQueryForm) -> str:
+    """The ?trial=|profile=&on= query that links a ranked site to the same assessment."""
+    if not form.is_valid():
+        return ""
+    data = form.cleaned_data
+    parts = []
+    if data.get("trial"):
+        parts.append(f"trial={data['trial']}")
+    elif data.get("profile"):
+        parts.append(f"profile={data['profile']}")
+    if data.get("on"):
+        parts.append(f"on={data['on']:%Y-%m-%d}")
+    return "?" + "&".join(parts) if parts else ""
+
+
+@login_required
+def site_readiness(request: HttpRequest, site_id: int) -> HttpResponse:
+    """One site against each of its trials and every profile, or against one chosen set."""
+    site: Site = site_for(request.user, site_id)
+    # One query for the trials the user may choose, marking those the site takes part in.
+    trials = list(
+        visible_trials(request.user)
+        .annotate(at_site=Exists(TrialSite.objects.filter(trial=OuterRef("pk"), site=site)))
+        .order_by("short_title")
+    )
+    profiles = list(RequirementProfile.objects.order_by("name"))
+    form = ReadinessQueryForm(request.GET or None, trials=trials, profiles=profiles)
+    if form.is_bound and form.refers_to_unknown():
+        raise Http404("No such trial or profile.")
+    on = _as_of(form)
+    chosen = form.is_valid() and (
+        form.cleaned_data.get("trial") or form.cleaned_data.get("profile")
+    )
+    if chosen:
+        focus_trials = [t for t in trials if str(t.pk) == form.cleaned_data.get("trial")]
+        focus_profiles = [p for p in profiles if p.code == form.cleaned_data.get("profile")]
+    else:
+        focus_trials = [t for t in trials if t.at_site]
+        focus_profiles = profiles
+    trial_sets, profile_sets = readiness.requirement_sets(
+        trials=focus_trials, profiles=focus_profiles
+    )
+    sets = [trial_sets[t.pk] for t in focus_trials] + [profile_sets[p.pk] for p in focus_profiles]
+    assessments = readiness.assess_site(site=site, requirement_sets=sets, on=on)
+    sections = [
+        {"kind": "Trial", "anchor": f"trial-{t.pk}", "assessment": a}
+        for t, a in zip(focus_trials, assessments, strict=False)
+    ] + [
+        {"kind": "Requirement profile", "anchor": f"profile-{p.code}", "assessment": a}
+        for p, a in zip(focus_profiles, assessments[len(focus_trials) :], strict=True)
+    ]
+    context = {
+        "site": site,
+        "form": form,
+        "on": on,
+        "focused": bool(chosen),
+        "sections": sections,
+        "trial_sections": sections[: len(focus_trials)],
+        "profile_sections": sections[len(focus_trials) :],
+    }
+    return render(request, "reports/site_readiness.html", context)
