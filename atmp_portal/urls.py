@@ -13,6 +13,7 @@ urlpatterns = [
     path("accessibility/", TemplateView.as_view(template_name="accessibility.html"),
          name="accessibility"),
     path("sites/", include("sites.urls")),
+    path("sites/<int:site_id>/staff/", include("training.urls")),
     path("trials/", include("trials.urls")),
     path("guidance/", include("guidance.urls")),
     path("", include("reports.urls")),

@@ -21,3 +21,13 @@ urlpatterns += [
         name="site-training-matrix",
     ),
 ]
+
+from reports.views import dashboard as dashboard_views  # noqa: E402
+
+urlpatterns += [
+    path("sites/<int:site_id>/dashboard/", dashboard_views.site_dashboard, name="site-dashboard"),
+    path(
+        "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
+        name="site-training-matrix",
+    ),
+]

@@ -72,6 +72,10 @@ def display_value(name: str, value: Any) -> str:
         return EMPTY
     if name == "status":
         return STATUS_LABELS.get(value, value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or EMPTY
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return str(value)
@@ -83,25 +87,26 @@ def person(user: Model | None) -> str:
     return getattr(user, "full_name", "") or getattr(user, "email", "") or str(user)
 
 
-def history_entries(records: list) -> list[HistoryEntry]:
+def history_entries(records: list, fields: dict[str, str] | None = None) -> list[HistoryEntry]:
     """Oldest-first historical rows of one item -> newest-first entries with old -> new values."""
+    fields = fields or FIELD_LABELS
     entries = []
     previous = None
     for record in records:
         if previous is None:
             changes = [
-                (FIELD_LABELS[name], EMPTY, display_value(name, getattr(record, name)))
-                for name in FIELD_LABELS
+                (fields[name], EMPTY, display_value(name, getattr(record, name)))
+                for name in fields
                 if getattr(record, name) not in (None, "")
             ]
         else:
             changes = [
                 (
-                    FIELD_LABELS[name],
+                    fields[name],
                     display_value(name, getattr(previous, name)),
                     display_value(name, getattr(record, name)),
                 )
-                for name in FIELD_LABELS
+                for name in fields
                 if getattr(previous, name) != getattr(record, name)
             ]
         entries.append(

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
+from tests.trials.factories import (
+    RequirementProfileFactory,
+    TrainingRequirementFactory,
+    TrialFactory,
+    TrialSiteFactory,
+)
+from training.matrix import training_matrix
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def test_each_cell_says_valid_expiring_expired_or_missing(personas):
+    course = CourseFactory(title="GCP", renewal_months=12)
+    valid, expiring, expired, missing = (
+        StaffMemberFactory(site=personas.site_a, full_name=n)
+        for n in ("A Valid", "B Expiring", "C Expired", "D Missing")
+    )
+    TrainingRecordFactory(staff=valid, course=course, completed_on=dt.date(2026, 1, 1))
+    TrainingRecordFactory(staff=expiring, course=course, completed_on=dt.date(2025, 7, 1))
+    TrainingRecordFactory(staff=expired, course=course, completed_on=dt.date(2025, 1, 1))
+    # An older, expired completion does not hide the renewal.
+    TrainingRecordFactory(staff=valid, course=course, completed_on=dt.date(2024, 1, 1))
+    courses, rows = training_matrix(site=personas.site_a, course_ids=[course.pk], on=TODAY)
+    assert courses == [course]
+    assert [(r.staff.full_name, r.cells[0].label) for r in rows] == [
+        ("A Valid", "Valid"), ("B Expiring", "Expiring"), ("C Expired", "Expired"),
+        ("D Missing", "Missing"),
+    ]
+
+
+def test_leavers_are_left_out_of_the_matrix(personas):
+    StaffMemberFactory(site=personas.site_a, active=False, full_name="Gone Person")
+    _, rows = training_matrix(site=personas.site_a, course_ids=[], on=TODAY)
+    assert rows == []
+
+
+def _seed_requirements(site):
+    trial = TrialFactory()
+    TrialSiteFactory(trial=trial, site=site)
+    profile = RequirementProfileFactory()
+    trial_course = CourseFactory(title="Trial product training")
+    profile_course = CourseFactory(title="Cryogenic handling")
+    TrainingRequirementFactory(trial=trial, course=trial_course)
+    TrainingRequirementFactory(profile=profile, course=profile_course)
+    unrelated = TrialFactory()
+    TrainingRequirementFactory(trial=unrelated, course=CourseFactory(title="Unrelated course"))
+    return trial_course, profile_course
+
+
+def test_the_matrix_page_shows_courses_of_the_sites_trials_and_the_profiles(personas):
+    trial_course, profile_course = _seed_requirements(personas.site_a)
+    StaffMemberFactory(site=personas.site_a, full_name="Zed Person")
+    body = personas.client_for(personas.coordinator_a).get(
+        reverse("reports:site-training-matrix", args=[personas.site_a.pk])
+    ).content.decode()
+    assert "Trial product training" in body and "Cryogenic handling" in body
+    assert "Unrelated course" not in body
+    assert body.count(">Missing<") == 2
+
+
+def test_coordinator_b_gets_404_on_site_a_matrix(personas):
+    response = personas.client_for(personas.coordinator_b).get(
+        reverse("reports:site-training-matrix", args=[personas.site_a.pk])
+    )
+    assert response.status_code == 404
+
+
+def _matrix_queries(client, site) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("reports:site-training-matrix", args=[site.pk]))
+        assert response.status_code == 200
+    return len(ctx)
+
+
+def test_the_matrix_query_count_does_not_grow_with_staff_and_records(personas):
+    trial_course, profile_course = _seed_requirements(personas.site_a)
+    client = personas.client_for(personas.coordinator_a)
+    StaffMemberFactory(site=personas.site_a)
+    small = _matrix_queries(client, personas.site_a)
+    for _ in range(20):
+        member = StaffMemberFactory(site=personas.site_a)
+        TrainingRecordFactory(staff=member, course=trial_course)
+        TrainingRecordFactory(staff=member, course=profile_course)
+    assert _matrix_queries(client, personas.site_a) == small

@@ -1,0 +1,78 @@
+"""What expires soon at a site: capability evidence and training of active staff.
+
+Used by the site dashboard and the reminder digest, so both agree. A constant number of
+queries whatever the number of sites, staff or records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from sites.models import SiteCapability
+from training.models import TrainingRecord
+
+EVIDENCE = "evidence"
+TRAINING = "training"
+
+
+@dataclass(frozen=True)
+class ExpiringItem:
+    kind: str  # EVIDENCE or TRAINING
+    site_id: int
+    object_id: int  # SiteCapability or TrainingRecord pk
+    label: str
+    expires_on: dt.date
+
+    def days_left(self, on: dt.date) -> int:
+        return (self.expires_on - on).days
+
+    @property
+    def key(self) -> str:
+        """Identifies the item *and* its expiry: renewed evidence is a new item to remind about."""
+        return f"{self.kind}:{self.object_id}:{self.expires_on.isoformat()}"
+
+
+def expiring_items(
+    *, site_ids: Iterable[int], on: dt.date, within_days: int = 90
+) -> list[ExpiringItem]:
+    """Evidence and training that expire within `within_days` of `on`, or already have.
+
+    Training: only each active person's latest completion of a course counts, so a renewed
+    course does not keep reminding about the completion it replaced. Evidence: only items
+    marked in place (an item not in place is a gap already, not an expiry).
+    """
+    site_ids = list(site_ids)
+    horizon = on + dt.timedelta(days=within_days)
+    items = [
+        ExpiringItem(EVIDENCE, sc.site_id, sc.pk, sc.capability.name, sc.evidence_expires_on)
+        for sc in SiteCapability.objects.filter(
+            site_id__in=site_ids,
+            status=SiteCapability.Status.IN_PLACE,
+            evidence_expires_on__lte=horizon,
+        ).select_related("capability")
+    ]
+    latest: dict[tuple[int, int], TrainingRecord] = {}
+    records = (
+        TrainingRecord.objects.filter(
+            Q(course__renewal_months__isnull=False) | Q(expiry_override__isnull=False),
+            staff__site_id__in=site_ids, staff__active=True, completed_on__lte=on,
+        )
+        .select_related("staff", "course")
+        .order_by("completed_on", "pk")
+    )
+    for record in records:
+        latest[(record.staff_id, record.course_id)] = record
+    for record in latest.values():
+        expires = record.expires_on
+        if expires is not None and expires <= horizon:
+            items.append(
+                ExpiringItem(
+                    TRAINING, record.staff.site_id, record.pk,
+                    f"{record.staff.full_name}: {record.course.title}", expires,
+                )
+            )
+    return sorted(items, key=lambda item: (item.expires_on, item.kind, item.label))

@@ -1,0 +1,111 @@
+"""Forms for staff and training records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from sites.forms import DATE_INVALID, DateInput
+from sites.uploads import evidence_check
+from training.models import Course, StaffMember, StaffRole, TrainingRecord
+
+EMAIL_TAKEN = "Someone at this site already has this e-mail address"
+ROLES_REQUIRED = "Select at least one role"
+DATE_IN_FUTURE = "The completion date must be today or in the past"
+EXPIRY_BEFORE_COMPLETION = "The expiry date must be after the completion date"
+DUPLICATE_RECORD = "This person already has a record of this course completed on that date"
+LEFT_ON_REQUIRED = "Enter the date they left"
+
+
+def _date_field(label: str, *, required: bool, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label, required=required, help_text=help_text, widget=DateInput(),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"], error_messages={"invalid": DATE_INVALID},
+    )
+
+
+class StaffMemberForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        choices=StaffRole.choices, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": ROLES_REQUIRED},
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = ["full_name", "email", "roles", "job_title", "registration_number"]
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        self.fields["full_name"].error_messages["required"] = "Enter their full name"
+        self.fields["email"].error_messages["required"] = "Enter their work e-mail address"
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        taken = StaffMember.objects.filter(site=self.site, email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(EMAIL_TAKEN)
+        return email
+
+    def validate_unique(self) -> None:
+        # The site is not a form field; clean_email checks the per-site uniqueness instead.
+        pass
+
+
+class DeactivateForm(forms.Form):
+    left_on = _date_field("Date they left", required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["left_on"].error_messages["required"] = LEFT_ON_REQUIRED
+
+
+class TrainingRecordForm(forms.Form):
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.order_by("title"),
+        error_messages={"required": "Select the course"},
+    )
+    completed_on = _date_field("Completed on", required=True)
+    expiry_override = _date_field(
+        "Expiry stated on the certificate (optional)", required=False,
+        help_text="Only if the certificate gives another expiry than the course's renewal period.",
+    )
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    certificate = forms.FileField(label="Certificate (PDF, PNG or JPEG, up to 20 MB)", required=False)
+
+    def __init__(self, *args, staff: StaffMember, record: TrainingRecord | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff, self.record = staff, record
+        self.fields["completed_on"].error_messages["required"] = "Enter the date it was completed"
+
+    def clean_completed_on(self) -> dt.date:
+        day = self.cleaned_data["completed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(DATE_IN_FUTURE)
+        return day
+
+    def clean_certificate(self):
+        upload = self.cleaned_data.get("certificate")
+        if upload:
+            evidence_check(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        completed, expiry = cleaned.get("completed_on"), cleaned.get("expiry_override")
+        if completed and expiry and expiry < completed:
+            self.add_error("expiry_override", EXPIRY_BEFORE_COMPLETION)
+        course = cleaned.get("course")
+        if completed and course:
+            clash = TrainingRecord.objects.filter(
+                staff=self.staff, course=course, completed_on=completed
+            )
+            if self.record is not None:
+                clash = clash.exclude(pk=self.record.pk)
+            if clash.exists():
+                self.add_error("completed_on", DUPLICATE_RECORD)
+        return cleaned

@@ -1,0 +1,151 @@
+"""Staff and training records of one site. Reads need site access; writes need the coordinator."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sites.access import can_write_site, site_for
+from sites.checklist import history_entries
+from training import services
+from training.forms import DeactivateForm, StaffMemberForm, TrainingRecordForm
+from training.models import StaffMember, TrainingRecord
+
+
+def _staff(site, staff_id: int) -> StaffMember:
+    return get_object_or_404(site.staff.all(), pk=staff_id)
+
+
+@login_required
+def staff_list(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id)
+    show_leavers = request.GET.get("leavers") == "1"
+    staff = site.staff.order_by("-active", "full_name")
+    if not show_leavers:
+        staff = staff.filter(active=True)
+    return render(request, "training/staff_list.html", {
+        "site": site, "staff": staff, "show_leavers": show_leavers,
+        "can_write": can_write_site(request.user, site),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_add(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    form = StaffMemberForm(request.POST or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        staff = services.staff_create(site=site, user=request.user, **form.cleaned_data)
+        messages.success(request, f"{staff.full_name} added")
+        return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
+    return render(request, "training/staff_form.html", {"site": site, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, site_id: int, staff_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    staff = _staff(site, staff_id)
+    form = StaffMemberForm(request.POST or None, instance=staff, site=site)
+    if request.method == "POST" and form.is_valid():
+        services.staff_update(staff=staff, user=request.user, **form.cleaned_data)
+        messages.success(request, f"{staff.full_name}'s details saved")
+        return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
+    return render(request, "training/staff_form.html", {"site": site, "form": form, "staff": staff})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_deactivate(request: HttpRequest, site_id: int, staff_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    staff = _staff(site, staff_id)
+    form = DeactivateForm(request.POST or None, initial={"left_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.staff_deactivate(staff=staff, user=request.user, left_on=form.cleaned_data["left_on"])
+        messages.success(request, f"{staff.full_name} marked as left; their records are kept")
+        return redirect("training:staff-list", site_id=site.pk)
+    return render(request, "training/staff_deactivate.html", {"site": site, "staff": staff, "form": form})
+
+
+@login_required
+@require_POST
+def staff_reactivate(request: HttpRequest, site_id: int, staff_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    staff = services.staff_reactivate(staff=_staff(site, staff_id), user=request.user)
+    messages.success(request, f"{staff.full_name} is active again")
+    return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
+
+
+@login_required
+def staff_detail(request: HttpRequest, site_id: int, staff_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id)
+    staff = _staff(site, staff_id)
+    today = timezone.localdate()
+    records = list(
+        staff.training.select_related("course", "certificate").order_by("course__title", "-completed_on")
+    )
+    labels = dict(TrainingRecord.Status.choices)
+    for record in records:
+        record.status_today = record.status_on(today)
+        record.status_label = labels[record.status_today]
+    return render(request, "training/staff_detail.html", {
+        "site": site, "staff": staff, "records": records,
+        "can_write": can_write_site(request.user, site),
+        "history": history_entries(list(
+            staff.history.select_related("history_user").order_by("history_date", "history_id")
+        ), fields=STAFF_HISTORY_FIELDS),
+    })
+
+
+STAFF_HISTORY_FIELDS = {
+    "full_name": "Name", "email": "E-mail", "roles": "Roles", "job_title": "Job title",
+    "registration_number": "Registration number", "active": "Active", "left_on": "Left on",
+}
+
+
+def _record_form(request, site_id, staff_id, record_id=None) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    staff = _staff(site, staff_id)
+    record = get_object_or_404(staff.training.all(), pk=record_id) if record_id else None
+    initial = {}
+    if record is not None:
+        initial = {
+            "course": record.course_id, "completed_on": record.completed_on,
+            "expiry_override": record.expiry_override, "notes": record.notes,
+        }
+    form = TrainingRecordForm(
+        request.POST or None, request.FILES or None, staff=staff, record=record, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.training_record_save(
+                staff=staff, user=request.user, record=record, course=data["course"],
+                completed_on=data["completed_on"], expiry_override=data["expiry_override"],
+                notes=data["notes"], certificate_file=data["certificate"],
+            )
+        except ValidationError as exc:
+            form.add_error("certificate", exc)
+        else:
+            messages.success(request, f"Training record saved for {staff.full_name}")
+            return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
+    return render(request, "training/record_form.html", {
+        "site": site, "staff": staff, "record": record, "form": form,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_add(request: HttpRequest, site_id: int, staff_id: int) -> HttpResponse:
+    return _record_form(request, site_id, staff_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, site_id: int, staff_id: int, record_id: int) -> HttpResponse:
+    return _record_form(request, site_id, staff_id, record_id)
