@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -58,9 +59,15 @@ STALE = "The report stopped responding while it was being built; please request 
 # redelivery after a lost worker) before it is marked failed instead of started again:
 # a report that kills its worker every time must not loop forever.
 MAX_ATTEMPTS = 5
-# A job still 'running' this long after it started has lost its worker and its message
-# (the hard time limit is far shorter); it is marked failed so nobody waits on it.
-STALE_AFTER = dt.timedelta(minutes=30)
+# A job still 'running' this long after the broker would have redelivered it (visibility
+# timeout, plus the transport's restore sweep and a whole build) has lost both its worker and
+# its message: it is marked failed so nobody waits on it for ever.
+STALE_MARGIN = dt.timedelta(minutes=15)
+
+
+def stale_after() -> dt.timedelta:
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    return dt.timedelta(seconds=options.get("visibility_timeout", 3600)) + STALE_MARGIN
 
 
 class ReportRequestError(ValueError):
@@ -246,7 +253,7 @@ def reports_fail_stale(*, now: dt.datetime | None = None) -> int:
     """Mark failed the jobs whose worker and message were both lost (never stuck running)."""
     now = now or timezone.now()
     return ReadinessReport.objects.filter(
-        status=Status.RUNNING, started_at__lt=now - STALE_AFTER
+        status=Status.RUNNING, started_at__lt=now - stale_after()
     ).update(status=Status.FAILED, error=STALE, finished_at=now)
 
 

@@ -362,7 +362,7 @@ def test_it_gives_up_on_a_report_that_keeps_losing_its_worker(personas, scenario
 
 def test_it_fails_jobs_whose_worker_and_message_were_both_lost(personas, scenario):
     old = make_report(personas, scenario, status=Status.RUNNING,
-                      started_at=timezone.now() - services.STALE_AFTER - dt.timedelta(minutes=1))
+                      started_at=timezone.now() - services.stale_after() - dt.timedelta(minutes=1))
     fresh = make_report(personas, scenario, status=Status.RUNNING, as_of=TODAY - dt.timedelta(1),
                         started_at=timezone.now())
     assert services.reports_fail_stale() == 1

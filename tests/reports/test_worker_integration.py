@@ -1,0 +1,177 @@
+"""A real Celery worker on the real Redis builds reports from the test database.
+
+Each test gets its own queue, so workers of other test runs sharing the Redis server never
+take our tasks. Workers run as subprocesses on the pytest-django test database (the data
+must be committed: transactional tests) and are always killed in teardown.
+
+Redelivery after SIGKILL: the Redis transport gives an unacknowledged task back to the queue
+only once its visibility timeout has passed: a worker scans for such messages when it starts
+polling and then every ~100 s (kombu's restore interval x throttle). The killed-worker test
+runs its workers with CELERY_VISIBILITY_TIMEOUT=4 and starts the second worker once the
+message is older than that, so the start-up scan hands it over. We chose the visibility
+timeout over a custom "requeue on start-up" hook: it is the mechanism production relies on
+(with the 1-hour default), so the test proves the real path, not a test-only one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+from pypdf import PdfReader
+
+from reports import services, tasks
+from reports.models import ReadinessReport
+from tests.reports.test_jobs import TODAY, build_scenario
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+Status = ReadinessReport.Status
+VISIBILITY_TIMEOUT = 4
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return (
+        f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    )
+
+
+class Workers:
+    def __init__(self, queue: str, media: Path, logs: Path) -> None:
+        self.queue, self.media, self.logs = queue, media, logs
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, **extra_env: str) -> subprocess.Popen:
+        if not os.environ.get("REDIS_URL"):
+            pytest.skip("needs REDIS_URL (a real Redis) for a real worker")
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "atmp_portal.settings_test",
+            "DATABASE_URL": _database_url(),
+            "TEST_MEDIA_ROOT": str(self.media),
+            **extra_env,
+        }
+        number = len(self.processes) + 1
+        log = open(self.logs / f"worker-{number}.log", "wb")  # noqa: SIM115 (closed by the OS)
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "atmp_portal", "worker",
+                "--pool=solo", "--concurrency=1", "-Q", self.queue,
+                "-n", f"{self.queue}-{number}@%h", "--without-gossip", "--without-mingle",
+                "--without-heartbeat", "--loglevel=INFO",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def log(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.logs.glob("*.log"))
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def workers(personas, settings, tmp_path, monkeypatch) -> Iterator[Workers]:
+    queue = f"reports-test-{uuid.uuid4().hex[:10]}"
+    # Publish to this test's own queue (the task's options are cached once read).
+    monkeypatch.setattr(tasks.build_report, "queue", queue, raising=False)
+    monkeypatch.setattr(tasks.build_report, "_exec_options", None, raising=False)
+    media = tmp_path / "media"
+    media.mkdir()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    pool = Workers(queue, media, logs)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+def wait_for(report: ReadinessReport, statuses: set[str], workers: Workers, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report.refresh_from_db()
+        if report.status in statuses:
+            return report
+        time.sleep(0.2)
+    pytest.fail(f"report {report.pk} still {report.status} after {timeout} s\n{workers.log()}")
+
+
+def test_a_real_worker_builds_the_pdf_and_csv(personas, workers):
+    scenario = build_scenario(personas)
+    workers.start()
+    report = services.report_request(
+        user=personas.coordinator_a, kind="site", site=personas.site_a.pk,
+        trial=scenario.trial.pk, as_of=TODAY,
+    )
+    assert report.task_id
+    report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=60)
+    assert report.status == Status.SUCCEEDED, report.error
+    assert report.attempts == 1
+
+    text = " ".join(
+        page.extract_text() for page in PdfReader(Path(report.pdf.path).open("rb")).pages
+    )
+    text = " ".join(text.split())
+    for name in scenario.missing:
+        assert name in text
+    assert "1 of 2 Cell therapy laboratory scientists trained" in text
+
+    document = services.report_document(report)
+    rows = list(csv.DictReader(io.StringIO(
+        Path(report.csv.path).read_text(encoding="utf-8-sig")
+    )))
+    assert [(r["requirement_key"], r["outcome"]) for r in rows] == [
+        (g.requirement.key, g.outcome) for g in document.single.rows
+    ]
+    assert {r["label"] for r in rows if r["outcome"] == "blocker"} >= set(scenario.missing)
+
+
+def test_a_report_whose_worker_is_killed_is_finished_once_by_another(personas, workers):
+    scenario = build_scenario(personas)
+    first = workers.start(
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT), ATMP_TEST_REPORT_BUILD_DELAY="60"
+    )
+    report = services.report_request(
+        user=personas.network, kind="site", site=personas.site_a.pk,
+        trial=scenario.trial.pk, as_of=TODAY,
+    )
+    report = wait_for(report, {Status.RUNNING}, workers, timeout=60)
+    assert report.attempts == 1
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    # A worker restores unacknowledged messages older than the visibility timeout when it
+    # starts polling (then every ~100 s): start the second one once that age has passed.
+    time.sleep(VISIBILITY_TIMEOUT + 1)
+    workers.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
+    report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=90)
+    assert report.status == Status.SUCCEEDED, report.error
+    assert report.attempts == 2  # the killed run and the redelivered one, nothing more
+    assert [p.name for p in workers.media.rglob("*.pdf")] == [Path(report.pdf.name).name]
+    assert len(list(workers.media.rglob("*.csv"))) == 1
+    # No third run can turn up later: the redelivered message was acknowledged, so Redis
+    # holds no unacknowledged copy to hand out again.
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    deadline = time.monotonic() + 10
+    while broker.hlen("unacked") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert broker.hlen("unacked") == 0
