@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from sites.forms import DATE_INVALID, DateInput
-from sites.uploads import evidence_check
+from sites.uploads import evidence_check, too_large_message
 from training.models import Course, StaffMember, StaffRole, TrainingRecord
 
 EMAIL_TAKEN = "Someone at this site already has this e-mail address"
@@ -109,3 +110,21 @@ class TrainingRecordForm(forms.Form):
             if clash.exists():
                 self.add_error("completed_on", DUPLICATE_RECORD)
         return cleaned
+
+
+IMPORT_FILE_REQUIRED = "Select a CSV file"
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file of training records",
+        help_text="Columns: email, course_code, completed_on, expiry_override, notes. "
+                  "Dates as YYYY-MM-DD or DD/MM/YYYY.",
+        error_messages={"required": IMPORT_FILE_REQUIRED},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(too_large_message())
+        return upload

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,8 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sites.access import can_write_site, site_for
 from sites.checklist import history_entries
-from training import services
-from training.forms import DeactivateForm, StaffMemberForm, TrainingRecordForm
+from training import importer, services
+from training.forms import (
+    DeactivateForm,
+    ImportUploadForm,
+    StaffMemberForm,
+    TrainingRecordForm,
+)
 from training.models import StaffMember, TrainingRecord
 
 
@@ -149,3 +158,91 @@ def record_add(request: HttpRequest, site_id: int, staff_id: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def record_edit(request: HttpRequest, site_id: int, staff_id: int, record_id: int) -> HttpResponse:
     return _record_form(request, site_id, staff_id, record_id)
+
+
+# --- CSV import --------------------------------------------------------------------------------
+# The uploaded file waits under MEDIA_ROOT/imports/ (a random name) between preview and apply;
+# the session holds only its token, so a 10,000-row file never goes into the session table.
+
+IMPORT_SESSION_KEY = "training_imports"
+IMPORT_EXPIRED = "The uploaded file is no longer available: upload it again"
+
+
+def _import_stash(request: HttpRequest, site, raw: bytes) -> str:
+    token = uuid.uuid4().hex
+    default_storage.save(f"imports/{token}.csv", ContentFile(raw))
+    stash = request.session.get(IMPORT_SESSION_KEY, {})
+    stash[token] = site.pk
+    request.session[IMPORT_SESSION_KEY] = stash
+    return token
+
+
+def _import_load(request: HttpRequest, site, token: str) -> bytes | None:
+    if request.session.get(IMPORT_SESSION_KEY, {}).get(token) != site.pk:
+        return None
+    try:
+        with default_storage.open(f"imports/{token}.csv", "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _import_discard(request: HttpRequest, token: str) -> None:
+    stash = request.session.get(IMPORT_SESSION_KEY, {})
+    stash.pop(token, None)
+    request.session[IMPORT_SESSION_KEY] = stash
+    default_storage.delete(f"imports/{token}.csv")
+
+
+@login_required
+def import_template(request: HttpRequest, site_id: int) -> HttpResponse:
+    site_for(request.user, site_id, write=True)
+    response = HttpResponse(",".join(importer.HEADERS) + "\r\n", content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="training-records-template.csv"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["file"].read()
+        try:
+            preview = importer.training_import_preview(site=site, raw=raw, on=timezone.localdate())
+        except importer.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = _import_stash(request, site, raw) if not preview.has_errors else ""
+            return render(request, "training/import_preview.html", {
+                "site": site, "preview": preview, "token": token,
+                "file_name": form.cleaned_data["file"].name,
+            })
+    return render(request, "training/import_upload.html", {"site": site, "form": form})
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id, write=True)
+    token = request.POST.get("token", "")
+    raw = _import_load(request, site, token) if token.isalnum() else None
+    if raw is None:
+        messages.error(request, IMPORT_EXPIRED)
+        return redirect("training:import", site_id=site.pk)
+    try:
+        preview = importer.training_import(
+            site=site, raw=raw, user=request.user, on=timezone.localdate()
+        )
+    except importer.ImportHasErrors as exc:
+        # Something changed since the preview (a staff member edited, a course removed).
+        _import_discard(request, token)
+        return render(request, "training/import_preview.html", {
+            "site": site, "preview": exc.preview, "token": "", "nothing_applied": True,
+        })
+    _import_discard(request, token)
+    messages.success(
+        request, f"Imported {preview.creates} new and {preview.updates} updated training records"
+    )
+    return redirect("reports:site-training-matrix", site_id=site.pk)

@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
+from training import importer
+from training.models import TrainingRecord
+
+HEADER = "email,course_code,completed_on,expiry_override,notes\n"
+TODAY = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def setup(personas):
+    StaffMemberFactory(site=personas.site_a, email="ann@nhs.example", full_name="Ann A")
+    StaffMemberFactory(site=personas.site_b, email="bob@nhs.example")
+    CourseFactory(code="gcp", title="GCP")
+    CourseFactory(code="cryo", title="Cryogenic handling")
+    return personas
+
+
+def preview(site, text: str | bytes):
+    raw = text.encode() if isinstance(text, str) else text
+    return importer.training_import_preview(site=site, raw=raw, on=TODAY)
+
+
+def test_it_names_the_expected_headers_when_they_are_wrong(setup):
+    with pytest.raises(importer.ImportFileError) as error:
+        preview(setup.site_a, "mail,course,date\nann@nhs.example,gcp,2026-01-01\n")
+    assert str(error.value) == importer.ERROR_HEADERS
+    assert "email, course_code, completed_on, expiry_override, notes" in importer.ERROR_HEADERS
+
+
+def test_it_refuses_a_file_that_is_not_utf8(setup):
+    raw = (HEADER + "ann@nhs.example,gcp,2026-01-01,,Café\n").encode("cp1252")
+    with pytest.raises(importer.ImportFileError) as error:
+        preview(setup.site_a, raw)
+    assert str(error.value) == importer.ERROR_ENCODING
+
+
+def test_it_accepts_utf8_with_a_bom_and_both_date_formats(setup):
+    raw = b"\xef\xbb\xbf" + (HEADER + "ann@nhs.example,gcp,2026-01-01,,\nANN@nhs.example,cryo,31/12/2025,,Caf\xc3\xa9\n").encode("latin-1")
+    result = preview(setup.site_a, raw)
+    assert [r.action for r in result.rows] == ["create", "create"]
+    assert result.rows[1].completed_on == dt.date(2025, 12, 31)
+
+
+@pytest.mark.parametrize("line,message", [
+    ("bob@nhs.example,gcp,2026-01-01,,", importer.ROW_UNKNOWN_EMAIL.format(value="bob@nhs.example")),
+    ("ann@nhs.example,nope,2026-01-01,,", importer.ROW_UNKNOWN_COURSE.format(value="nope")),
+    ("ann@nhs.example,gcp,2026-06-02,,", importer.ROW_FUTURE_DATE.format(value="2026-06-02")),
+    ("ann@nhs.example,gcp,2026-13-01,,",
+     importer.ROW_BAD_DATE.format(column="completed_on", value="2026-13-01")),
+    ("ann@nhs.example,gcp,01/02/26x,,",
+     importer.ROW_BAD_DATE.format(column="completed_on", value="01/02/26x")),
+    ("ann@nhs.example,gcp,2026-01-01,yesterday,",
+     importer.ROW_BAD_DATE.format(column="expiry_override", value="yesterday")),
+    (",gcp,2026-01-01,,", importer.ROW_MISSING.format(column="email")),
+    ("ann@nhs.example,gcp,2026-01-01,2025-01-01,", importer.ROW_EXPIRY_BEFORE_COMPLETION),
+])
+def test_each_bad_row_gets_its_reason(setup, line, message):
+    result = preview(setup.site_a, HEADER + "ann@nhs.example,cryo,2026-01-01,,\n" + line + "\n")
+    assert [r.action for r in result.rows] == ["create", "error"]
+    assert result.rows[1].errors == [message]
+    assert result.rows[1].line == 3
+
+
+def test_it_flags_a_duplicate_row_in_the_file(setup):
+    result = preview(setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"
+                                            "ann@nhs.example,gcp,01/01/2026,,again\n")
+    assert result.rows[1].errors == [importer.ROW_DUPLICATE.format(line=2)]
+
+
+def test_a_row_matching_an_existing_record_is_an_update(setup):
+    ann = setup.site_a.staff.get()
+    TrainingRecordFactory(staff=ann, course=CourseFactory(code="gcp"),
+                          completed_on=dt.date(2026, 1, 1))
+    result = preview(setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,2027-01-01,renewed\n")
+    assert result.rows[0].action == "update"
+
+
+def test_the_preview_writes_nothing(setup):
+    client = setup.client_for(setup.coordinator_a)
+    before = TrainingRecord.objects.count()
+    response = client.post(reverse("training:import", args=[setup.site_a.pk]), {
+        "file": SimpleUploadedFile("t.csv", (HEADER + "ann@nhs.example,gcp,2026-01-01,,\n").encode()),
+    })
+    body = response.content.decode()
+    assert "1 new record" in body and "Nothing has been saved yet" in body
+    assert TrainingRecord.objects.count() == before
+
+
+def _upload(client, site, text):
+    return client.post(reverse("training:import", args=[site.pk]),
+                       {"file": SimpleUploadedFile("t.csv", text.encode())})
+
+
+def test_a_file_with_one_bad_row_imports_nothing_and_shows_the_reason(setup):
+    client = setup.client_for(setup.coordinator_a)
+    body = _upload(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"
+                                                  "ann@nhs.example,nope,2026-01-01,,\n").content.decode()
+    assert "nothing has been imported" in body
+    assert "Row 3: There is no course with the code nope" in body
+    assert 'name="token"' not in body
+    assert not TrainingRecord.objects.exists()
+
+
+def test_apply_imports_the_previewed_file_with_history(setup):
+    client = setup.client_for(setup.coordinator_a)
+    body = _upload(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,first\n").content.decode()
+    token = body.split('name="token" value="')[1].split('"')[0]
+    response = client.post(reverse("training:import-apply", args=[setup.site_a.pk]), {"token": token})
+    assert response.status_code == 302
+    record = TrainingRecord.objects.get()
+    assert record.notes == "first"
+    assert record.history.get().history_user == setup.coordinator_a
+    # The token is spent.
+    again = client.post(reverse("training:import-apply", args=[setup.site_a.pk]), {"token": token},
+                        follow=True)
+    assert "no longer available" in again.content.decode()
+    assert TrainingRecord.objects.count() == 1
+
+
+def test_apply_is_all_or_nothing(setup):
+    raw = (HEADER + "ann@nhs.example,gcp,2026-01-01,,\nann@nhs.example,cryo,2026-01-01,,\n").encode()
+    setup.site_a.staff.update(email="renamed@nhs.example")  # changed after the preview
+    with pytest.raises(importer.ImportHasErrors) as error:
+        importer.training_import(site=setup.site_a, raw=raw, user=setup.coordinator_a, on=TODAY)
+    assert len(error.value.preview.error_rows) == 2
+    assert not TrainingRecord.objects.exists()
+
+
+def test_coordinator_b_gets_404_on_site_a_imports(setup):
+    client = setup.client_for(setup.coordinator_b)
+    for name in ("import", "import-template", "import-apply"):
+        url = reverse(f"training:{name}", args=[setup.site_a.pk])
+        assert client.get(url).status_code in (404, 405)
+        assert client.post(url, {"token": "abc"}).status_code == 404
+    # Nor can a token from site A's session be replayed under site B.
+    client_a = setup.client_for(setup.coordinator_a)
+    body = _upload(client_a, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n").content.decode()
+    token = body.split('name="token" value="')[1].split('"')[0]
+    assert client.post(reverse("training:import-apply", args=[setup.site_a.pk]),
+                       {"token": token}).status_code == 404
+
+
+def test_the_template_has_the_headers(setup):
+    response = setup.client_for(setup.coordinator_a).get(
+        reverse("training:import-template", args=[setup.site_a.pk]))
+    assert response.content.decode().strip() == HEADER.strip()
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_a_10000_row_file_previews_in_seconds_with_constant_queries(setup):
+    staff = [StaffMemberFactory.build(site=setup.site_a, email=f"s{i}@nhs.example") for i in range(200)]
+    type(staff[0]).objects.bulk_create(staff)
+    for i in range(50):
+        CourseFactory(code=f"c{i}")
+    lines = [
+        f"s{i % 200}@nhs.example,c{(i // 200) % 50},{dt.date(2025, 1, 1) + dt.timedelta(days=i // 10000):%Y-%m-%d},,row {i}"
+        for i in range(10_000)
+    ]
+    raw = (HEADER + "\n".join(lines) + "\n").encode()
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        result = importer.training_import_preview(site=setup.site_a, raw=raw, on=TODAY)
+    elapsed = time.perf_counter() - started
+    assert result.creates == 10_000 and not result.has_errors
+    assert len(ctx) == 3
+    assert elapsed < 5, f"preview took {elapsed:.2f}s"
+    client = setup.client_for(setup.coordinator_a)
+    started = time.perf_counter()
+    response = client.post(reverse("training:import", args=[setup.site_a.pk]),
+                           {"file": SimpleUploadedFile("big.csv", raw)})
+    page = time.perf_counter() - started
+    assert response.status_code == 200 and "10000 new records" in response.content.decode()
+    token = response.content.decode().split('name="token" value="')[1].split('"')[0]
+    started = time.perf_counter()
+    client.post(reverse("training:import-apply", args=[setup.site_a.pk]), {"token": token})
+    applied = time.perf_counter() - started
+    assert TrainingRecord.objects.count() == 10_000
+    print(f"\n10,000 rows: preview {elapsed:.2f}s, preview page {page:.2f}s, apply {applied:.2f}s")
