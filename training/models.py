@@ -164,3 +164,35 @@ class TrainingRecord(TimeStamped):
         if expires is not None and (expires - on).days < expiring_days:
             return self.Status.EXPIRING
         return self.Status.VALID
+
+
+class ReminderSent(models.Model):
+    """One expiry reminder threshold sent for one item, so no item is reminded twice per threshold.
+
+    `item_key` names the item and its expiry date ("training:12:2027-01-31"): renewing the
+    evidence or the training makes a new item, reminded afresh.
+    """
+
+    class Threshold(models.IntegerChoices):
+        DAYS_90 = 90, "Within 90 days"
+        DAYS_60 = 60, "Within 60 days"
+        DAYS_30 = 30, "Within 30 days"
+        DAYS_7 = 7, "Within 7 days"
+        EXPIRED = 0, "Expired"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    item_key = models.CharField(max_length=80)
+    threshold = models.PositiveSmallIntegerField(choices=Threshold.choices)
+    sent_on = models.DateField()
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "item_key", "threshold"], name="unique_reminder_per_threshold"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_key} — {self.get_threshold_display()} ({self.sent_on})"
