@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from reports.api import jobs as report_jobs_api
 from reports.api import readiness as readiness_api
 from sites import api as sites_api
 from training import api as training_api
@@ -23,4 +24,10 @@ urlpatterns = [
         readiness_api.SiteReadinessView.as_view(),
         name="api-site-readiness",
     ),
+    path("reports/", report_jobs_api.ReportListCreate.as_view(), name="api-reports"),
+    path("reports/<int:report_id>/", report_jobs_api.ReportDetail.as_view(), name="api-report"),
+    path("reports/<int:report_id>/pdf/", report_jobs_api.ReportPdf.as_view(),
+         name="api-report-pdf"),
+    path("reports/<int:report_id>/csv/", report_jobs_api.ReportCsv.as_view(),
+         name="api-report-csv"),
 ]

@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("sites:list", "Sites"))
         items.append(("trials:list", "Trials"))
         items.append(("reports:ranking", "Readiness"))
+        items.append(("reports:list", "Reports"))
     items.append(("guidance:list", "Guidance"))
     path = request.path
     nav = []

@@ -22,12 +22,13 @@ urlpatterns += [
     ),
 ]
 
-from reports.views import dashboard as dashboard_views  # noqa: E402
+from reports.views import jobs as job_views  # noqa: E402
 
 urlpatterns += [
-    path("sites/<int:site_id>/dashboard/", dashboard_views.site_dashboard, name="site-dashboard"),
-    path(
-        "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
-        name="site-training-matrix",
-    ),
+    path("reports/", job_views.report_list, name="list"),
+    path("reports/new/", job_views.report_request, name="request"),
+    path("reports/<int:report_id>/", job_views.report_detail, name="detail"),
+    path("reports/<int:report_id>/status/", job_views.report_status, name="status"),
+    path("reports/<int:report_id>/pdf/", job_views.report_pdf, name="pdf"),
+    path("reports/<int:report_id>/csv/", job_views.report_csv, name="csv"),
 ]
