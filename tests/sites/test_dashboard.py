@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sites.models import Capability
+from sites.services import capability_update
+from tests.sites.factories import CapabilityFactory
+from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
+from tests.trials.factories import (
+    CapabilityRequirementFactory,
+    RequirementProfileFactory,
+    TrainingRequirementFactory,
+    TrialFactory,
+    TrialSiteFactory,
+)
+
+
+def dashboard(client, site):
+    return client.get(reverse("reports:site-dashboard", args=[site.pk]))
+
+
+def _trial_with_two_capabilities(site):
+    trial = TrialFactory(short_title="ORION-19")
+    TrialSiteFactory(trial=trial, site=site)
+    caps = [CapabilityFactory(name=f"Cap {i}", category=Capability.Category.STORAGE) for i in range(2)]
+    for cap in caps:
+        CapabilityRequirementFactory(trial=trial, capabilities=[cap])
+    return trial, caps
+
+
+def test_the_score_rises_when_a_capability_is_put_in_place(personas):
+    trial, caps = _trial_with_two_capabilities(personas.site_a)
+    client = personas.client_for(personas.coordinator_a)
+    body = dashboard(client, personas.site_a).content.decode()
+    assert "ORION-19" in body and "0%" in body and "Not ready" in body
+    assert f"{reverse('reports:site-readiness', args=[personas.site_a.pk])}?trial={trial.pk}" in body
+    capability_update(site=personas.site_a, capability=caps[0], user=personas.coordinator_a,
+                      status="in_place", expected_version=0)
+    body = dashboard(client, personas.site_a).content.decode()
+    assert "50%" in body
+    assert "Storage: 50% (1 of 2)" in body
+    assert "Checklist: Cap 0 added by" in body
+
+
+def test_it_lists_evidence_and_training_expiring_within_90_days(personas):
+    today = dt.date.today()
+    cap = CapabilityFactory(name="Dewar SOP")
+    capability_update(site=personas.site_a, capability=cap, user=personas.coordinator_a,
+                      status="in_place", expected_version=0,
+                      evidence_expires_on=today + dt.timedelta(days=30))
+    staff = StaffMemberFactory(site=personas.site_a, full_name="Ann Nurse")
+    TrainingRecordFactory(staff=staff, course=CourseFactory(title="GCP", renewal_months=None),
+                          completed_on=today - dt.timedelta(days=10),
+                          expiry_override=today + dt.timedelta(days=200))
+    TrainingRecordFactory(staff=staff, course=CourseFactory(title="Cryo", renewal_months=None),
+                          completed_on=today - dt.timedelta(days=10),
+                          expiry_override=today - dt.timedelta(days=1))
+    body = dashboard(personas.client_for(personas.coordinator_a), personas.site_a).content.decode()
+    assert "Dewar SOP" in body and "30 days left" in body
+    assert "Ann Nurse: Cryo" in body and "Expired" in body
+    assert "Ann Nurse: GCP" not in body
+
+
+def test_coordinator_b_gets_404_on_site_a_dashboard(personas):
+    assert dashboard(personas.client_for(personas.coordinator_b), personas.site_a).status_code == 404
+
+
+def test_the_site_page_links_members_to_the_dashboard(personas):
+    url = reverse("reports:site-dashboard", args=[personas.site_a.pk])
+    page = personas.client_for(personas.coordinator_a).get(
+        reverse("sites:detail", args=[personas.site_a.pk])).content.decode()
+    assert url in page
+
+
+def _queries(client, site) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert dashboard(client, site).status_code == 200
+    return len(ctx)
+
+
+def test_the_dashboard_query_count_does_not_grow_with_staff_and_records(personas):
+    trial, caps = _trial_with_two_capabilities(personas.site_a)
+    profile = RequirementProfileFactory()
+    course = CourseFactory()
+    TrainingRequirementFactory(profile=profile, course=course)
+    client = personas.client_for(personas.coordinator_a)
+    small = _queries(client, personas.site_a)
+    for cap in caps:
+        capability_update(site=personas.site_a, capability=cap, user=personas.coordinator_a,
+                          status="in_place", expected_version=0,
+                          evidence_expires_on=dt.date.today() + dt.timedelta(days=20))
+    for _ in range(15):
+        member = StaffMemberFactory(site=personas.site_a)
+        TrainingRecordFactory(staff=member, course=course)
+        TrainingRecordFactory(staff=member, course=CourseFactory(renewal_months=1))
+    assert _queries(client, personas.site_a) == small
