@@ -74,12 +74,13 @@ def capability_update(
             if expected_version != 0:
                 raise ValueError("The item does not exist yet: expected_version must be 0.")
             current = SiteCapability(site=site, capability=capability, version=0)
-        elif current.version != expected_version:
-            raise Conflict(current)
         elif new_document is None and all(
             getattr(current, name) == value for name, value in values.items()
         ):
+            # Nothing would change (even over a newer version: nothing is overwritten).
             return current
+        elif current.version != expected_version:
+            raise Conflict(current)
 
         for name, value in values.items():
             setattr(current, name, value)
