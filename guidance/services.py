@@ -48,6 +48,11 @@ def search_vector_refresh(*, versions) -> int:
     return versions.update_record_fields(search_vector=search_vector_expression())
 
 
+def _text(value: str) -> str:
+    # NUL is never meaningful in guidance and PostgreSQL text cannot hold it.
+    return (value or "").replace("\x00", "")
+
+
 def _check_content(*, title: str, summary: str, body_markdown: str) -> None:
     errors = {}
     if not (title or "").strip():
@@ -103,8 +108,8 @@ def draft_create(
         raise ValidationError(DRAFT_EXISTS)
     _check_content(title=title, summary=summary, body_markdown=body_markdown)
     version = GuidanceVersion(
-        document=document, title=title.strip(), summary=summary.strip(),
-        body_markdown=body_markdown, created_by=user,
+        document=document, title=_text(title).strip(), summary=_text(summary).strip(),
+        body_markdown=_text(body_markdown), created_by=user,
     )
     _render_into(version)
     version._change_reason = "Draft created"
@@ -123,9 +128,9 @@ def draft_update(
     if version is None:
         raise ValidationError(NO_DRAFT)
     _check_content(title=title, summary=summary, body_markdown=body_markdown)
-    version.title = title.strip()
-    version.summary = summary.strip()
-    version.body_markdown = body_markdown
+    version.title = _text(title).strip()
+    version.summary = _text(summary).strip()
+    version.body_markdown = _text(body_markdown)
     _render_into(version)
     version._change_reason = f"Draft edited by {user.email}"
     version.save()
@@ -166,7 +171,7 @@ def version_publish(
     highest = document.versions.aggregate(highest=Max("number"))["highest"] or 0
     version.number = highest + 1
     version.status = GuidanceVersion.Status.PUBLISHED
-    version.change_note = change_note.strip()
+    version.change_note = _text(change_note).strip()
     version.effective_date = effective_date
     version.review_due = review_due
     version.published_by = user
