@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from atmp_portal.enums import AtmpClass, ProductStatus
 from atmp_portal.models import TimeStamped
 
 PUBLISHED_IS_IMMUTABLE = "A published guidance version cannot be changed: publish a new version."
@@ -71,6 +72,21 @@ class GuidanceDocument(TimeStamped):
     @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
+
+    @property
+    def topic_labels(self) -> list[str]:
+        labels = dict(Topic.choices)
+        return [labels.get(code, code) for code in self.topics]
+
+    @property
+    def atmp_class_labels(self) -> list[str]:
+        labels = dict(AtmpClass.choices)
+        return [labels.get(code, code) for code in self.atmp_classes]
+
+    @property
+    def product_status_labels(self) -> list[str]:
+        labels = dict(ProductStatus.choices)
+        return [labels.get(code, code) for code in self.product_statuses]
 
     def delete(self, *args, **kwargs):
         # Deleting the document would cascade to its published versions: they are records.

@@ -1,28 +1,131 @@
+"""Pharmacist pages: search and browse, read a version, acknowledge it, see who has read what."""
+
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from guidance.models import GuidanceDocument, GuidanceVersion
+from guidance import search as guidance_search
+from guidance import selectors, services
+from guidance.forms import SearchForm
+from guidance.models import GuidanceVersion, Topic
+from sites.access import site_for, visible_sites
 
-
-def _published():
-    return GuidanceVersion.objects.filter(
-        status=GuidanceVersion.Status.PUBLISHED, document__retired_at__isnull=True
-    ).select_related("document")
+RESULTS_PER_PAGE = 20
+ACKNOWLEDGED = "You have confirmed that you read version {number}."
+NEWER_VERSION = "A newer version has been published since you opened this page: read it first."
 
 
 @login_required
 def guidance_list(request: HttpRequest) -> HttpResponse:
-    versions = _published().order_by("document__section", "title")
-    return render(request, "guidance/guidance_list.html", {"versions": versions})
+    """Search and browse: an empty query lists all live guidance (narrowed by the filters)."""
+    form = SearchForm(request.GET or None)
+    filters = {"q": "", "section": "", "topic": "", "atmp_class": ""}
+    if form.is_bound and form.is_valid():
+        filters.update(form.cleaned_data)
+    results = (
+        guidance_search.search(user=request.user, **filters)
+        if not form.errors
+        else GuidanceVersion.objects.none()
+    )
+    page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    versions = list(page.object_list)
+    status = selectors.reading_status(request.user, versions)
+    rows = [
+        {
+            "version": v,
+            "snippet": guidance_search.snippet_for(v, filters["q"]) if filters["q"] else None,
+            "reading": status[v.document_id],
+        }
+        for v in versions
+    ]
+    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(request, "guidance/guidance_list.html", {
+        "form": form,
+        "rows": rows,
+        "page": page,
+        "query": filters["q"],
+        "searching": any(filters.values()),
+        "page_query": urlencode(kept),
+        "topics": Topic.choices,
+    })
+
+
+def _document_page(request: HttpRequest, slug: str, number: int | None) -> HttpResponse:
+    document = selectors.document_for(slug)
+    history = selectors.version_history(document)
+    version = selectors.readable_version(history, number)
+    previous = selectors.previous_in(history, version)
+    current = history[0]
+    reading = selectors.reading_status(request.user, [current])[document.pk]
+    acknowledgement = (
+        current.acknowledgements.filter(user=request.user).first()
+        if reading == selectors.Reading.READ else None
+    )
+    return render(request, "guidance/guidance_detail.html", {
+        "document": document,
+        "version": version,
+        "current": current,
+        "previous": previous,
+        "diff": selectors.markdown_diff(previous.body_markdown, version.body_markdown)
+        if previous else [],
+        "history": history,
+        "reading": reading,
+        "acknowledgement": acknowledgement,
+        "can_acknowledge": version.is_current and not document.is_retired,
+    })
 
 
 @login_required
 def guidance_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    version = _published().filter(document__slug=slug).first()
-    if version is None:
-        raise Http404("No such guidance.")
-    document: GuidanceDocument = version.document
-    return render(request, "guidance/guidance_detail.html", {"version": version, "document": document})
+    return _document_page(request, slug, None)
+
+
+@login_required
+def guidance_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return _document_page(request, slug, number)
+
+
+@login_required
+@require_POST
+def guidance_acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
+    """"I have read this version": idempotent, and only for the version the reader was shown."""
+    document = selectors.document_for(slug)
+    current = selectors.readable_version(selectors.version_history(document), None)
+    if request.POST.get("version") != str(current.number):
+        messages.error(request, NEWER_VERSION)
+        return redirect("guidance:detail", slug=slug)
+    try:
+        services.acknowledgement_record(version=current, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, ACKNOWLEDGED.format(number=current.number))
+    return redirect("guidance:detail", slug=slug)
+
+
+@login_required
+def acknowledgements_index(request: HttpRequest) -> HttpResponse:
+    sites = list(visible_sites(request.user).order_by("name"))
+    if len(sites) == 1:
+        return redirect("guidance:acknowledgements_site", site_id=sites[0].pk)
+    return render(request, "guidance/acknowledgements_index.html", {"sites": sites})
+
+
+@login_required
+def acknowledgements_site(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = site_for(request.user, site_id)
+    readers, rows = selectors.site_acknowledgements(site)
+    return render(request, "guidance/acknowledgements_site.html", {
+        "site": site,
+        "readers": readers,
+        "rows": rows,
+        "outstanding": sum(len(r.reread) + len(r.unread) for r in rows),
+    })

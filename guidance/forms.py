@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from atmp_portal.enums import AtmpClass, ProductStatus
+from guidance.models import GuidanceDocument, Section, Topic
+from guidance.services import REVIEW_BEFORE_EFFECTIVE
+
+# Paths under /guidance/ that a document slug must not take.
+RESERVED_SLUGS = frozenset({"acknowledgements", "editor", "search"})
+SLUG_RESERVED = "This address is used by the portal: choose another."
+SLUG_TAKEN = "A document with this address already exists."
+EFFECTIVE_TOO_OLD = "The effective date cannot be more than a year in the past."
+REVIEW_TOO_FAR = "The review date must be within 5 years of the effective date."
+QUERY_MAX_CHARS = 1000
+
+
+def _with_all(label: str, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search guidance", required=False, strip=True,
+        help_text='Use quotes for a phrase ("dry shipper") and a minus sign to leave a word out.',
+    )
+    section = forms.ChoiceField(
+        label="Section", required=False, choices=_with_all("All sections", Section.choices)
+    )
+    topic = forms.ChoiceField(
+        label="Handling topic", required=False, choices=_with_all("All topics", Topic.choices)
+    )
+    atmp_class = forms.ChoiceField(
+        label="ATMP class", required=False,
+        choices=_with_all("All ATMP classes", AtmpClass.choices),
+    )
+
+    def clean_q(self) -> str:
+        # Longer text is cut rather than refused: searching must never fail (search.py caps it
+        # further).
+        return (self.cleaned_data.get("q") or "")[:QUERY_MAX_CHARS]
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One or two sentences shown in search results.",
+    )
+    body_markdown = forms.CharField(
+        label="Guidance text",
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text="Markdown: ## for headings, - for lists, **bold**, [link text](https://...). "
+        "Raw HTML is removed.",
+    )
+
+
+class DocumentForm(DraftForm):
+    slug = forms.SlugField(
+        label="Web address", max_length=120,
+        help_text="Lower-case letters, numbers and hyphens, e.g. thawing-cell-products.",
+    )
+    section = forms.ChoiceField(choices=_with_all("Choose a section", Section.choices))
+    topics = forms.MultipleChoiceField(
+        label="Handling topics", choices=Topic.choices, widget=forms.CheckboxSelectMultiple
+    )
+    atmp_classes = forms.MultipleChoiceField(
+        label="Applies to ATMP classes", choices=AtmpClass.choices,
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    product_statuses = forms.MultipleChoiceField(
+        label="Product status", choices=ProductStatus.choices,
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    source = forms.CharField(
+        label="Source document", max_length=400, required=False,
+        help_text="The public document this guidance summarises.",
+    )
+
+    field_order = ["title", "slug", "section", "topics", "atmp_classes", "product_statuses",
+                   "source", "summary", "body_markdown"]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].lower()
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(SLUG_RESERVED)
+        if GuidanceDocument.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(SLUG_TAKEN)
+        return slug
+
+
+class PublishForm(forms.Form):
+    change_note = forms.CharField(
+        label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Readers see this note with the new version.",
+    )
+    effective_date = forms.DateField(
+        label="Effective from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="For example, 2026-03-31.",
+    )
+    review_due = forms.DateField(
+        label="Review due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="When an editor must check this guidance again.",
+    )
+
+    def clean_effective_date(self) -> dt.date:
+        effective = self.cleaned_data["effective_date"]
+        if effective < timezone.localdate() - dt.timedelta(days=365):
+            raise forms.ValidationError(EFFECTIVE_TOO_OLD)
+        return effective
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        effective, review = cleaned.get("effective_date"), cleaned.get("review_due")
+        if effective and review:
+            if review <= effective:
+                self.add_error("review_due", REVIEW_BEFORE_EFFECTIVE)
+            elif review > effective + dt.timedelta(days=5 * 366):
+                self.add_error("review_due", REVIEW_TOO_FAR)
+        return cleaned

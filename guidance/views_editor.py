@@ -1,0 +1,188 @@
+"""Editor pages: documents and their review dates, drafts with preview, publish, retire.
+
+Only guidance editors see these pages; for anyone else they do not exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from guidance import services
+from guidance.forms import DocumentForm, DraftForm, PublishForm
+from guidance.models import GuidanceDocument, GuidanceVersion
+from guidance.rendering import render_markdown
+
+REVIEW_SOON_DAYS = 60
+DRAFT_SAVED = "Draft saved."
+PUBLISHED = "Version {number} published."
+RETIRED = "“{title}” has been retired: it no longer appears in search."
+
+
+def editor_required(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_guidance_editor:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _form_errors_from(form: Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the field it names (or at the top)."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _document(slug: str) -> GuidanceDocument:
+    return get_object_or_404(GuidanceDocument, slug=slug)
+
+
+@editor_required
+def document_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    documents = GuidanceDocument.objects.prefetch_related(
+        Prefetch("versions", queryset=GuidanceVersion.objects.order_by("-number"))
+    ).order_by("retired_at", "title")
+    rows = []
+    for document in documents:
+        versions = list(document.versions.all())
+        current = next((v for v in versions if v.is_current), None)
+        draft = next((v for v in versions if v.status == GuidanceVersion.Status.DRAFT), None)
+        if document.is_retired:
+            review = "retired"
+        elif current is None or current.review_due is None:
+            review = "unpublished"
+        elif current.review_due < today:
+            review = "overdue"
+        elif (current.review_due - today).days <= REVIEW_SOON_DAYS:
+            review = "soon"
+        else:
+            review = "ok"
+        rows.append({"document": document, "current": current, "draft": draft, "review": review})
+    return render(request, "guidance/editor/document_list.html", {"rows": rows})
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def document_create(request: HttpRequest) -> HttpResponse:
+    form = DocumentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = services.document_create(
+                user=request.user, slug=data["slug"], title=data["title"],
+                section=data["section"], topics=data["topics"],
+                atmp_classes=data["atmp_classes"], product_statuses=data["product_statuses"],
+                source=data["source"],
+            )
+            services.draft_create(
+                document=document, user=request.user, title=data["title"],
+                summary=data["summary"], body_markdown=data["body_markdown"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, DRAFT_SAVED)
+            return redirect("guidance:editor_draft", slug=document.slug)
+    return render(request, "guidance/editor/document_create.html", {"form": form})
+
+
+@editor_required
+def document_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    document = _document(slug)
+    versions = list(document.versions.order_by("-number"))
+    return render(request, "guidance/editor/document_manage.html", {
+        "document": document,
+        "versions": versions,
+        "draft": next((v for v in versions if v.status == GuidanceVersion.Status.DRAFT), None),
+    })
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit the draft (started from the current version if there is none); Preview renders it."""
+    document = _document(slug)
+    if document.is_retired:
+        raise Http404("This document has been retired.")
+    draft = services.current_draft(document)
+    start = draft or document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+    initial = (
+        {"title": start.title, "summary": start.summary, "body_markdown": start.body_markdown}
+        if start else {"title": document.title}
+    )
+    form = DraftForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "preview" in request.POST:
+            preview = render_markdown(data["body_markdown"])
+        else:
+            action = services.draft_update if draft else services.draft_create
+            try:
+                action(document=document, user=request.user, title=data["title"],
+                       summary=data["summary"], body_markdown=data["body_markdown"])
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, DRAFT_SAVED)
+                if "publish" in request.POST:
+                    return redirect("guidance:editor_publish", slug=slug)
+                return redirect("guidance:editor_draft", slug=slug)
+    elif draft and request.method == "GET":
+        preview = draft.body_html
+    return render(request, "guidance/editor/draft_edit.html", {
+        "document": document, "form": form, "draft": draft, "preview": preview,
+    })
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    document = _document(slug)
+    draft = services.current_draft(document)
+    if draft is None or document.is_retired:
+        raise Http404("There is no draft to publish.")
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.version_publish(version=draft, user=request.user,
+                                               **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, PUBLISHED.format(number=version.number))
+            return redirect("guidance:editor_document", slug=slug)
+    return render(request, "guidance/editor/draft_publish.html", {
+        "document": document, "draft": draft, "form": form,
+        "current": document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first(),
+    })
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def document_retire(request: HttpRequest, slug: str) -> HttpResponse:
+    document = _document(slug)
+    if document.is_retired:
+        raise Http404("Already retired.")
+    if request.method == "POST":
+        services.document_retire(document=document, user=request.user)
+        messages.success(request, RETIRED.format(title=document.title))
+        return redirect("guidance:editor_list")
+    return render(request, "guidance/editor/document_retire.html", {"document": document})
