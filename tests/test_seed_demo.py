@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from accounts.models import User
@@ -26,6 +26,7 @@ from atmp_portal.demo.users import DEFAULT_DEMO_PASSWORD
 from atmp_portal.management.commands.seed_demo import BAD_DATE, BAD_SCALE
 from guidance.models import GuidanceDocument, GuidanceVersion
 from guidance.rendering import render_markdown
+from guidance.search import search
 from sites.models import (
     Capability,
     NetworkRegion,
@@ -185,6 +186,15 @@ def test_it_publishes_one_sanitised_version_of_each_guidance_document(data):
         assert version.body_html.startswith("<p>")
         assert "<h2>" in version.body_html
         assert version.published_by.email == "editor@demo.nhs.uk"
+        assert "<" not in version.body_text and len(version.body_text) > 200
+    if connection.vendor == "postgresql":
+        assert not GuidanceVersion.objects.filter(search_vector=None).exists()
+
+
+def test_seeded_guidance_is_found_by_search(data):
+    pharmacist = User.objects.get(email="pharmacist@demo.nhs.uk")
+    results = list(search(q="tocilizumab", user=pharmacist))
+    assert results[0].document.slug == "tocilizumab-and-other-medicines-around-car-t-infusion"
 
 
 def test_it_creates_one_demo_user_per_role_with_the_password(data):

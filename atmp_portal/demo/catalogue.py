@@ -17,7 +17,8 @@ from django.db import models
 
 from accounts.models import User
 from guidance.models import GuidanceDocument, GuidanceVersion
-from guidance.rendering import render_markdown
+from guidance.rendering import html_to_text, render_markdown
+from guidance.services import search_vector_refresh
 from sites.models import Capability, Region, Site
 from training.models import Course, add_months
 from trials.models import (
@@ -254,6 +255,7 @@ def load_guidance(editor: User) -> dict[str, GuidanceDocument]:
             },
         )
         if not document.versions.exists():
+            body_html = render_markdown(row["body"])
             version = GuidanceVersion(
                 document=document,
                 number=1,
@@ -261,7 +263,8 @@ def load_guidance(editor: User) -> dict[str, GuidanceDocument]:
                 title=row["title"],
                 summary=row["summary"],
                 body_markdown=row["body"],
-                body_html=render_markdown(row["body"]),
+                body_html=body_html,
+                body_text=html_to_text(body_html),
                 change_note=GUIDANCE_CHANGE_NOTE,
                 effective_date=GUIDANCE_EFFECTIVE_DATE,
                 review_due=add_months(GUIDANCE_EFFECTIVE_DATE, row["review_months"]),
@@ -272,4 +275,9 @@ def load_guidance(editor: User) -> dict[str, GuidanceDocument]:
             version._change_reason = CHANGE_REASON
             version.save()
         documents[row["slug"]] = document
+    # Derived data, so it may be filled in on published versions (PostgreSQL only): new
+    # versions, and any a database seeded before search existed is missing.
+    search_vector_refresh(versions=GuidanceVersion.objects.filter(
+        document__in=documents.values(), search_vector__isnull=True
+    ))
     return documents
