@@ -106,7 +106,7 @@ def test_it_gives_the_same_rows_when_run_twice(data):
 
 def test_the_second_run_writes_nothing_and_prints_the_summary(data):
     output = data["output"]
-    assert "Written this run: nothing (already up to date)." in output
+    assert "Site records written this run: nothing (already up to date)." in output
     assert re.search(r"Sites \(real NHS organisations\)\s+37", output)
     assert f"password: {DEFAULT_DEMO_PASSWORD}" in output
     assert "coordinator@demo.nhs.uk" in output

@@ -73,9 +73,10 @@ class Command(BaseCommand):
             out.write(f"  {name.ljust(width)}  {count:>7}")
         written = {name: n for name, n in sorted(result.changes.items()) if n}
         if written:
-            out.write("Written this run: " + ", ".join(f"{n} {name}" for name, n in written.items()))
+            changes = ", ".join(f"{n} {name}" for name, n in written.items())
+            out.write(f"Site records written this run: {changes}")
         else:
-            out.write("Written this run: nothing (already up to date).")
+            out.write("Site records written this run: nothing (already up to date).")
         out.write("")
         out.write(f"Demo users (password: {result.password}):")
         for user in DEMO_USERS:
