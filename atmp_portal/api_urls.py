@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
+from guidance import api as guidance_api
 from reports.api import jobs as report_jobs_api
 from reports.api import readiness as readiness_api
 from sites import api as sites_api
@@ -19,6 +20,8 @@ urlpatterns = [
     path("auth/token/", accounts_api.ObtainToken.as_view(), name="api-token"),
     *router.urls,
     path("readiness/", readiness_api.RankingView.as_view(), name="api-readiness-ranking"),
+    path("guidance/", guidance_api.GuidanceSearch.as_view(), name="api-guidance-search"),
+    path("guidance/<slug:slug>/", guidance_api.GuidanceDetail.as_view(), name="api-guidance"),
     path(
         "sites/<int:site_id>/readiness/",
         readiness_api.SiteReadinessView.as_view(),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from atmp_portal.enums import AtmpClass, ProductStatus
@@ -16,6 +17,15 @@ SLUG_TAKEN = "A document with this address already exists."
 EFFECTIVE_TOO_OLD = "The effective date cannot be more than a year in the past."
 REVIEW_TOO_FAR = "The review date must be within 5 years of the effective date."
 QUERY_MAX_CHARS = 1000
+
+
+def search_params(params: QueryDict) -> QueryDict:
+    """The query string with NUL taken out of q: searching must never fail, and Django's
+    fields would otherwise reject the whole request for one invisible character."""
+    cleaned = params.copy()
+    if "q" in cleaned:
+        cleaned["q"] = cleaned["q"].replace("\x00", " ")
+    return cleaned
 
 
 def _with_all(label: str, choices) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from guidance import search as guidance_search
 from guidance import selectors, services
-from guidance.forms import SearchForm
+from guidance.forms import SearchForm, search_params
 from guidance.models import GuidanceVersion, Topic
 from sites.access import site_for, visible_sites
 
@@ -26,7 +26,7 @@ NEWER_VERSION = "A newer version has been published since you opened this page: 
 @login_required
 def guidance_list(request: HttpRequest) -> HttpResponse:
     """Search and browse: an empty query lists all live guidance (narrowed by the filters)."""
-    form = SearchForm(request.GET or None)
+    form = SearchForm(search_params(request.GET) if request.GET else None)
     filters = {"q": "", "section": "", "topic": "", "atmp_class": ""}
     if form.is_bound and form.is_valid():
         filters.update(form.cleaned_data)
