@@ -1,0 +1,102 @@
+"""A pharmacist finds thaw guidance and confirms reading it; a new version asks for a re-read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from guidance.models import Acknowledgement
+from tests.e2e.conftest import assert_accessible, login
+from tests.guidance.factories import publish_guidance
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+
+
+def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
+    page, live_server, personas
+):
+    publish_guidance(
+        editor=personas.editor, slug="thawing", title="Thawing a cryopreserved cell product",
+        summary="Thaw only when the patient is fit for infusion.",
+        body="## Before you thaw\n\nConfirm the patient is fit.\n\nNever irradiate the product.",
+        topics=["thaw_reconstitution"], section="clinical_operational",
+    )
+    publish_guidance(
+        editor=personas.editor, slug="receipt", title="Receiving a dry shipper",
+        body="Do not thaw the product at receipt.", topics=["receipt"],
+    )
+
+    # The pharmacist searches, opens the top result and confirms reading it.
+    login(page, live_server, personas.pharmacist_a)
+    page.goto(f"{live_server.url}/guidance/")
+    assert_accessible(page)
+    page.get_by_label("Search guidance").fill("thaw")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert page.locator("mark").first.inner_text().lower().startswith("thaw")
+    assert_accessible(page)
+    page.locator(".app-search-results a").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Thawing a cryopreserved cell product"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="I have read this version").click()
+    page.wait_for_load_state()
+    assert "You have confirmed that you read version 1." in page.content()
+    assert_accessible(page)
+    assert Acknowledgement.objects.filter(user=personas.pharmacist_a).count() == 1
+    sign_out(page)
+
+    # An editor publishes version 2 through the editor pages.
+    login(page, live_server, personas.editor)
+    page.goto(f"{live_server.url}/guidance/editor/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Thawing a cryopreserved cell product").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("link", name="Start a new draft").click()
+    page.wait_for_load_state()
+    page.get_by_label("Guidance text").fill(
+        "## Before you thaw\n\nConfirm the patient is fit.\n\n"
+        "Never irradiate or filter the product."
+    )
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_load_state()
+    assert "Never irradiate or filter the product." in page.locator(".nhsuk-card").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save and publish").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    today = dt.date.today()
+    page.get_by_label("What changed").fill("Do not filter the product either.")
+    page.get_by_label("Effective from").fill(today.isoformat())
+    page.get_by_label("Review due").fill(today.replace(year=today.year + 1).isoformat())
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_load_state()
+    assert "Version 2 published." in page.content()
+    assert_accessible(page)
+    sign_out(page)
+
+    # The pharmacist is told to read it again, and sees what changed.
+    login(page, live_server, personas.pharmacist_a)
+    page.goto(f"{live_server.url}/guidance/?q=thaw")
+    assert "Re-read needed" in page.locator(".app-search-results").inner_text()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/guidance/thawing/")
+    assert "Re-read needed" in page.content()
+    assert "Never irradiate or filter the product." in page.locator(".app-diff").inner_text()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/guidance/acknowledgements/")
+    page.wait_for_load_state()
+    assert "Must re-read" in page.content()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/guidance/thawing/versions/1/")
+    assert "Superseded version" in page.content()
+    assert_accessible(page)
