@@ -357,3 +357,30 @@ def test_guidance_rendering_keeps_the_allowed_structure():
                      "<table>", "<td>1</td>", "<blockquote>", "<code>code</code>",
                      'href="mailto:bso@example.org"'):
         assert fragment in html
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("coordinator@demo.nhs.uk", "The Newcastle upon Tyne Hospitals"),
+        ("pharmacist@demo.nhs.uk", "The Newcastle upon Tyne Hospitals"),
+        ("coordinator.ucl@demo.nhs.uk", "University College London Hospitals"),
+        ("network@demo.nhs.uk", "You coordinate"),
+        ("national@demo.nhs.uk", "national network coordinator"),
+        ("editor@demo.nhs.uk", "Guidance editing"),
+        ("admin@demo.nhs.uk", "Welcome"),
+    ],
+)
+def test_every_demo_user_signs_in_and_sees_their_home_page(data, client, email, expected):
+    response = client.post(
+        "/accounts/login/", {"username": email, "password": DEFAULT_DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.wsgi_request.user.is_authenticated
+    assert expected in response.content.decode()
+    # Every page linked from the home page works on the demo data.
+    for path in sorted(set(re.findall(r'href="(/[^"#?]*)"', response.content.decode()))):
+        if path.startswith(("/static/", "/admin/", "/api/")):
+            continue
+        page = client.get(path)
+        assert page.status_code == 200, (email, path, page.status_code)
