@@ -73,13 +73,15 @@ def add_sites(n: int, region, scenario: Scenario) -> list[Site]:
     sites = []
     for i in range(n):
         site = SiteFactory(region=region)
-        SiteCapabilityFactory(site=site, capability=scenario.ln2,
-                              evidence_expires_on=ON + dt.timedelta(days=10 * i))
+        SiteCapabilityFactory(
+            site=site, capability=scenario.ln2, evidence_expires_on=ON + dt.timedelta(days=10 * i)
+        )
         if i % 2:
             SiteCapabilityFactory(site=site, capability=scenario.gmo)
         staff = StaffMemberFactory(site=site, roles=["TRIAL_PHARM"])
-        TrainingRecordFactory(staff=staff, course__code="gcp",
-                              completed_on=ON - dt.timedelta(days=20 * i))
+        TrainingRecordFactory(
+            staff=staff, course__code="gcp", completed_on=ON - dt.timedelta(days=20 * i)
+        )
         sites.append(site)
     return sites
 
@@ -222,8 +224,12 @@ def test_the_api_ranks_sites_with_the_documented_shape(personas, scenario):
     body = response.json()
     assert body["count"] == 2
     assert body["results"][0] == {
-        "site": {"id": personas.site_a.pk, "name": "Alpha Hospital", "ods_code": "RAA",
-                 "region": "NORTH"},
+        "site": {
+            "id": personas.site_a.pk,
+            "name": "Alpha Hospital",
+            "ods_code": "RAA",
+            "region": "NORTH",
+        },
         "score": 1.0,
         "ready": True,
         "blockers": 0,
@@ -264,8 +270,10 @@ def test_the_api_filters_by_region(personas, scenario):
     ("query", "errors"),
     [
         ({}, {"trial": [api.NEITHER_SET], "profile": [api.NEITHER_SET]}),
-        ({"trial": "1", "profile": "cart-core"},
-         {"trial": [api.BOTH_SETS], "profile": [api.BOTH_SETS]}),
+        (
+            {"trial": "1", "profile": "cart-core"},
+            {"trial": [api.BOTH_SETS], "profile": [api.BOTH_SETS]},
+        ),
         ({"profile": "cart-core", "on": "2026-02-30"}, {"on": [api.BAD_DATE]}),
         ({"profile": "cart-core", "on": "tomorrow"}, {"on": [api.BAD_DATE]}),
         ({"trial": "abc"}, {"trial": [api.BAD_TRIAL]}),

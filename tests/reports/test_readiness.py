@@ -102,7 +102,10 @@ def test_it_says_which_date_the_evidence_expired_on():
     ("status", "detail"),
     [
         (None, "No record: the site has not assessed this capability."),
-        (NOT_APPLICABLE, "Marked not applicable to this site's services, but this requirement needs it."),
+        (
+            NOT_APPLICABLE,
+            "Marked not applicable to this site's services, but this requirement needs it.",
+        ),
         (IN_PROGRESS, "In progress: not yet in place."),
         (NOT_IN_PLACE, "Not in place."),
     ],
@@ -119,8 +122,20 @@ def test_it_explains_each_kind_of_capability_gap(status, detail):
 ALTERNATIVE_CASES = [
     # (case, HCT state, IEC state, outcome, met_by); state = (status, expiry offset) or None
     ("first alternative met", (IN_PLACE, None), None, MET, "JACIE HCT accreditation"),
-    ("second alternative met", (NOT_IN_PLACE, None), (IN_PLACE, 200), MET, "JACIE IEC accreditation"),
-    ("both met: the longer-lasting one", (IN_PLACE, 30), (IN_PLACE, 400), MET, "JACIE IEC accreditation"),
+    (
+        "second alternative met",
+        (NOT_IN_PLACE, None),
+        (IN_PLACE, 200),
+        MET,
+        "JACIE IEC accreditation",
+    ),
+    (
+        "both met: the longer-lasting one",
+        (IN_PLACE, 30),
+        (IN_PLACE, 400),
+        MET,
+        "JACIE IEC accreditation",
+    ),
     ("only an expiring one", (IN_PLACE, 30), (IN_PLACE, -5), EXPIRING, "JACIE HCT accreditation"),
     ("neither met", (IN_PLACE, -5), (NOT_APPLICABLE, None), BLOCKER, ""),
     ("no record for either", None, None, BLOCKER, ""),
@@ -138,7 +153,9 @@ def test_it_meets_a_requirement_with_any_one_alternative(hct_state, iec_state, o
     iec = CapabilityFactory(code="jacie_iec_accreditation", name="JACIE IEC accreditation")
     for capability, state in ((hct, hct_state), (iec, iec_state)):
         if state:
-            site_capability(site, capability, state[0], None if state[1] is None else days(state[1]))
+            site_capability(
+                site, capability, state[0], None if state[1] is None else days(state[1])
+            )
     profile = RequirementProfileFactory()
     CapabilityRequirementFactory(profile=profile, capabilities=[iec, hct])
 
@@ -203,32 +220,50 @@ TRAINING_CASES = [
     (
         "two of two needed",
         [("A. Patel", ["TRIAL_PHARM"], -30, True), ("B. Jones", ["TRIAL_PHARM"], -60, True)],
-        2, "TRIAL_PHARM", MET, 2,
+        2,
+        "TRIAL_PHARM",
+        MET,
+        2,
     ),
     (
         "role filter leaves out other roles",
         [("A. Patel", ["TRIAL_PHARM"], -30, True), ("C. Nurse", ["RESEARCH_NURSE"], -30, True)],
-        2, "TRIAL_PHARM", BLOCKER, 1,
+        2,
+        "TRIAL_PHARM",
+        BLOCKER,
+        1,
     ),
     (
         "no role: anyone counts",
         [("A. Patel", ["TRIAL_PHARM"], -30, True), ("C. Nurse", ["RESEARCH_NURSE"], -30, True)],
-        2, "", MET, 2,
+        2,
+        "",
+        MET,
+        2,
     ),
     (
         "staff holding several roles count for each",
         [("D. Dual", ["RESEARCH_NURSE", "APH_NURSE"], -30, True)],
-        1, "APH_NURSE", MET, 1,
+        1,
+        "APH_NURSE",
+        MET,
+        1,
     ),
     (
         "inactive staff do not count",
         [("A. Patel", ["TRIAL_PHARM"], -30, True), ("E. Leaver", ["TRIAL_PHARM"], -30, False)],
-        2, "TRIAL_PHARM", BLOCKER, 1,
+        2,
+        "TRIAL_PHARM",
+        BLOCKER,
+        1,
     ),
     (
         "training completed after the date does not count yet",
         [("A. Patel", ["TRIAL_PHARM"], 5, True)],
-        1, "TRIAL_PHARM", BLOCKER, 0,
+        1,
+        "TRIAL_PHARM",
+        BLOCKER,
+        0,
     ),
     ("completed on the day counts", [("A. Patel", ["TRIAL_PHARM"], 0, True)], 1, "", MET, 1),
 ]
@@ -291,10 +326,22 @@ RENEWAL_CASES = [
     ("within renewal", 12, dt.date(2025, 6, 20), None, MET, dt.date(2026, 6, 20)),
     ("renewal ends today: expiring", 12, dt.date(2025, 3, 15), None, EXPIRING, ON),
     ("renewal ended yesterday", 12, dt.date(2025, 3, 14), None, BLOCKER, dt.date(2026, 3, 14)),
-    ("override extends an expired course", 12, dt.date(2024, 1, 1), dt.date(2027, 1, 1), MET,
-     dt.date(2027, 1, 1)),
-    ("override shortens a valid course", 24, dt.date(2025, 6, 1), dt.date(2026, 3, 1), BLOCKER,
-     dt.date(2026, 3, 1)),
+    (
+        "override extends an expired course",
+        12,
+        dt.date(2024, 1, 1),
+        dt.date(2027, 1, 1),
+        MET,
+        dt.date(2027, 1, 1),
+    ),
+    (
+        "override shortens a valid course",
+        24,
+        dt.date(2025, 6, 1),
+        dt.date(2026, 3, 1),
+        BLOCKER,
+        dt.date(2026, 3, 1),
+    ),
 ]
 
 
@@ -389,10 +436,12 @@ def test_it_merges_training_requirements_with_the_highest_staff_number_and_stric
     second = RequirementProfileFactory(name="GMO core")
     trial = TrialFactory()
     trial.profiles.add(first, second)
-    TrainingRequirementFactory(profile=first, course=course, role="TRIAL_PHARM", min_staff=1,
-                               level="mandatory")
-    TrainingRequirementFactory(profile=second, course=course, role="TRIAL_PHARM", min_staff=3,
-                               level="recommended")
+    TrainingRequirementFactory(
+        profile=first, course=course, role="TRIAL_PHARM", min_staff=1, level="mandatory"
+    )
+    TrainingRequirementFactory(
+        profile=second, course=course, role="TRIAL_PHARM", min_staff=3, level="recommended"
+    )
     TrainingRequirementFactory(trial=trial, course=course, role="", min_staff=2)
 
     requirements = readiness.requirement_set_for_trial(trial).requirements
@@ -478,7 +527,10 @@ def test_it_scores_met_mandatory_items_over_all_mandatory_items():
 
     assert assessment.score == pytest.approx(2 / 3)
     assert (assessment.met, assessment.expiring, assessment.blockers, assessment.warnings) == (
-        1, 1, 1, 1,
+        1,
+        1,
+        1,
+        1,
     )
     assert assessment.ready is False
 
@@ -502,10 +554,20 @@ def test_it_ranks_ready_sites_first_then_by_score_blockers_and_name():
     requirement_set.requirements.extend(recommended.requirements)
     sites = {
         name: SiteFactory(name=name)
-        for name in ("Zeta ready", "Alpha ready", "Beta two-thirds", "Gamma one-third", "Delta none")
+        for name in (
+            "Zeta ready",
+            "Alpha ready",
+            "Beta two-thirds",
+            "Gamma one-third",
+            "Delta none",
+        )
     }
-    for name, met in (("Zeta ready", 3), ("Alpha ready", 3), ("Beta two-thirds", 2),
-                      ("Gamma one-third", 1)):
+    for name, met in (
+        ("Zeta ready", 3),
+        ("Alpha ready", 3),
+        ("Beta two-thirds", 2),
+        ("Gamma one-third", 1),
+    ):
         for capability in caps[:met]:
             site_capability(sites[name], capability, IN_PLACE)
     site_capability(sites["Zeta ready"], caps[3], IN_PLACE)
@@ -515,14 +577,19 @@ def test_it_ranks_ready_sites_first_then_by_score_blockers_and_name():
     )
 
     assert [a.site.name for a in ranked] == [
-        "Alpha ready", "Zeta ready", "Beta two-thirds", "Gamma one-third", "Delta none",
+        "Alpha ready",
+        "Zeta ready",
+        "Beta two-thirds",
+        "Gamma one-third",
+        "Delta none",
     ]
 
 
 def test_it_ranks_by_fewest_blockers_when_scores_tie():
     caps = [CapabilityFactory() for _ in range(2)]
     first = readiness.assess(
-        sites=[SiteFactory(name="A")], requirements=readiness.requirement_set_for_capabilities(caps),
+        sites=[SiteFactory(name="A")],
+        requirements=readiness.requirement_set_for_capabilities(caps),
         on=ON,
     )[0]
     second = readiness.assess(
@@ -555,7 +622,9 @@ def test_it_uses_the_same_few_queries_for_one_site_and_fifty():
     profile = RequirementProfileFactory()
     for capability in capabilities:
         CapabilityRequirementFactory(profile=profile, capabilities=[capability])
-    CapabilityRequirementFactory(profile=profile, capabilities=capabilities[:2], level="recommended")
+    CapabilityRequirementFactory(
+        profile=profile, capabilities=capabilities[:2], level="recommended"
+    )
     TrainingRequirementFactory(profile=profile, course=course, min_staff=2, role="TRIAL_PHARM")
     trial = TrialFactory()
     trial.profiles.add(profile)

@@ -54,8 +54,13 @@ def test_it_shows_the_site_readiness_to_anyone_who_may_see_the_site(personas, sc
 
 @pytest.mark.parametrize(
     ("who", "site"),
-    [("coordinator_b", "site_a"), ("coordinator_a", "site_b"), ("network", "site_b"),
-     ("editor", "site_a"), ("nobody", "site_a")],
+    [
+        ("coordinator_b", "site_a"),
+        ("coordinator_a", "site_b"),
+        ("network", "site_b"),
+        ("editor", "site_a"),
+        ("nobody", "site_a"),
+    ],
 )
 def test_it_hides_a_site_out_of_scope(personas, scenario, who, site):
     # North's network coordinator cannot see South's site B, nor B's coordinator site A.
@@ -82,7 +87,7 @@ def test_it_lists_gaps_by_capability_and_training_and_what_closes_them(personas,
     assert "No record: the site has not assessed this capability." in content
     assert "0 of 1 Clinical trials pharmacist trained." in content
     assert "This site takes part in no trials you can see." in content
-    assert "<td class=\"nhsuk-table__cell\">SOP</td>" in content  # evidence that closes the gap
+    assert '<td class="nhsuk-table__cell">SOP</td>' in content  # evidence that closes the gap
 
 
 def test_it_lists_items_expiring_within_90_days(personas, scenario):
@@ -142,15 +147,17 @@ def grow(personas, scenario, n_sites: int, n_trials: int) -> None:
         trial.profiles.add(scenario.profile)
         profile = RequirementProfileFactory()
         CapabilityRequirementFactory(profile=profile, capabilities=[CapabilityFactory()])
-        CapabilityRequirementFactory(trial=trial, capabilities=[CapabilityFactory()],
-                                     level="recommended")
+        CapabilityRequirementFactory(
+            trial=trial, capabilities=[CapabilityFactory()], level="recommended"
+        )
         course = CourseFactory()
         TrainingRequirementFactory(trial=trial, course=course, min_staff=2)
         TrialSiteFactory(trial=trial, site=personas.site_a)
         for j in range(3):
             staff = StaffMemberFactory(site=personas.site_a)
-            TrainingRecordFactory(staff=staff, course=course,
-                                  completed_on=ON - dt.timedelta(days=30 * (i + j)))
+            TrainingRecordFactory(
+                staff=staff, course=course, completed_on=ON - dt.timedelta(days=30 * (i + j))
+            )
 
 
 def site_page_queries(user, site) -> int:
@@ -188,8 +195,12 @@ def test_the_api_returns_the_site_rows(personas, scenario):
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["site"] == {"id": personas.site_a.pk, "name": "Alpha Hospital",
-                            "ods_code": "RAA", "region": "NORTH"}
+    assert body["site"] == {
+        "id": personas.site_a.pk,
+        "name": "Alpha Hospital",
+        "ods_code": "RAA",
+        "region": "NORTH",
+    }
     assert body["as_of"] == "2026-03-15"
     assert body["requirement_set"] == "CARTITUDE-X"
     assert (body["score"], body["ready"], body["blockers"], body["warnings"]) == (1.0, True, 0, 0)
@@ -236,8 +247,13 @@ def test_the_api_reports_the_gaps_of_an_unready_site(personas, scenario):
 
 @pytest.mark.parametrize(
     ("who", "site"),
-    [("coordinator_b", "site_a"), ("network", "site_b"), ("editor", "site_a"),
-     ("nobody", "site_a"), ("coordinator_a", "site_b")],
+    [
+        ("coordinator_b", "site_a"),
+        ("network", "site_b"),
+        ("editor", "site_a"),
+        ("nobody", "site_a"),
+        ("coordinator_a", "site_b"),
+    ],
 )
 def test_the_api_404s_for_a_site_out_of_scope(personas, scenario, who, site):
     response = personas.client_for(getattr(personas, who)).get(
