@@ -8,12 +8,15 @@ records (ARCHITECTURE.md, "Readiness semantics"; the finer rules are in docs/rea
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from sites.models import Capability, Site, SiteCapability
 from training.models import StaffRole, TrainingRecord, add_months
@@ -66,6 +69,7 @@ def is_expiring(expires_on: dt.date | None, on: dt.date) -> bool:
     return 0 <= (expires_on - on).days < expiring_days()
 
 
+@lru_cache(maxsize=4096)
 def long_date(day: dt.date) -> str:
     """3 March 2026 (GOV.UK date style, no leading zero)."""
     return f"{day.day} {day:%B %Y}"
@@ -590,11 +594,13 @@ def _load_staff_cover(
             completed_on__lte=on,
         )
         .filter(Q(staff__active=True) | Q(staff__left_on__gt=on))
+        # Roles as JSON text, parsed once per staff member below rather than once per record.
+        .annotate(roles_text=Cast("staff__roles", output_field=TextField()))
         .values_list(
             "staff_id",
             "staff__site_id",
             "staff__full_name",
-            "staff__roles",
+            "roles_text",
             "staff__active",
             "staff__left_on",
             "course_id",
@@ -605,6 +611,8 @@ def _load_staff_cover(
     )
     covers: dict[tuple[int, int], _StaffCover] = {}
     where: dict[tuple[int, int], int] = {}
+    staff_roles: dict[int, frozenset[str]] = {}
+    renewals: dict[tuple[dt.date, int], dt.date] = {}
     for (
         staff_id,
         site_id,
@@ -621,14 +629,19 @@ def _load_staff_cover(
             continue
         cover = covers.get((staff_id, course_id))
         if cover is None:
+            if staff_id not in staff_roles:
+                staff_roles[staff_id] = frozenset(json.loads(roles) if roles else ())
             cover = covers[(staff_id, course_id)] = _StaffCover(
-                name=name, roles=frozenset(roles or ())
+                name=name, roles=staff_roles[staff_id]
             )
             where[(staff_id, course_id)] = site_id
         if override:
             expires = override
         elif renewal_months is not None:
-            expires = add_months(completed_on, renewal_months)
+            key = (completed_on, renewal_months)
+            if key not in renewals:
+                renewals[key] = add_months(completed_on, renewal_months)
+            expires = renewals[key]
         else:
             expires = None
         if left_on is not None:
