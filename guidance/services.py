@@ -167,6 +167,8 @@ def version_publish(
         previous.status = GuidanceVersion.Status.SUPERSEDED
         previous._change_reason = f"Superseded by a new version published by {user.email}"
         previous.save(update_fields=["status"], _allow_status_change=True)
+        # Only current versions are searched: dropping the old vector keeps the index small.
+        GuidanceVersion.objects.filter(pk=previous.pk).update_record_fields(search_vector=None)
 
     highest = document.versions.aggregate(highest=Max("number"))["highest"] or 0
     version.number = highest + 1

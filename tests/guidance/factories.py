@@ -121,7 +121,8 @@ def bulk_guidance(*, documents: int, versions_per_document: int = 1, seed: int =
                 review_due=today + dt.timedelta(days=365),
             ))
     created = GuidanceVersion.objects.bulk_create(versions, batch_size=2000)
-    ids = [version.pk for version in created]
+    # As on publish: only current versions carry a search vector.
+    ids = [version.pk for version in created if version.status == GuidanceVersion.Status.PUBLISHED]
     for start in range(0, len(ids), 2000):
         services.search_vector_refresh(
             versions=GuidanceVersion.objects.filter(pk__in=ids[start : start + 2000])

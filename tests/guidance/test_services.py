@@ -168,3 +168,10 @@ def test_it_records_history_of_publication(editor):
     v1 = publish_guidance(title="T", editor=editor)
     reasons = list(v1.history.values_list("history_change_reason", flat=True))
     assert "Published as version 1" in reasons
+
+
+def test_it_drops_the_search_vector_of_a_superseded_version(editor):
+    v1 = publish_guidance(title="Thawing cells", editor=editor)
+    _publish(_redraft(v1, editor), editor)
+    v1.refresh_from_db()
+    assert v1.search_vector is None
