@@ -9,6 +9,7 @@ sign-in check runs, and is reported by test_it_knows_every_path_parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
 from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
+from reports.models import ReadinessReport
 from tests.conftest import Personas
 from tests.guidance.factories import GuidanceVersionFactory
 from tests.sites.factories import (
@@ -107,6 +109,10 @@ def world(personas: Personas) -> World:
     TrialSiteFactory(trial=trial, site=site_a)
     TrialSiteFactory(trial=trial, site=site_b)
     guidance = GuidanceVersionFactory(document__slug="receiving-car-t").document
+    report = ReadinessReport.objects.create(
+        kind=ReadinessReport.Kind.SITE, site=site_a, trial=trial, as_of=dt.date(2026, 11, 23),
+        requested_by=personas.coordinator_a, status=ReadinessReport.Status.QUEUED,
+    )
     world = World(personas)
     world.values = {
         "site_id": site_a.pk, "site_pk": site_a.pk, "site": site_a.pk,
@@ -119,7 +125,8 @@ def world(personas: Personas) -> World:
         "record_id": record.pk, "training_record_id": record.pk,
         "course_id": course.pk, "course_code": course.code,
         "profile_id": profile.pk, "profile_code": profile.code,
-        "slug": guidance.slug, "document_slug": guidance.slug,
+        "slug": guidance.slug, "document_slug": guidance.slug, "number": 1,
+        "report_id": report.pk,
         "region_code": personas.north.code, "region": personas.north.code,
         "region_id": personas.north.pk,
         "format": "json",
