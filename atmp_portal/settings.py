@@ -261,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TrialStatusEnum": "trials.models.Trial.Status",
         "TrialSiteStatusEnum": "trials.models.TrialSite.Status",
+        "ReportKindEnum": "reports.models.ReadinessReport.Kind",
+        "ReportStatusEnum": "reports.models.ReadinessReport.Status",
+        "RegionKindEnum": "sites.models.Region.Kind",
+        "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
     },
 }
 

@@ -62,6 +62,19 @@ class CurrentVersionSerializer(serializers.ModelSerializer):
                   "review_due", "change_note", "published_at"]
 
 
+class GuidanceDetailSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    section = serializers.ChoiceField(choices=Section.choices)
+    topics = serializers.ListField(child=serializers.CharField())
+    atmp_classes = serializers.ListField(child=serializers.CharField())
+    product_statuses = serializers.ListField(child=serializers.CharField())
+    source = serializers.CharField()
+    retired = serializers.BooleanField()
+    current_version = CurrentVersionSerializer()
+    versions = VersionSummarySerializer(many=True)
+
+
 class GuidanceSearch(GenericAPIView):
     """Current guidance ranked by relevance to `q` (websearch syntax), with highlighted snippets."""
 
@@ -69,6 +82,7 @@ class GuidanceSearch(GenericAPIView):
 
     @extend_schema(
         tags=["guidance"],
+        operation_id="guidance_search",
         parameters=[
             OpenApiParameter("q", str, description='Words, "phrases", OR, -exclusions.'),
             OpenApiParameter("section", str, enum=Section.values),
@@ -96,7 +110,8 @@ class GuidanceDetail(GenericAPIView):
 
     @extend_schema(
         tags=["guidance"],
-        responses={200: serializers.DictField()},
+        operation_id="guidance_detail",
+        responses={200: GuidanceDetailSerializer},
     )
     def get(self, request: Request, slug: str) -> Response:
         document = selectors.document_for(slug)
