@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from sites.models import Capability, EvidenceDocument, Region, Site, SiteCapability, SiteMembership
+from sites.models import (
+    Capability,
+    EvidenceDocument,
+    NetworkRegion,
+    Region,
+    Site,
+    SiteCapability,
+    SiteMembership,
+)
 
 
 @admin.register(Region)
@@ -49,3 +57,10 @@ class EvidenceDocumentAdmin(admin.ModelAdmin):
     list_filter = ["content_type"]
     search_fields = ["original_name", "sha256", "site__ods_code"]
     readonly_fields = ["file", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+
+
+@admin.register(NetworkRegion)
+class NetworkRegionAdmin(admin.ModelAdmin):
+    list_display = ["user", "region"]
+    list_filter = ["region"]
+    search_fields = ["user__email", "region__code", "region__name"]

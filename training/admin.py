@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from training.models import Course, StaffMember, TrainingRecord
+from training.models import Course, ReminderSent, StaffMember, TrainingRecord
 
 
 @admin.register(Course)
@@ -26,3 +26,13 @@ class TrainingRecordAdmin(SimpleHistoryAdmin):
     search_fields = ["staff__full_name", "staff__email", "course__code"]
     list_select_related = ["staff", "course"]
     raw_id_fields = ["staff", "certificate"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """What the daily expiry digest has sent: read-only, it is the record that stops repeats."""
+
+    list_display = ["site", "item_key", "threshold", "sent_on", "recipients"]
+    list_filter = ["threshold", "sent_on"]
+    search_fields = ["site__ods_code", "item_key"]
+    readonly_fields = ["site", "item_key", "threshold", "sent_on", "recipients"]
