@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.send_expiry_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
+    "purge-import-previews-hourly": {
+        "task": "training.tasks.purge_import_previews",
+        "schedule": crontab(minute=17),
+    },
 }
 
 REST_FRAMEWORK = {
