@@ -22,8 +22,23 @@ start() {
     redis-server --port $redisport --bind 127.0.0.1 --save "" --appendonly no \
       --daemonize yes --pidfile "$root/redis.pid" --logfile "$root/redis.log" >/dev/null
   fi
+  reused_by_another_checkout >&2
   echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$pgport/atmp_portal"
   echo "export REDIS_URL=redis://127.0.0.1:$redisport/1"
+}
+
+# The ports are fixed, so a second checkout on this machine finds the first one's servers
+# listening and uses them (same test database names): say so, on stderr, not in the eval'd output.
+reused_by_another_checkout() {
+  local dir pidfile
+  dir="$("$pgbin/psql" -h 127.0.0.1 -p $pgport -U postgres -tAc 'show data_directory' 2>/dev/null || true)"
+  if [ -n "$dir" ] && [ "$(realpath -m "$dir")" != "$(realpath -m "$pgdir")" ]; then
+    echo "services.sh: note: reusing PostgreSQL on port $pgport from $dir"
+  fi
+  pidfile="$(redis-cli -p $redisport config get pidfile 2>/dev/null | sed -n 2p || true)"
+  if [ -n "$pidfile" ] && [ "$(realpath -m "$pidfile")" != "$(realpath -m "$root/redis.pid")" ]; then
+    echo "services.sh: note: reusing Redis on port $redisport (pidfile $pidfile)"
+  fi
 }
 
 stop() {
