@@ -3,6 +3,10 @@
 Both paths search the current published version of every live (not retired) document, rank a
 title match above a summary match above a body match, and accept any text at all: quotes,
 operators, emoji or 1,000 characters give results or none, never an error.
+
+On PostgreSQL a page of results costs two queries (see `_RankedPage`): one ranks the matching
+versions on narrow rows (id and ts_rank, no join) and returns the page's ids; the other loads
+those rows with their documents and computes the ts_headline snippets for them only.
 """
 
 from __future__ import annotations
@@ -14,13 +18,25 @@ from dataclasses import dataclass, field
 import nh3
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
+from django.db.models.query import ModelIterable
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from atmp_portal.enums import AtmpClass
-from guidance.models import GuidanceVersion, Section, Topic
+from guidance.models import GuidanceDocument, GuidanceVersion, Section, Topic
 from guidance.services import SEARCH_CONFIG
 
 # Longer queries are cut here: nobody types more, and it bounds the work one request can cause.
@@ -50,8 +66,11 @@ def current_versions(
 
     An unknown facet code matches nothing rather than everything.
     """
+    # "Not retired" as an anti-join on the (few) retired documents rather than a join on every
+    # document: the ranking and count queries then need no join at all unless a facet is given.
+    retired = GuidanceDocument.objects.filter(pk=OuterRef("document_id"), retired_at__isnull=False)
     versions = GuidanceVersion.objects.filter(
-        status=GuidanceVersion.Status.PUBLISHED, document__retired_at__isnull=True
+        ~Exists(retired), status=GuidanceVersion.Status.PUBLISHED
     ).select_related("document")
     if section:
         versions = versions.filter(document__section=section) if section in Section.values else (
@@ -135,26 +154,71 @@ def build_tsquery(text: str) -> SearchQuery:
     return query | prefix if prefix is not None else query
 
 
+def _headline(query: SearchQuery) -> SearchHeadline:
+    return SearchHeadline(
+        Concat("summary", Value(" "), "body_text", output_field=TextField()),
+        query,
+        config=SEARCH_CONFIG,
+        start_sel="<mark>",
+        stop_sel="</mark>",
+        max_words=35,
+        min_words=15,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
+
+
+class _RankedPage(ModelIterable):
+    """Late row lookup: rank on narrow rows, then load only the rows asked for, with snippets.
+
+    Ranking every matching version while carrying whole rows (three text columns, the search
+    vector, the document) through the sort cost more than the ranking itself; so the first
+    query selects only (id, rank) in rank order with the queryset's slice, and the second
+    loads those ids with their documents and computes ts_headline for them alone. Rows come
+    back in the order of the first query, each with `rank` and `headline` as before.
+    A subclass per search binds the query (`for_query`), so clones of the queryset keep it.
+    """
+
+    tsquery: SearchQuery
+
+    @classmethod
+    def for_query(cls, query: SearchQuery) -> type[_RankedPage]:
+        return type("RankedPage", (cls,), {"tsquery": query})
+
+    def __iter__(self):
+        queryset = self.queryset
+        ranked = list(queryset.values_list("pk", "rank"))
+        if not ranked:
+            return
+        rows = (
+            GuidanceVersion.objects.filter(pk__in=[pk for pk, _ in ranked])
+            .select_related("document")
+            # A result lists title, summary and snippet: the long texts stay in the database.
+            .defer("body_markdown", "body_html", "search_vector")
+            .annotate(headline=_headline(self.tsquery))
+            .order_by()
+        )
+        by_pk = {version.pk: version for version in rows}
+        for pk, rank in ranked:
+            version = by_pk.get(pk)
+            if version is None:  # deleted between the two queries
+                continue
+            version.rank = rank
+            yield version
+
+
 def search_fulltext(versions: QuerySet, text: str) -> QuerySet[GuidanceVersion]:
     query = build_tsquery(text)
-    return (
+    results = (
         versions.filter(search_vector=query)
         .annotate(
             rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS),
-            headline=SearchHeadline(
-                Concat("summary", Value(" "), "body_text", output_field=TextField()),
-                query,
-                config=SEARCH_CONFIG,
-                start_sel="<mark>",
-                stop_sel="</mark>",
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
+            headline=_headline(query),
         )
         .order_by("-rank", "title", "pk")
     )
+    results._iterable_class = _RankedPage.for_query(query)
+    return results
 
 
 @dataclass
