@@ -36,7 +36,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from atmp_portal.enums import AtmpClass
-from guidance.models import GuidanceDocument, GuidanceVersion, Section, Topic
+from guidance.models import (
+    GuidanceDocument,
+    GuidanceVersion,
+    GuidanceVersionQuerySet,
+    Section,
+    Topic,
+)
 from guidance.services import SEARCH_CONFIG
 
 # Longer queries are cut here: nobody types more, and it bounds the work one request can cause.
@@ -172,30 +178,26 @@ class _RankedPage(ModelIterable):
     """Late row lookup: rank on narrow rows, then load only the rows asked for, with snippets.
 
     Ranking every matching version while carrying whole rows (three text columns, the search
-    vector, the document) through the sort cost more than the ranking itself; so the first
-    query selects only (id, rank) in rank order with the queryset's slice, and the second
-    loads those ids with their documents and computes ts_headline for them alone. Rows come
-    back in the order of the first query, each with `rank` and `headline` as before.
-    A subclass per search binds the query (`for_query`), so clones of the queryset keep it.
+    vector, the document) through the sort costs more than the ranking itself; so the ranking
+    query selects only (id, rank), in rank order and with the queryset's slice, and a second
+    query loads those ids with their documents and computes ts_headline for them alone. Rows
+    come back in ranking order, each with `rank` and `headline`. When the results were counted
+    first (a paginator does), the ranking is already known and only the second query runs.
     """
 
-    tsquery: SearchQuery
-
-    @classmethod
-    def for_query(cls, query: SearchQuery) -> type[_RankedPage]:
-        return type("RankedPage", (cls,), {"tsquery": query})
-
     def __iter__(self):
-        queryset = self.queryset
-        ranked = list(queryset.values_list("pk", "rank"))
+        results: SearchResults = self.queryset
+        ranked = results._ranking
+        if ranked is None:
+            ranked = list(results.values_list("pk", "rank"))
         if not ranked:
             return
         rows = (
             GuidanceVersion.objects.filter(pk__in=[pk for pk, _ in ranked])
             .select_related("document")
-            # A result lists title, summary and snippet: the long texts stay in the database.
+            # A result shows title, summary and snippet: the long texts stay in the database.
             .defer("body_markdown", "body_html", "search_vector")
-            .annotate(headline=_headline(self.tsquery))
+            .annotate(headline=_headline(results._tsquery))
             .order_by()
         )
         by_pk = {version.pk: version for version in rows}
@@ -207,9 +209,49 @@ class _RankedPage(ModelIterable):
             yield version
 
 
+class SearchResults(GuidanceVersionQuerySet):
+    """Full-text results: counting them ranks them, so a paginator's page needs no second ranking.
+
+    `count()` runs the ranking query once for the whole result (ids and ranks only, in order)
+    instead of a separate COUNT(*) over the same matches; slicing the counted queryset (as
+    Paginator.page does) takes the page's ids from that ranking. Any other change (filter,
+    order_by) makes a new queryset that ranks afresh.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._iterable_class = _RankedPage
+        self._tsquery: SearchQuery | None = None
+        self._ranking: list[tuple[int, float]] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._tsquery = self._tsquery
+        return clone
+
+    def count(self) -> int:
+        if self._result_cache is not None or self.query.is_sliced or self._iterable_class is not (
+            _RankedPage
+        ):
+            return super().count()
+        if self._ranking is None:
+            self._ranking = list(self.values_list("pk", "rank"))
+        return len(self._ranking)
+
+    def __getitem__(self, k):
+        if (
+            isinstance(k, slice) and k.step is None
+            and self._ranking is not None and self._result_cache is None
+        ):
+            page = super().__getitem__(k)
+            page._ranking = self._ranking[k]
+            return page
+        return super().__getitem__(k)
+
+
 def search_fulltext(versions: QuerySet, text: str) -> QuerySet[GuidanceVersion]:
     query = build_tsquery(text)
-    results = (
+    ranked = (
         versions.filter(search_vector=query)
         .annotate(
             rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS),
@@ -217,7 +259,8 @@ def search_fulltext(versions: QuerySet, text: str) -> QuerySet[GuidanceVersion]:
         )
         .order_by("-rank", "title", "pk")
     )
-    results._iterable_class = _RankedPage.for_query(query)
+    results = SearchResults(model=GuidanceVersion, query=ranked.query, using=ranked.db)
+    results._tsquery = query
     return results
 
 
