@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, TextField
@@ -67,6 +68,13 @@ def is_expiring(expires_on: dt.date | None, on: dt.date) -> bool:
     if expires_on is None:
         return False
     return 0 <= (expires_on - on).days < expiring_days()
+
+
+@lru_cache(maxsize=65536)
+def _renewal_due(completed_on: dt.date, months: int) -> dt.date:
+    """A record's expiry from its completion date: memoised, as thousands of records share
+    a few hundred completion dates."""
+    return add_months(completed_on, months)
 
 
 @lru_cache(maxsize=4096)
@@ -366,6 +374,9 @@ class GapRow:
 
 @dataclass
 class SiteAssessment:
+    """One site against one requirement set. From `assess(summary_only=True)` it has the same
+    score, readiness and counts, but `rows` is empty (so are the properties built on it)."""
+
     site: Site
     on: dt.date
     requirement_set: RequirementSet
@@ -410,25 +421,36 @@ class SiteAssessment:
         return sum(1 for row in self.rows if row.requirement.is_mandatory and row.is_met)
 
 
-@dataclass(frozen=True)
-class _CapabilityState:
+class _CapabilityState(NamedTuple):
     status: str
     expires_on: dt.date | None
 
 
-@dataclass
-class _StaffCover:
+class _StaffCover(NamedTuple):
     """One staff member's cover for one course on the assessment date."""
 
     name: str
     roles: frozenset[str]
-    valid_until: dt.date | None = None  # None with valid=True: never lapses
-    valid: bool = False
-    lapsed_on: dt.date | None = None  # latest expiry of a record that had lapsed by then
+    valid_until: dt.date | None  # None: not valid on the date; _NEVER: never lapses
+    lapsed_on: dt.date | None  # when not valid: the latest expiry of a record, lapsed by then
+
+    @property
+    def valid(self) -> bool:
+        return self.valid_until is not None
+
+
+# "Never expires", as a date that sorts after every real one: comparisons stay plain dates.
+_NEVER = dt.date.max
+_IN_PLACE = SiteCapability.Status.IN_PLACE.value
 
 
 def _gap_outcome(requirement: Requirement) -> str:
     return BLOCKER if requirement.is_mandatory else WARNING
+
+
+def _horizon(on: dt.date) -> dt.date:
+    """The first day that is no longer "expiring": validity ending before it is (is_expiring)."""
+    return on + dt.timedelta(days=expiring_days())
 
 
 def _describe_capability_gap(name: str, state: _CapabilityState | None) -> str:
@@ -449,9 +471,7 @@ def _capability_row(
     met: list[tuple[int, _CapabilityState]] = [
         (pk, s)
         for pk, s in ((pk, states.get(pk)) for pk in requirement.capability_ids)
-        if s is not None
-        and s.status == SiteCapability.Status.IN_PLACE
-        and (s.expires_on is None or s.expires_on >= on)
+        if s is not None and s.status == _IN_PLACE and (s.expires_on is None or s.expires_on >= on)
     ]
     names = dict(zip(requirement.capability_ids, requirement.capability_names, strict=True))
     alternatives = len(requirement.capability_ids) > 1
@@ -520,8 +540,8 @@ def _training_row(
     summary += f": {', '.join(names)}." if names else "."
     if len(valid) >= needed:
         # Cover drops below N the day after the N-th longest-lasting record lapses.
-        lasting = sorted(valid, key=lambda c: c.valid_until or dt.date.max, reverse=True)
-        expires_on = lasting[needed - 1].valid_until
+        lasting = sorted((c.valid_until for c in valid), reverse=True)
+        expires_on = None if lasting[needed - 1] == _NEVER else lasting[needed - 1]
         outcome = EXPIRING if is_expiring(expires_on, on) else MET
         if outcome == EXPIRING:
             summary += f" Cover falls below {needed} after {long_date(expires_on)}."
@@ -555,6 +575,47 @@ def _training_row(
     )
 
 
+# --- outcomes only (the ranking): the same decisions as the rows above, without details -------
+
+
+def _capability_outcome(
+    requirement: Requirement, states: dict[int, _CapabilityState], on: dt.date, horizon: dt.date
+) -> str:
+    """_capability_row's outcome: met by the alternative valid longest; expiring if it lapses
+    before the horizon."""
+    longest: dt.date | None = None
+    for pk in requirement.capability_ids:
+        state = states.get(pk)
+        if state is None or state.status != _IN_PLACE:
+            continue
+        expires_on = state.expires_on
+        if expires_on is None:
+            return MET
+        if expires_on >= on and (longest is None or expires_on > longest):
+            longest = expires_on
+    if longest is None:
+        return _gap_outcome(requirement)
+    return EXPIRING if longest < horizon else MET
+
+
+def _training_outcome(
+    requirement: Requirement, covers: Iterable[_StaffCover], horizon: dt.date
+) -> str:
+    """_training_row's outcome: N staff valid, expiring if the N-th longest cover lapses first."""
+    role = requirement.role
+    lasting = [
+        c.valid_until for c in covers if c.valid_until is not None and (not role or role in c.roles)
+    ]
+    needed = requirement.min_staff
+    if len(lasting) < needed:
+        return _gap_outcome(requirement)
+    lasting.sort(reverse=True)
+    return EXPIRING if lasting[needed - 1] < horizon else MET
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
 def _load_capability_states(
     site_ids: list[int], capability_ids: set[int]
 ) -> dict[int, dict[int, _CapabilityState]]:
@@ -569,21 +630,26 @@ def _load_capability_states(
     return states
 
 
-def _in_post(active: bool, left_on: dt.date | None, on: dt.date) -> bool:
+def _in_post(on: dt.date, prefix: str = "") -> Q:
     """Count only staff in post on the date: leavers keep their records for audit.
 
     An active member who has a leaving date counts until the day before it; a deactivated
     member counts only for dates before a recorded leaving date (never without one).
     """
-    if left_on is not None:
-        return on < left_on
-    return active
+    return Q(**{f"{prefix}left_on__gt": on}) | Q(
+        **{f"{prefix}left_on__isnull": True, f"{prefix}active": True}
+    )
 
 
 def _load_staff_cover(
     site_ids: list[int], course_ids: set[int], on: dt.date
 ) -> dict[int, dict[int, list[_StaffCover]]]:
-    """site id -> course id -> cover of each staff member in post holding any record."""
+    """site id -> course id -> cover of each staff member in post holding any record.
+
+    Only the longest-lasting record of a staff member for a course matters: if it is valid, it
+    is their cover (a staff member counts once); if not, every record had lapsed and it is the
+    latest to lapse. A leaving date caps it at the day before.
+    """
     result: dict[int, dict[int, list[_StaffCover]]] = defaultdict(lambda: defaultdict(list))
     if not site_ids or not course_ids:
         return result
@@ -593,7 +659,7 @@ def _load_staff_cover(
             staff__site_id__in=site_ids,
             completed_on__lte=on,
         )
-        .filter(Q(staff__active=True) | Q(staff__left_on__gt=on))
+        .filter(_in_post(on, "staff__"))
         # Roles as JSON text, parsed once per staff member below rather than once per record.
         .annotate(roles_text=Cast("staff__roles", output_field=TextField()))
         .values_list(
@@ -601,7 +667,6 @@ def _load_staff_cover(
             "staff__site_id",
             "staff__full_name",
             "roles_text",
-            "staff__active",
             "staff__left_on",
             "course_id",
             "course__renewal_months",
@@ -609,72 +674,80 @@ def _load_staff_cover(
             "expiry_override",
         )
     )
-    covers: dict[tuple[int, int], _StaffCover] = {}
-    where: dict[tuple[int, int], int] = {}
-    staff_roles: dict[int, frozenset[str]] = {}
-    renewals: dict[tuple[dt.date, int], dt.date] = {}
+    longest: dict[tuple[int, int], dt.date] = {}
+    staff: dict[int, tuple[int, str, frozenset[str], dt.date | None]] = {}
     for (
         staff_id,
         site_id,
         name,
         roles,
-        active,
         left_on,
         course_id,
         renewal_months,
         completed_on,
         override,
     ) in rows:
-        if not _in_post(active, left_on, on):
-            continue
-        cover = covers.get((staff_id, course_id))
-        if cover is None:
-            if staff_id not in staff_roles:
-                staff_roles[staff_id] = frozenset(json.loads(roles) if roles else ())
-            cover = covers[(staff_id, course_id)] = _StaffCover(
-                name=name, roles=staff_roles[staff_id]
-            )
-            where[(staff_id, course_id)] = site_id
         if override:
             expires = override
-        elif renewal_months is not None:
-            key = (completed_on, renewal_months)
-            if key not in renewals:
-                renewals[key] = add_months(completed_on, renewal_months)
-            expires = renewals[key]
+        elif renewal_months is None:
+            expires = _NEVER
         else:
-            expires = None
-        if left_on is not None:
-            last_day_in_post = left_on - dt.timedelta(days=1)
-            expires = last_day_in_post if expires is None else min(expires, last_day_in_post)
-        if expires is None or expires >= on:
-            # A staff member counts once, with the record that lasts longest.
-            if not cover.valid or (
-                cover.valid_until is not None and (expires is None or expires > cover.valid_until)
-            ):
-                cover.valid_until = expires
-            cover.valid = True
-        elif cover.lapsed_on is None or expires > cover.lapsed_on:
-            cover.lapsed_on = expires
-    for (staff_id, course_id), cover in covers.items():
-        result[where[(staff_id, course_id)]][course_id].append(cover)
+            expires = _renewal_due(completed_on, renewal_months)
+        held = (staff_id, course_id)
+        if expires > longest.get(held, dt.date.min):
+            longest[held] = expires
+        if staff_id not in staff:
+            last_day = left_on - dt.timedelta(days=1) if left_on is not None else None
+            staff[staff_id] = (
+                site_id,
+                name,
+                frozenset(json.loads(roles) if roles else ()),
+                last_day,
+            )
+    for (staff_id, course_id), expires in longest.items():
+        site_id, name, roles, last_day = staff[staff_id]
+        if last_day is not None and last_day < expires:
+            expires = last_day  # in post on the date, so the last day is on or after it
+        if expires >= on:
+            cover = _StaffCover(name, roles, expires, None)
+        else:
+            cover = _StaffCover(name, roles, None, expires)
+        result[site_id][course_id].append(cover)
     return result
+
+
+# --- assessing ----------------------------------------------------------------------------------
 
 
 def _summarise(
     site: Site, on: dt.date, requirements: RequirementSet, rows: list[GapRow]
 ) -> SiteAssessment:
-    mandatory = [row for row in rows if row.requirement.is_mandatory]
-    met_mandatory = sum(1 for row in mandatory if row.is_met)
-    counts = {outcome: 0 for outcome in OUTCOMES}
-    for row in rows:
-        counts[row.outcome] += 1
+    return _assessment(
+        site, on, requirements, rows, [(row.requirement.is_mandatory, row.outcome) for row in rows]
+    )
+
+
+def _assessment(
+    site: Site,
+    on: dt.date,
+    requirements: RequirementSet,
+    rows: list[GapRow],
+    outcomes: Iterable[tuple[bool, str]],
+) -> SiteAssessment:
+    counts = dict.fromkeys(OUTCOMES, 0)
+    mandatory = met_mandatory = 0
+    for is_mandatory, outcome in outcomes:
+        counts[outcome] += 1
+        if is_mandatory:
+            mandatory += 1
+            if outcome in (MET, EXPIRING):
+                met_mandatory += 1
     return SiteAssessment(
         site=site,
         on=on,
         requirement_set=requirements,
         rows=rows,
-        score=(met_mandatory / len(mandatory)) if mandatory else None,
+        score=(met_mandatory / mandatory) if mandatory else None,
         ready=counts[BLOCKER] == 0,
         blockers=counts[BLOCKER],
         warnings=counts[WARNING],
@@ -697,16 +770,56 @@ def _rows(
     ]
 
 
+def _outcomes(
+    requirements: RequirementSet,
+    states: dict[int, _CapabilityState],
+    cover: dict[int, list[_StaffCover]],
+    on: dt.date,
+    horizon: dt.date,
+) -> list[tuple[bool, str]]:
+    return [
+        (
+            req.is_mandatory,
+            _capability_outcome(req, states, on, horizon)
+            if req.kind == CAPABILITY
+            else _training_outcome(req, cover.get(req.course_id, ()), horizon),
+        )
+        for req in requirements.requirements
+    ]
+
+
 def assess(
-    *, sites: Iterable[Site], requirements: RequirementSet, on: dt.date
+    *,
+    sites: Iterable[Site],
+    requirements: RequirementSet,
+    on: dt.date,
+    summary_only: bool = False,
 ) -> list[SiteAssessment]:
-    """One assessment per site, in the order given. At most three queries in all."""
+    """One assessment per site, in the order given. At most three queries in all.
+
+    With `summary_only` (the ranking), each assessment has the same score, readiness and
+    counts but no rows: building every row's detail for hundreds of sites is most of the work.
+    """
     if isinstance(sites, QuerySet):
         sites = sites.select_related("region")
     site_list = list(sites)
     site_ids = [site.pk for site in site_list]
     states = _load_capability_states(site_ids, requirements.capability_ids)
     cover = _load_staff_cover(site_ids, requirements.course_ids, on)
+    if summary_only:
+        horizon = _horizon(on)
+        return [
+            _assessment(
+                site,
+                on,
+                requirements,
+                [],
+                _outcomes(
+                    requirements, states.get(site.pk, {}), cover.get(site.pk, {}), on, horizon
+                ),
+            )
+            for site in site_list
+        ]
     return [
         _summarise(
             site,

@@ -165,7 +165,9 @@ class RankingView(APIView):
             if not visible_regions(request.user).filter(code=data["region"]).exists():
                 raise Http404("No such region.")
             sites = sites.filter(region__code=data["region"])
-        ranked = readiness.rank(readiness.assess(sites=sites, requirements=requirement_set, on=on))
+        ranked = readiness.rank(
+            readiness.assess(sites=sites, requirements=requirement_set, on=on, summary_only=True)
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(ranked, request, view=self)
         return paginator.get_paginated_response(RankedSiteSerializer(page, many=True).data)

@@ -107,7 +107,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if requirement_set is not None:
         in_region = [s for s in sites if not region_code or s.region.code == region_code]
         ranked = readiness.rank(
-            readiness.assess(sites=in_region, requirements=requirement_set, on=_as_of(form))
+            readiness.assess(
+                sites=in_region, requirements=requirement_set, on=_as_of(form), summary_only=True
+            )
         )
     context = {
         "form": form,
