@@ -4,9 +4,9 @@ Both paths search the current published version of every live (not retired) docu
 title match above a summary match above a body match, and accept any text at all: quotes,
 operators, emoji or 1,000 characters give results or none, never an error.
 
-On PostgreSQL a page of results costs two queries (see `_RankedPage`): one ranks the matching
-versions on narrow rows (id and ts_rank, no join) and returns the page's ids; the other loads
-those rows with their documents and computes the ts_headline snippets for them only.
+On PostgreSQL a paginated page of results costs two queries (see `SearchResults`): one ranks
+the matching versions on narrow rows (id and ts_rank, no join), which also gives the count; the
+other loads the page's rows with their documents and computes ts_headline for them only.
 """
 
 from __future__ import annotations
@@ -230,19 +230,16 @@ class SearchResults(GuidanceVersionQuerySet):
         return clone
 
     def count(self) -> int:
-        if self._result_cache is not None or self.query.is_sliced or self._iterable_class is not (
-            _RankedPage
-        ):
+        ranks_rows = self._iterable_class is _RankedPage  # not after values() or values_list()
+        if self._result_cache is not None or self.query.is_sliced or not ranks_rows:
             return super().count()
         if self._ranking is None:
             self._ranking = list(self.values_list("pk", "rank"))
         return len(self._ranking)
 
     def __getitem__(self, k):
-        if (
-            isinstance(k, slice) and k.step is None
-            and self._ranking is not None and self._result_cache is None
-        ):
+        counted = self._ranking is not None and self._result_cache is None
+        if counted and isinstance(k, slice) and k.step is None:
             page = super().__getitem__(k)
             page._ranking = self._ranking[k]
             return page

@@ -124,3 +124,12 @@ def test_it_keeps_search_vectors_in_line_and_the_gin_index_without_pending_list(
             "SELECT reloptions FROM pg_class WHERE relname = 'guidance_version_search_gin'"
         )
         assert cursor.fetchone() == (["fastupdate=off"],)
+
+
+def test_it_finds_retired_documents_through_a_partial_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'guidance_document_retired_idx'"
+        )
+        [(definition,)] = cursor.fetchall()
+    assert definition.endswith("(id) WHERE (retired_at IS NOT NULL)"), definition
