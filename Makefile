@@ -45,6 +45,11 @@ test: install chromium
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then eval "$$(bash .ci/services.sh start)"; fi; \
+	if [ -z "$(PYTEST_ARGS)" ]; then \
+	  echo "Search and guidance on the SQLite fallback (make run's default database)"; \
+	  mkdir -p .tmp && rm -f .tmp/test-fallback.sqlite3; \
+	  DATABASE_URL=sqlite:///$(CURDIR)/.tmp/test-fallback.sqlite3 $(PY) -m pytest -q tests/guidance; \
+	fi; \
 	echo "Testing on $${DATABASE_URL%%\?*} and $$REDIS_URL"; \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
