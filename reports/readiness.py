@@ -16,11 +16,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from sites.models import Capability, Site, SiteCapability
-from training.models import StaffRole, TrainingRecord, add_months
+from training.models import Course, StaffMember, StaffRole, TrainingRecord, add_months
 from trials.models import (
     CapabilityRequirement,
     RequirementLevel,
@@ -716,6 +717,143 @@ def _load_staff_cover(
     return result
 
 
+# --- outcomes counted by the database (the ranking on PostgreSQL) ---------------------------------
+#
+# The same decisions as _capability_outcome and _training_outcome, taken in SQL so that the
+# ranking does not fetch every checklist row and training record. Each query returns one row per
+# (site, requirement) that is MET, with whether it is expiring; a missing row is a gap.
+
+_CAPABILITY_OUTCOMES_SQL = """
+SELECT sc.site_id, req.idx,
+       bool_and(sc.evidence_expires_on IS NOT NULL)
+       AND max(sc.evidence_expires_on) < %(horizon)s AS expiring
+FROM unnest(%(req_idx)s::int[], %(req_capability)s::int[]) AS req(idx, capability_id)
+JOIN {site_capability} sc ON sc.capability_id = req.capability_id
+WHERE sc.site_id = ANY(%(site_ids)s::int[])
+  AND sc.status = %(in_place)s
+  AND (sc.evidence_expires_on IS NULL OR sc.evidence_expires_on >= %(on)s)
+GROUP BY sc.site_id, req.idx
+"""
+
+# Per staff member in post and course: the longest-lasting record (NULL: never lapses), as
+# _load_staff_cover folds it; capped at the day before a leaving date; kept if valid on the
+# date. Per requirement, the N-th longest cover (NULL first: never lapses) is where cover
+# drops below N, and exists only when N staff are valid.
+_TRAINING_OUTCOMES_SQL = """
+WITH req AS (
+    SELECT * FROM unnest(%(req_idx)s::int[], %(req_course)s::int[], %(req_role)s::text[],
+                         %(req_min)s::int[]) AS r(idx, course_id, role, min_staff)
+), longest AS (
+    SELECT s.id AS staff_id, s.site_id, s.roles, s.left_on, tr.course_id,
+           -- Renewal is monotonic in the completion date: only the latest completion without
+           -- an override needs the month arithmetic (which clamps to the month end).
+           CASE WHEN bool_or(tr.expiry_override IS NULL AND c.renewal_months IS NULL) THEN NULL
+                ELSE GREATEST(
+                    max(tr.expiry_override),
+                    (max(tr.completed_on) FILTER (WHERE tr.expiry_override IS NULL)
+                     + make_interval(months => max(c.renewal_months)))::date
+                ) END AS until
+    FROM {record} tr
+    JOIN {staff} s ON s.id = tr.staff_id
+    JOIN {course} c ON c.id = tr.course_id
+    WHERE s.site_id = ANY(%(site_ids)s::int[])
+      AND tr.course_id = ANY(%(req_course)s::int[])
+      AND tr.completed_on <= %(on)s
+      AND (s.left_on > %(on)s OR (s.left_on IS NULL AND s.active))
+    GROUP BY s.id, tr.course_id
+), cover AS (
+    SELECT site_id, roles, course_id,
+           CASE WHEN left_on IS NULL THEN until
+                WHEN until IS NULL THEN left_on - 1
+                ELSE LEAST(until, left_on - 1) END AS until
+    FROM longest
+), ranked AS (
+    SELECT cover.site_id, req.idx, req.min_staff, cover.until,
+           row_number() OVER (PARTITION BY cover.site_id, req.idx
+                              ORDER BY cover.until DESC NULLS FIRST) AS n
+    FROM cover
+    JOIN req ON req.course_id = cover.course_id
+            AND (req.role = '' OR jsonb_exists(cover.roles, req.role))
+    WHERE cover.until IS NULL OR cover.until >= %(on)s
+)
+SELECT site_id, idx, until IS NOT NULL AND until < %(horizon)s AS expiring
+FROM ranked
+WHERE n = min_staff
+"""
+
+
+def _counts_in_database() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _met_in_database(
+    site_ids: list[int], requirements: RequirementSet, on: dt.date, horizon: dt.date
+) -> dict[tuple[int, int], bool]:
+    """(site id, requirement index) -> expiring, for every requirement met: two queries."""
+    met: dict[tuple[int, int], bool] = {}
+    if not site_ids:
+        return met
+    cap_idx, cap_ids = [], []
+    train_idx, courses, roles, minimums = [], [], [], []
+    for idx, req in enumerate(requirements.requirements):
+        if req.kind == CAPABILITY:
+            cap_idx += [idx] * len(req.capability_ids)
+            cap_ids += list(req.capability_ids)
+        else:
+            train_idx.append(idx)
+            courses.append(req.course_id)
+            roles.append(req.role or "")
+            minimums.append(req.min_staff)
+    params = {"site_ids": site_ids, "on": on, "horizon": horizon}
+    queries = []
+    if cap_idx:
+        sql = _CAPABILITY_OUTCOMES_SQL.format(site_capability=SiteCapability._meta.db_table)
+        queries.append(
+            (sql, {**params, "req_idx": cap_idx, "req_capability": cap_ids, "in_place": _IN_PLACE})
+        )
+    if train_idx:
+        sql = _TRAINING_OUTCOMES_SQL.format(
+            record=TrainingRecord._meta.db_table,
+            staff=StaffMember._meta.db_table,
+            course=Course._meta.db_table,
+        )
+        queries.append(
+            (
+                sql,
+                {
+                    **params,
+                    "req_idx": train_idx,
+                    "req_course": courses,
+                    "req_role": roles,
+                    "req_min": minimums,
+                },
+            )
+        )
+    with connection.cursor() as cursor:
+        for sql, query_params in queries:
+            cursor.execute(sql, query_params)
+            for site_id, idx, expiring in cursor.fetchall():
+                met[(site_id, idx)] = expiring
+    return met
+
+
+def _summaries_in_database(
+    site_list: list[Site], requirements: RequirementSet, on: dt.date
+) -> list[SiteAssessment]:
+    met = _met_in_database([site.pk for site in site_list], requirements, on, _horizon(on))
+    mandatory = [req.is_mandatory for req in requirements.requirements]
+    gap = [_gap_outcome(req) for req in requirements.requirements]
+    assessments = []
+    for site in site_list:
+        outcomes = []
+        for idx, is_mandatory in enumerate(mandatory):
+            expiring = met.get((site.pk, idx))
+            outcome = gap[idx] if expiring is None else EXPIRING if expiring else MET
+            outcomes.append((is_mandatory, outcome))
+        assessments.append(_assessment(site, on, requirements, [], outcomes))
+    return assessments
+
+
 # --- assessing ----------------------------------------------------------------------------------
 
 
@@ -799,10 +937,14 @@ def assess(
 
     With `summary_only` (the ranking), each assessment has the same score, readiness and
     counts but no rows: building every row's detail for hundreds of sites is most of the work.
+    On PostgreSQL the database then decides each outcome (two queries, _met_in_database)
+    instead of the checklist rows and training records being fetched and folded here.
     """
     if isinstance(sites, QuerySet):
         sites = sites.select_related("region")
     site_list = list(sites)
+    if summary_only and _counts_in_database():
+        return _summaries_in_database(site_list, requirements, on)
     site_ids = [site.pk for site in site_list]
     states = _load_capability_states(site_ids, requirements.capability_ids)
     cover = _load_staff_cover(site_ids, requirements.course_ids, on)

@@ -10,9 +10,11 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from reports import readiness
@@ -24,6 +26,8 @@ from trials.models import RequirementProfile, TrialSite
 DATE_FORMAT = "%Y-%m-%d"
 BAD_DATE = "Enter a date as YYYY-MM-DD."
 BOTH_CHOSEN = "Choose a trial or a requirement profile, not both."
+RANKING_PAGE_SIZE = 50
+_URL_PLACEHOLDER = 918273645  # a site id that appears nowhere else in the reversed URL
 
 
 class ReadinessQueryForm(forms.Form):
@@ -111,15 +115,43 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 sites=in_region, requirements=requirement_set, on=_as_of(form), summary_only=True
             )
         )
+    page = Paginator(ranked, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "requirement_set": requirement_set,
         "ranked": ranked,
+        "page": page,
+        "rows": _ranking_rows(page, _focus_query(form)),
+        "querystring": _querystring_without_page(request),
         "on": _as_of(form),
-        "query": _focus_query(form),
         "region": next((r for r in regions if r.code == region_code), None),
     }
     return render(request, "reports/ranking.html", context)
+
+
+def _ranking_rows(page: Page, query: str) -> list[tuple[int, readiness.SiteAssessment, str]]:
+    """(rank, assessment, link to the site's page for the same set) for the sites on the page.
+
+    The URL is reversed once and formatted per row: a `{% url %}` per row is most of the
+    cost of rendering a long ranking.
+    """
+    if not page.object_list:
+        return []
+    before, after = reverse("reports:site-readiness", args=[_URL_PLACEHOLDER]).split(
+        str(_URL_PLACEHOLDER)
+    )
+    after += query
+    return [
+        (rank, assessment, f"{before}{assessment.site.pk}{after}")
+        for rank, assessment in enumerate(page.object_list, start=page.start_index())
+    ]
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    """The request's GET parameters but `page`, for the pagination links to keep them."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 def _focus_query(form: ReadinessQueryForm) -> str:
