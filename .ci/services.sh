@@ -23,6 +23,9 @@ start() {
       --daemonize yes --pidfile "$root/redis.pid" --logfile "$root/redis.log" >/dev/null
   fi
   reused_by_another_checkout >&2
+  "$pgbin/psql" -h 127.0.0.1 -p $pgport -U postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'atmp_portal'" | grep -q 1 \
+    || "$pgbin/createdb" -h 127.0.0.1 -p $pgport -U postgres atmp_portal
   echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$pgport/atmp_portal"
   echo "export REDIS_URL=redis://127.0.0.1:$redisport/1"
 }
