@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 
-from sites.models import SiteMembership
+from sites.access import is_site_member
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -13,7 +13,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("home", "Home")]
-    is_member = SiteMembership.objects.filter(user=user).exists()
+    is_member = is_site_member(user)
     if is_member or user.is_network_coordinator:
         items.append(("sites:list", "Sites"))
         items.append(("trials:list", "Trials"))

@@ -55,15 +55,21 @@ def can_write_site(user: User, site: Site) -> bool:
     return SiteMembership.Role.COORDINATOR in site_roles(user, site)
 
 
-def can_write_capability(user: User, site: Site, capability: Capability) -> bool:
-    """Coordinators may edit any capability; pharmacists only pharmacy-category ones."""
+def writable_categories(user: User, site: Site) -> set[str]:
+    """Capability categories the user may edit at the site, in one query.
+
+    Coordinators may edit every category; pharmacists only the pharmacy one.
+    """
     roles = site_roles(user, site)
     if SiteMembership.Role.COORDINATOR in roles:
-        return True
-    return (
-        SiteMembership.Role.PHARMACIST in roles
-        and capability.category == Capability.Category.PHARMACY
-    )
+        return set(Capability.Category.values)
+    if SiteMembership.Role.PHARMACIST in roles:
+        return {Capability.Category.PHARMACY}
+    return set()
+
+
+def can_write_capability(user: User, site: Site, capability: Capability) -> bool:
+    return capability.category in writable_categories(user, site)
 
 
 def site_for(user: User, site_id: int | str, *, write: bool = False) -> Site:
@@ -79,14 +85,6 @@ def site_for(user: User, site_id: int | str, *, write: bool = False) -> Site:
     if write and not can_write_site(user, site):
         raise Http404("No such site.")
     return site
-
-
-def site_by_code_for(user: User, ods_code: str, *, write: bool = False) -> Site:
-    try:
-        site = visible_sites(user).get(ods_code=ods_code.upper())
-    except Site.DoesNotExist:
-        raise Http404("No such site.") from None
-    return site_for(user, site.pk, write=write) if write else site
 
 
 def is_site_member(user: User) -> bool:

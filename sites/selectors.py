@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Count
 
 from accounts.models import User
-from sites.access import can_write_site, site_roles
-from sites.models import Capability, Site, SiteCapability
+from sites.access import site_roles
+from sites.models import Capability, Site, SiteCapability, SiteMembership
 
 
 def site_overview(user: User, site: Site) -> dict:
@@ -16,10 +16,11 @@ def site_overview(user: User, site: Site) -> dict:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
+    roles = site_roles(user, site)
     return {
         "site": site,
-        "roles": sorted(site_roles(user, site)),
-        "can_write": can_write_site(user, site),
+        "roles": sorted(roles),
+        "can_write": SiteMembership.Role.COORDINATOR in roles,
         "catalogue_size": Capability.objects.count(),
         "status_counts": [
             (label, statuses.get(value, 0)) for value, label in SiteCapability.Status.choices

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from sites import selectors
-from sites.access import can_write_capability, site_for, visible_sites
+from sites.access import can_write_capability, site_for, visible_sites, writable_categories
 from sites.checklist import checklist_for, checklist_item, person
 from sites.forms import CapabilityItemForm
 from sites.models import Capability, EvidenceDocument, Site
@@ -33,15 +33,6 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     return render(request, "sites/site_detail.html", selectors.site_overview(request.user, site))
 
 
-def _writable_categories(user, site: Site) -> set[str]:
-    # One access check per category (not per item): the rule depends only on the category.
-    return {
-        value
-        for value, _ in Capability.Category.choices
-        if can_write_capability(user, site, Capability(category=value))
-    }
-
-
 def _prefix(capability: Capability) -> str:
     return f"cap{capability.pk}"
 
@@ -49,7 +40,7 @@ def _prefix(capability: Capability) -> str:
 @login_required
 def checklist(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
-    categories = checklist_for(site, _writable_categories(request.user, site))
+    categories = checklist_for(site, writable_categories(request.user, site))
     for category in categories:
         for item in category.items:
             if item.writable:
