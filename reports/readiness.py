@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from sites.models import Capability, Site, SiteCapability
-from training.models import Course, StaffMember, StaffRole, TrainingRecord, add_months
+from training.models import StaffMember, StaffRole, TrainingRecord, add_months
 from trials.models import (
     CapabilityRequirement,
     RequirementLevel,
@@ -104,6 +104,7 @@ class Requirement:
     capability_codes: tuple[str, ...] = ()
     course_code: str = ""
     course_title: str = ""
+    renewal_months: int | None = None  # training: months a completion stays valid; None: never
     notes: tuple[str, ...] = ()
 
     @property
@@ -193,6 +194,7 @@ def _training_requirement(req: TrainingRequirement, sources: tuple[str, ...]) ->
         closes_with=(course.title,),
         course_code=course.code,
         course_title=course.title,
+        renewal_months=course.renewal_months,
     )
 
 
@@ -719,138 +721,171 @@ def _load_staff_cover(
 
 # --- outcomes counted by the database (the ranking on PostgreSQL) ---------------------------------
 #
-# The same decisions as _capability_outcome and _training_outcome, taken in SQL so that the
-# ranking does not fetch every checklist row and training record. Each query returns one row per
-# (site, requirement) that is MET, with whether it is expiring; a missing row is a gap.
+# The same decisions as _capability_outcome and _training_outcome, taken in one SQL statement so
+# that the ranking fetches neither checklist rows nor training records: one row per site with how
+# many requirements it meets (not expiring), meets but expiring, and meets of the mandatory ones.
+#
+# Training is counted, not sorted: a requirement for N staff is met when at least N staff in post
+# hold a record valid on the date, and expiring when fewer than N hold one still valid on the
+# horizon (the N-th longest cover lapses before it). A record without an override is valid on a
+# day when it was completed on or after the earliest completion whose renewal reaches that day
+# (_earliest_completion, worked out here once per course), so no row needs date arithmetic.
 
-_CAPABILITY_OUTCOMES_SQL = """
-SELECT sc.site_id, req.idx,
-       bool_and(sc.evidence_expires_on IS NOT NULL)
-       AND max(sc.evidence_expires_on) < %(horizon)s AS expiring
-FROM unnest(%(req_idx)s::int[], %(req_capability)s::int[]) AS req(idx, capability_id)
-JOIN {site_capability} sc ON sc.capability_id = req.capability_id
-WHERE sc.site_id = ANY(%(site_ids)s::int[])
-  AND sc.status = %(in_place)s
-  AND (sc.evidence_expires_on IS NULL OR sc.evidence_expires_on >= %(on)s)
-GROUP BY sc.site_id, req.idx
-"""
-
-# Per staff member in post and course: the longest-lasting record (NULL: never lapses), as
-# _load_staff_cover folds it; capped at the day before a leaving date; kept if valid on the
-# date. Per requirement, the N-th longest cover (NULL first: never lapses) is where cover
-# drops below N, and exists only when N staff are valid.
-_TRAINING_OUTCOMES_SQL = """
-WITH req AS (
-    SELECT * FROM unnest(%(req_idx)s::int[], %(req_course)s::int[], %(req_role)s::text[],
-                         %(req_min)s::int[]) AS r(idx, course_id, role, min_staff)
-), longest AS (
-    SELECT s.id AS staff_id, s.site_id, s.roles, s.left_on, tr.course_id,
-           -- Renewal is monotonic in the completion date: only the latest completion without
-           -- an override needs the month arithmetic (which clamps to the month end).
-           CASE WHEN bool_or(tr.expiry_override IS NULL AND c.renewal_months IS NULL) THEN NULL
-                ELSE GREATEST(
-                    max(tr.expiry_override),
-                    (max(tr.completed_on) FILTER (WHERE tr.expiry_override IS NULL)
-                     + make_interval(months => max(c.renewal_months)))::date
-                ) END AS until
+_SUMMARY_SQL = """
+WITH visible AS (
+    SELECT unnest(%(site_ids)s::int[]) AS site_id
+), cap_req AS (
+    SELECT * FROM unnest(%(cap_idx)s::int[], %(cap_id)s::int[], %(cap_mandatory)s::bool[])
+        AS r(idx, capability_id, mandatory)
+), cap_met AS (
+    -- Met by any alternative in place with evidence valid on the date; expiring when the one
+    -- valid longest lapses before the horizon.
+    SELECT sc.site_id, bool_or(r.mandatory) AS mandatory,
+           bool_and(sc.evidence_expires_on IS NOT NULL)
+           AND max(sc.evidence_expires_on) < %(horizon)s AS expiring
+    FROM cap_req r
+    JOIN {site_capability} sc ON sc.capability_id = r.capability_id
+    JOIN visible v ON v.site_id = sc.site_id
+    WHERE sc.status = %(in_place)s
+      AND (sc.evidence_expires_on IS NULL OR sc.evidence_expires_on >= %(on)s)
+    GROUP BY sc.site_id, r.idx
+), train_req AS (
+    SELECT * FROM unnest(%(train_idx)s::int[], %(train_course)s::int[], %(train_role)s::text[],
+                         %(train_min)s::int[], %(train_mandatory)s::bool[],
+                         %(valid_from)s::date[], %(lasting_from)s::date[])
+        AS r(idx, course_id, role, min_staff, mandatory, valid_from, lasting_from)
+), trained AS (
+    -- Per staff member in post and requirement: valid on the date (every row here is), and
+    -- still valid on the horizon (a record lasting that long, and no leaving date before it).
+    SELECT s.site_id, r.idx, r.min_staff, r.mandatory,
+           bool_or(tr.expiry_override >= %(horizon)s
+                   OR (tr.expiry_override IS NULL
+                       AND (r.lasting_from IS NULL OR tr.completed_on >= r.lasting_from)))
+           AND (s.left_on IS NULL OR s.left_on > %(horizon)s) AS lasting
     FROM {record} tr
+    JOIN train_req r ON r.course_id = tr.course_id
     JOIN {staff} s ON s.id = tr.staff_id
-    JOIN {course} c ON c.id = tr.course_id
-    WHERE s.site_id = ANY(%(site_ids)s::int[])
-      AND tr.course_id = ANY(%(req_course)s::int[])
+    JOIN visible v ON v.site_id = s.site_id
+    WHERE tr.course_id = ANY(%(train_course)s::int[])
       AND tr.completed_on <= %(on)s
+      AND (tr.expiry_override >= %(on)s
+           OR (tr.expiry_override IS NULL
+               AND (r.valid_from IS NULL OR tr.completed_on >= r.valid_from)))
       AND (s.left_on > %(on)s OR (s.left_on IS NULL AND s.active))
-    GROUP BY s.id, tr.course_id
-), cover AS (
-    SELECT site_id, roles, course_id,
-           CASE WHEN left_on IS NULL THEN until
-                WHEN until IS NULL THEN left_on - 1
-                ELSE LEAST(until, left_on - 1) END AS until
-    FROM longest
-), ranked AS (
-    SELECT cover.site_id, req.idx, req.min_staff, cover.until,
-           row_number() OVER (PARTITION BY cover.site_id, req.idx
-                              ORDER BY cover.until DESC NULLS FIRST) AS n
-    FROM cover
-    JOIN req ON req.course_id = cover.course_id
-            AND (req.role = '' OR jsonb_exists(cover.roles, req.role))
-    WHERE cover.until IS NULL OR cover.until >= %(on)s
+      AND (r.role = '' OR jsonb_exists(s.roles, r.role))
+    GROUP BY s.site_id, s.id, r.idx, r.min_staff, r.mandatory
+), train_met AS (
+    SELECT site_id, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
+    FROM trained
+    GROUP BY site_id, idx, min_staff, mandatory
+    HAVING count(*) >= min_staff
+), met AS (
+    SELECT site_id, mandatory, expiring FROM cap_met
+    UNION ALL
+    SELECT site_id, mandatory, expiring FROM train_met
 )
-SELECT site_id, idx, until IS NOT NULL AND until < %(horizon)s AS expiring
-FROM ranked
-WHERE n = min_staff
+SELECT site_id,
+       count(*) FILTER (WHERE NOT expiring),
+       count(*) FILTER (WHERE expiring),
+       count(*) FILTER (WHERE mandatory)
+FROM met
+GROUP BY site_id
 """
+
+
+@lru_cache(maxsize=1024)
+def _earliest_completion(months: int, day: dt.date) -> dt.date:
+    """The earliest completion date whose renewal falls on or after `day`.
+
+    A record completed on it or later (without an override) is still valid on `day`. Renewal
+    (add_months, clamped to the month end) never decreases as the completion date increases,
+    so a binary search over the days before `day` finds it.
+    """
+    low, high = day - dt.timedelta(days=31 * months + 31), day
+    while low < high:
+        middle = low + (high - low) // 2
+        if _renewal_due(middle, months) >= day:
+            high = middle
+        else:
+            low = middle + dt.timedelta(days=1)
+    return low
 
 
 def _counts_in_database() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _met_in_database(
+def _summary_params(
     site_ids: list[int], requirements: RequirementSet, on: dt.date, horizon: dt.date
-) -> dict[tuple[int, int], bool]:
-    """(site id, requirement index) -> expiring, for every requirement met: two queries."""
-    met: dict[tuple[int, int], bool] = {}
-    if not site_ids:
-        return met
-    cap_idx, cap_ids = [], []
-    train_idx, courses, roles, minimums = [], [], [], []
+) -> dict[str, object]:
+    params: dict[str, list] = {
+        name: []
+        for name in (
+            "cap_idx", "cap_id", "cap_mandatory", "train_idx", "train_course", "train_role",
+            "train_min", "train_mandatory", "valid_from", "lasting_from",
+        )
+    }  # fmt: skip
     for idx, req in enumerate(requirements.requirements):
         if req.kind == CAPABILITY:
-            cap_idx += [idx] * len(req.capability_ids)
-            cap_ids += list(req.capability_ids)
-        else:
-            train_idx.append(idx)
-            courses.append(req.course_id)
-            roles.append(req.role or "")
-            minimums.append(req.min_staff)
-    params = {"site_ids": site_ids, "on": on, "horizon": horizon}
-    queries = []
-    if cap_idx:
-        sql = _CAPABILITY_OUTCOMES_SQL.format(site_capability=SiteCapability._meta.db_table)
-        queries.append(
-            (sql, {**params, "req_idx": cap_idx, "req_capability": cap_ids, "in_place": _IN_PLACE})
+            for capability_id in req.capability_ids:
+                params["cap_idx"].append(idx)
+                params["cap_id"].append(capability_id)
+                params["cap_mandatory"].append(req.is_mandatory)
+            continue
+        months = req.renewal_months
+        params["train_idx"].append(idx)
+        params["train_course"].append(req.course_id)
+        params["train_role"].append(req.role or "")
+        params["train_min"].append(req.min_staff)
+        params["train_mandatory"].append(req.is_mandatory)
+        params["valid_from"].append(None if months is None else _earliest_completion(months, on))
+        params["lasting_from"].append(
+            None if months is None else _earliest_completion(months, horizon)
         )
-    if train_idx:
-        sql = _TRAINING_OUTCOMES_SQL.format(
-            record=TrainingRecord._meta.db_table,
-            staff=StaffMember._meta.db_table,
-            course=Course._meta.db_table,
-        )
-        queries.append(
-            (
-                sql,
-                {
-                    **params,
-                    "req_idx": train_idx,
-                    "req_course": courses,
-                    "req_role": roles,
-                    "req_min": minimums,
-                },
-            )
-        )
-    with connection.cursor() as cursor:
-        for sql, query_params in queries:
-            cursor.execute(sql, query_params)
-            for site_id, idx, expiring in cursor.fetchall():
-                met[(site_id, idx)] = expiring
-    return met
+    return {
+        **params,
+        "site_ids": site_ids,
+        "on": on,
+        "horizon": horizon,
+        "in_place": _IN_PLACE,
+    }
 
 
 def _summaries_in_database(
     site_list: list[Site], requirements: RequirementSet, on: dt.date
 ) -> list[SiteAssessment]:
-    met = _met_in_database([site.pk for site in site_list], requirements, on, _horizon(on))
-    mandatory = [req.is_mandatory for req in requirements.requirements]
-    gap = [_gap_outcome(req) for req in requirements.requirements]
+    """assess(summary_only=True) on PostgreSQL: one query whatever the number of sites."""
+    if not site_list:
+        return []
+    sql = _SUMMARY_SQL.format(
+        site_capability=SiteCapability._meta.db_table,
+        record=TrainingRecord._meta.db_table,
+        staff=StaffMember._meta.db_table,
+    )
+    params = _summary_params([site.pk for site in site_list], requirements, on, _horizon(on))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = {site_id: rest for site_id, *rest in cursor.fetchall()}
+    mandatory = requirements.mandatory_count
+    recommended = len(requirements.requirements) - mandatory
     assessments = []
     for site in site_list:
-        outcomes = []
-        for idx, is_mandatory in enumerate(mandatory):
-            expiring = met.get((site.pk, idx))
-            outcome = gap[idx] if expiring is None else EXPIRING if expiring else MET
-            outcomes.append((is_mandatory, outcome))
-        assessments.append(_assessment(site, on, requirements, [], outcomes))
+        met, expiring, mandatory_met = counts.get(site.pk, (0, 0, 0))
+        blockers = mandatory - mandatory_met
+        assessments.append(
+            SiteAssessment(
+                site=site,
+                on=on,
+                requirement_set=requirements,
+                rows=[],
+                score=(mandatory_met / mandatory) if mandatory else None,
+                ready=blockers == 0,
+                blockers=blockers,
+                warnings=recommended - (met + expiring - mandatory_met),
+                expiring=expiring,
+                met=met,
+            )
+        )
     return assessments
 
 
@@ -937,7 +972,7 @@ def assess(
 
     With `summary_only` (the ranking), each assessment has the same score, readiness and
     counts but no rows: building every row's detail for hundreds of sites is most of the work.
-    On PostgreSQL the database then decides each outcome (two queries, _met_in_database)
+    On PostgreSQL the database then counts the outcomes (one query, _summaries_in_database)
     instead of the checklist rows and training records being fetched and folded here.
     """
     if isinstance(sites, QuerySet):

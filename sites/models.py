@@ -237,6 +237,16 @@ class SiteCapability(TimeStamped):
                 name="not_applicable_needs_reason",
             ),
         ]
+        indexes = [
+            # The ranking's capability count (reports.readiness._SUMMARY_SQL) reads only the
+            # index: which sites have each required capability in place, and until when.
+            models.Index(
+                fields=["capability", "site"],
+                include=["evidence_expires_on"],
+                condition=models.Q(status="in_place"),
+                name="sitecap_in_place_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.site.ods_code}: {self.capability.code} — {self.get_status_display()}"

@@ -7,6 +7,7 @@ assessment is checked against a summary-only assessment of the same sites, set a
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from django.db import connection
@@ -14,10 +15,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import readiness
-from reports.readiness import BLOCKER, EXPIRING, MET
+from reports.readiness import BLOCKER, EXPIRING, MET, WARNING
 from reports.views.readiness import RANKING_PAGE_SIZE
 from tests.reports.test_readiness import *  # noqa: F403 (every rule's test, run again here)
-from tests.reports.test_readiness import ON, days, trained, training_set
+from tests.reports.test_readiness import (
+    IN_PLACE,
+    IN_PROGRESS,
+    NOT_APPLICABLE,
+    NOT_IN_PLACE,
+    ON,
+    days,
+    site_capability,
+    trained,
+    training_set,
+)
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory, SiteFactory
 from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
 from tests.trials.factories import (
@@ -25,6 +36,7 @@ from tests.trials.factories import (
     RequirementProfileFactory,
     TrainingRequirementFactory,
 )
+from training.models import add_months
 
 # Counting queries is that test's own business: the cross-check below doubles them.
 del test_it_uses_the_same_few_queries_for_one_site_and_fifty  # noqa: F821
@@ -188,3 +200,71 @@ def test_it_pages_the_ranking_and_keeps_the_query_in_the_links(personas):
     content = first.content.decode()
     assert f'href="?profile=paged&amp;on={ON.isoformat()}&amp;page=2"' in content
     assert content.count('<tr class="nhsuk-table__row">') == RANKING_PAGE_SIZE + 1
+
+
+# --- the database's counting against the engine's rows, on mixed data -------------------------
+
+
+@pytest.mark.parametrize("months", [0, 1, 4, 6, 12, 24, 36])
+def test_it_finds_the_earliest_completion_still_valid_on_a_day(months):
+    """Checked against every completion date around it: one day earlier no longer reaches."""
+    for day in [dt.date(2024, 2, 29), dt.date(2025, 3, 31), dt.date(2026, 12, 31), ON]:
+        earliest = readiness._earliest_completion(months, day)
+        assert add_months(earliest, months) >= day
+        assert add_months(earliest - dt.timedelta(days=1), months) < day
+
+
+def test_the_summary_agrees_with_the_rows_on_mixed_sites_and_dates():
+    """Twelve sites of random checklists, staff, roles, leavers, overrides and renewals against
+    a set with alternatives, roles, minimum numbers and both levels, on five dates."""
+    rng = random.Random(20261123)
+    roles = ["TRIAL_PHARM", "CELL_LAB_SCI", "PI", "ATMP_PHARM"]
+    capabilities = CapabilityFactory.create_batch(5)
+    courses = [CourseFactory(renewal_months=months) for months in (None, 1, 12, 24)]
+    profile = RequirementProfileFactory()
+    CapabilityRequirementFactory(profile=profile, capabilities=capabilities[:2])
+    CapabilityRequirementFactory(profile=profile, capabilities=[capabilities[2]])
+    CapabilityRequirementFactory(
+        profile=profile, capabilities=capabilities[3:], level="recommended"
+    )
+    for course, role, min_staff, level in [
+        (courses[0], "", 1, "mandatory"),
+        (courses[1], "TRIAL_PHARM", 2, "mandatory"),
+        (courses[1], "", 3, "recommended"),
+        (courses[2], "CELL_LAB_SCI", 1, "mandatory"),
+        (courses[3], "PI", 2, "recommended"),
+    ]:
+        TrainingRequirementFactory(
+            profile=profile, course=course, role=role, min_staff=min_staff, level=level
+        )
+    requirement_set = readiness.requirement_set_for_profile(profile)
+    statuses = [IN_PLACE, IN_PLACE, IN_PROGRESS, NOT_IN_PLACE, NOT_APPLICABLE, None]
+    sites = SiteFactory.create_batch(12)
+    for site in sites:
+        for capability in capabilities:
+            status = rng.choice(statuses)
+            if status is not None:
+                expires = rng.choice([None, days(rng.randint(-200, 400))])
+                site_capability(site, capability, status, expires)
+        for _ in range(rng.randint(0, 6)):
+            staff = StaffMemberFactory(
+                site=site,
+                roles=rng.sample(roles, rng.randint(0, 2)),
+                active=rng.random() > 0.15,
+                left_on=rng.choice([None, None, days(rng.randint(-100, 200))]),
+            )
+            for course in rng.sample(courses, rng.randint(1, len(courses))):
+                for completed in {rng.randint(-900, 60) for _ in range(rng.randint(1, 3))}:
+                    override = days(completed + rng.randint(0, 500)) if rng.random() < 0.2 else None
+                    TrainingRecordFactory(
+                        staff=staff,
+                        course=course,
+                        completed_on=days(completed),
+                        expiry_override=override,
+                    )
+
+    outcomes = set()
+    for on in [days(-365), days(-31), ON, days(28), days(150)]:
+        full = readiness.assess(sites=sites, requirements=requirement_set, on=on)  # checked
+        outcomes |= {row.outcome for a in full for row in a.rows}
+    assert outcomes == {MET, EXPIRING, BLOCKER, WARNING}  # the data reaches every outcome
