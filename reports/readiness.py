@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from sites.models import Capability, Site, SiteCapability
+from sites.selectors import SiteRef
 from training.models import StaffMember, StaffRole, TrainingRecord, add_months
 from trials.models import (
     CapabilityRequirement,
@@ -380,7 +381,7 @@ class SiteAssessment:
     """One site against one requirement set. From `assess(summary_only=True)` it has the same
     score, readiness and counts, but `rows` is empty (so are the properties built on it)."""
 
-    site: Site
+    site: Site | SiteRef  # the ranking passes SiteRefs: it shows only names, codes and regions
     on: dt.date
     requirement_set: RequirementSet
     rows: list[GapRow]
@@ -852,7 +853,7 @@ def _summary_params(
 
 
 def _summaries_in_database(
-    site_list: list[Site], requirements: RequirementSet, on: dt.date
+    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date
 ) -> list[SiteAssessment]:
     """assess(summary_only=True) on PostgreSQL: one query whatever the number of sites."""
     if not site_list:
@@ -901,7 +902,7 @@ def _summarise(
 
 
 def _assessment(
-    site: Site,
+    site: Site | SiteRef,
     on: dt.date,
     requirements: RequirementSet,
     rows: list[GapRow],
@@ -963,7 +964,7 @@ def _outcomes(
 
 def assess(
     *,
-    sites: Iterable[Site],
+    sites: Iterable[Site | SiteRef],
     requirements: RequirementSet,
     on: dt.date,
     summary_only: bool = False,

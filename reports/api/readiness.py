@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from atmp_portal.api import Pagination
 from reports import readiness
 from sites.access import site_for, visible_regions, visible_sites
+from sites.selectors import site_refs
 from trials.access import trial_for
 from trials.models import RequirementProfile
 
@@ -160,13 +161,15 @@ class RankingView(APIView):
     )
     def get(self, request: Request) -> Response:
         requirement_set, on, data = _parse(request, with_region=True)
-        sites = visible_sites(request.user).select_related("region").order_by("name", "pk")
+        sites = visible_sites(request.user).order_by("name", "pk")
         if "region" in data:
             if not visible_regions(request.user).filter(code=data["region"]).exists():
                 raise Http404("No such region.")
             sites = sites.filter(region__code=data["region"])
         ranked = readiness.rank(
-            readiness.assess(sites=sites, requirements=requirement_set, on=on, summary_only=True)
+            readiness.assess(
+                sites=site_refs(sites), requirements=requirement_set, on=on, summary_only=True
+            )
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(ranked, request, view=self)

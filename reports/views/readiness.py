@@ -20,6 +20,7 @@ from django.utils import timezone
 from reports import readiness
 from sites.access import site_for, visible_sites
 from sites.models import Site
+from sites.selectors import site_refs
 from trials.access import visible_trials
 from trials.models import RequirementProfile, TrialSite
 
@@ -98,7 +99,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     trials = list(visible_trials(request.user).order_by("short_title"))
     profiles = list(RequirementProfile.objects.order_by("name"))
     # One query for the sites also gives the region choices: the regions of visible sites.
-    sites = list(visible_sites(request.user).select_related("region").order_by("name", "pk"))
+    sites = site_refs(visible_sites(request.user).order_by("name", "pk"))
     regions = sorted({site.region for site in sites}, key=lambda r: r.name)
     form = ReadinessQueryForm(
         request.GET or None, trials=trials, profiles=profiles, regions=regions

@@ -74,6 +74,7 @@ def _ranking(user, profile) -> tuple[list[str], int]:
     from reports import readiness
     from reports.views import readiness as readiness_views
     from sites.access import visible_sites
+    from sites.selectors import site_refs
 
     client = Client()
     client.force_login(user)
@@ -107,7 +108,9 @@ def _ranking(user, profile) -> tuple[list[str], int]:
 
     def engine(summary_only: bool = True) -> None:
         requirement_set = readiness.requirement_set_for_profile(profile)
-        site_list = visible_sites(user).select_related("region").order_by("name", "pk")
+        ordered = visible_sites(user).order_by("name", "pk")
+        # As the page: SiteRefs for the summary; Site instances for every row's detail (the PDF).
+        site_list = site_refs(ordered) if summary_only else ordered.select_related("region")
         readiness.rank(
             readiness.assess(
                 sites=site_list, requirements=requirement_set, on=on, summary_only=summary_only

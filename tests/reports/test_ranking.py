@@ -116,7 +116,7 @@ def test_it_ranks_only_the_sites_a_network_coordinator_covers(personas, scenario
 
     assert response.status_code == 200
     ranked = response.context["ranked"]
-    assert [a.site for a in ranked] == [personas.site_a, north_extra]
+    assert [a.site.pk for a in ranked] == [personas.site_a.pk, north_extra.pk]
     content = response.content.decode()
     assert "Beta Hospital" not in content
     assert ranked[0].ready and ranked[0].score == 1.0 and ranked[0].expiring == 1
@@ -137,7 +137,7 @@ def test_it_filters_the_ranking_by_region(personas, scenario):
     response = personas.client_for(personas.national).get(
         RANKING, {"profile": "cart-core", "region": "SOUTH"}
     )
-    assert [a.site for a in response.context["ranked"]] == [personas.site_b]
+    assert [a.site.pk for a in response.context["ranked"]] == [personas.site_b.pk]
 
 
 def test_it_shows_a_bad_date_next_to_the_field(personas, scenario):
@@ -177,7 +177,7 @@ def test_it_404s_for_a_trial_the_user_may_not_see(personas, scenario):
 
 def test_it_ranks_only_their_own_site_for_a_site_coordinator(personas, scenario):
     response = personas.client_for(personas.coordinator_b).get(RANKING, {"profile": "cart-core"})
-    assert [a.site for a in response.context["ranked"]] == [personas.site_b]
+    assert [a.site.pk for a in response.context["ranked"]] == [personas.site_b.pk]
 
 
 def test_it_shows_the_readiness_link_in_the_header(personas):
@@ -201,7 +201,7 @@ def test_the_ranking_page_costs_the_same_few_queries_for_one_site_and_fifty(pers
     query = {"profile": "cart-core", "on": ON.isoformat()}
     client = personas.client_for(personas.network)
     with CaptureQueriesContext(connection) as small:
-        assert client.get(RANKING, query).context["ranked"][0].site == personas.site_a
+        assert client.get(RANKING, query).context["ranked"][0].site.pk == personas.site_a.pk
     view_small = ranking_queries(personas.network, query)
 
     add_sites(49, personas.north, scenario)
