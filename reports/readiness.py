@@ -871,21 +871,15 @@ def _summaries_in_database(
     recommended = len(requirements.requirements) - mandatory
     assessments = []
     for site in site_list:
-        met, expiring, mandatory_met = counts.get(site.pk, (0, 0, 0))
-        blockers = mandatory - mandatory_met
+        met, expiring, met_mandatory = counts.get(site.pk, (0, 0, 0))
+        outcome_counts = {
+            BLOCKER: mandatory - met_mandatory,
+            WARNING: recommended - (met + expiring - met_mandatory),
+            EXPIRING: expiring,
+            MET: met,
+        }
         assessments.append(
-            SiteAssessment(
-                site=site,
-                on=on,
-                requirement_set=requirements,
-                rows=[],
-                score=(mandatory_met / mandatory) if mandatory else None,
-                ready=blockers == 0,
-                blockers=blockers,
-                warnings=recommended - (met + expiring - mandatory_met),
-                expiring=expiring,
-                met=met,
-            )
+            _counted(site, on, requirements, [], outcome_counts, mandatory, met_mandatory)
         )
     return assessments
 
@@ -916,6 +910,19 @@ def _assessment(
             mandatory += 1
             if outcome in (MET, EXPIRING):
                 met_mandatory += 1
+    return _counted(site, on, requirements, rows, counts, mandatory, met_mandatory)
+
+
+def _counted(
+    site: Site | SiteRef,
+    on: dt.date,
+    requirements: RequirementSet,
+    rows: list[GapRow],
+    counts: dict[str, int],
+    mandatory: int,
+    met_mandatory: int,
+) -> SiteAssessment:
+    """Score and readiness from the outcome counts, however they were counted."""
     return SiteAssessment(
         site=site,
         on=on,
@@ -1019,6 +1026,21 @@ def assess_site(
     states = _load_capability_states([site.pk], capability_ids).get(site.pk, {})
     cover = _load_staff_cover([site.pk], course_ids, on).get(site.pk, {})
     return [_summarise(site, on, s, _rows(s, states, cover, on)) for s in sets]
+
+
+def assess_site_for(
+    *,
+    site: Site,
+    trials: list[Trial],
+    profiles: list[RequirementProfile],
+    on: dt.date,
+) -> tuple[list[SiteAssessment], list[SiteAssessment]]:
+    """One site against each trial and each profile (its pages): the trials' assessments and
+    the profiles', in the order given. Five queries in all."""
+    trial_sets, profile_sets = requirement_sets(trials=trials, profiles=profiles)
+    sets = [trial_sets[t.pk] for t in trials] + [profile_sets[p.pk] for p in profiles]
+    assessments = assess_site(site=site, requirement_sets=sets, on=on)
+    return assessments[: len(trials)], assessments[len(trials) :]
 
 
 def rank(assessments: list[SiteAssessment]) -> list[SiteAssessment]:

@@ -38,10 +38,9 @@ class RecentChange:
 
 
 def _trials_and_profiles(user, site: Site):
+    """The trials the site takes part in (those the user may see) and every profile."""
     trials = list(visible_trials(user).filter(trial_sites__site=site).order_by("short_title"))
-    profiles = list(RequirementProfile.objects.order_by("name"))
-    trial_sets, profile_sets = readiness.requirement_sets(trials=trials, profiles=profiles)
-    return trials, profiles, trial_sets, profile_sets
+    return trials, list(RequirementProfile.objects.order_by("name"))
 
 
 def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[RecentChange]:
@@ -74,16 +73,17 @@ def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[RecentChange
 def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    trials, profiles, trial_sets, profile_sets = _trials_and_profiles(request.user, site)
-    sets = [trial_sets[t.pk] for t in trials] + [profile_sets[p.pk] for p in profiles]
-    assessments = readiness.assess_site(site=site, requirement_sets=sets, on=today)
+    trials, profiles = _trials_and_profiles(request.user, site)
+    by_trial, by_profile = readiness.assess_site_for(
+        site=site, trials=trials, profiles=profiles, on=today
+    )
     readiness_rows = [
         {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a}
-        for t, a in zip(trials, assessments, strict=False)
+        for t, a in zip(trials, by_trial, strict=True)
     ] + [
         {"kind": "Requirement profile", "name": p.name, "query": f"profile={p.code}",
          "assessment": a}
-        for p, a in zip(profiles, assessments[len(trials):], strict=True)
+        for p, a in zip(profiles, by_profile, strict=True)
     ]
     expiring = expiring_items(site_ids=[site.pk], on=today, within_days=EXPIRY_WINDOW_DAYS)
     return render(request, "reports/site_dashboard.html", {
@@ -101,7 +101,8 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
 def site_training_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    _, _, trial_sets, profile_sets = _trials_and_profiles(request.user, site)
+    trials, profiles = _trials_and_profiles(request.user, site)
+    trial_sets, profile_sets = readiness.requirement_sets(trials=trials, profiles=profiles)
     course_ids = set().union(
         *(s.course_ids for s in (*trial_sets.values(), *profile_sets.values()))
     )

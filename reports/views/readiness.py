@@ -194,25 +194,24 @@ def site_readiness(request: HttpRequest, site_id: int) -> HttpResponse:
     else:
         focus_trials = [t for t in trials if t.at_site]
         focus_profiles = profiles
-    trial_sets, profile_sets = readiness.requirement_sets(
-        trials=focus_trials, profiles=focus_profiles
+    by_trial, by_profile = readiness.assess_site_for(
+        site=site, trials=focus_trials, profiles=focus_profiles, on=on
     )
-    sets = [trial_sets[t.pk] for t in focus_trials] + [profile_sets[p.pk] for p in focus_profiles]
-    assessments = readiness.assess_site(site=site, requirement_sets=sets, on=on)
-    sections = [
+    trial_sections = [
         {"kind": "Trial", "anchor": f"trial-{t.pk}", "assessment": a}
-        for t, a in zip(focus_trials, assessments, strict=False)
-    ] + [
+        for t, a in zip(focus_trials, by_trial, strict=True)
+    ]
+    profile_sections = [
         {"kind": "Requirement profile", "anchor": f"profile-{p.code}", "assessment": a}
-        for p, a in zip(focus_profiles, assessments[len(focus_trials) :], strict=True)
+        for p, a in zip(focus_profiles, by_profile, strict=True)
     ]
     context = {
         "site": site,
         "form": form,
         "on": on,
         "focused": bool(chosen),
-        "sections": sections,
-        "trial_sections": sections[: len(focus_trials)],
-        "profile_sections": sections[len(focus_trials) :],
+        "sections": trial_sections + profile_sections,
+        "trial_sections": trial_sections,
+        "profile_sections": profile_sections,
     }
     return render(request, "reports/site_readiness.html", context)
