@@ -47,7 +47,6 @@ REGION_REQUIRED = "Choose a region for a region report."
 TRIAL_REQUIRED = "Choose a trial for a trial report."
 REQUIREMENT_SET_REQUIRED = "Choose a trial or a requirement profile to assess against."
 BOTH_TRIAL_AND_PROFILE = "Choose either a trial or a requirement profile, not both."
-PROFILE_WITH_TRIAL_REPORT = "A trial report uses the trial's own requirements: leave the profile empty."
 BROKER_UNAVAILABLE = (
     "The report could not be queued because the job queue is unavailable. "
     "Nothing was started; please try again in a few minutes."
