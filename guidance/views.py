@@ -53,7 +53,7 @@ def guidance_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": filters["q"],
         "searching": any(filters.values()),
-        "page_query": urlencode(kept),
+        "querystring": urlencode(kept),
         "topics": Topic.choices,
     })
 
