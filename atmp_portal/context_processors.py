@@ -13,8 +13,8 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("home", "Home")]
-    is_member = is_site_member(user)
-    if is_member or user.is_network_coordinator:
+    # Network coordinators see sites without being members: ask the database only for others.
+    if user.is_network_coordinator or is_site_member(user):
         items.append(("sites:list", "Sites"))
         items.append(("trials:list", "Trials"))
         items.append(("reports:ranking", "Readiness"))
