@@ -39,8 +39,7 @@ def home_for(user: User) -> dict:
         scope_sites = visible_sites(user)
         context["network"] = {
             "national": user.network_scope == User.NetworkScope.NATIONAL,
-            "regions": list(user.network_regions.select_related("region").values_list(
-                "region__name", flat=True)),
+            "regions": list(user.network_regions.values_list("region__name", flat=True)),
             "site_count": scope_sites.count(),
             "region_count": scope_sites.values("region").distinct().count(),
         }

@@ -17,7 +17,7 @@ class UserManager(BaseUserManager):
     def _create(self, email: str, password: str | None, **extra) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=self.normalize_email(email), **extra)  # save() lower-cases it
         user.set_password(password)
         user.save(using=self._db)
         return user

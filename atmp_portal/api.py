@@ -6,6 +6,6 @@ from rest_framework.pagination import PageNumberPagination
 
 
 class Pagination(PageNumberPagination):
-    page_size = 50
+    # The default page size is REST_FRAMEWORK["PAGE_SIZE"] in settings.
     page_size_query_param = "page_size"
     max_page_size = 500
