@@ -1,4 +1,4 @@
-"""Shared fixtures: the personas every access test uses.
+"""Shared fixtures: the personas every access test uses, and eager Celery.
 
 Site A is in region North; site B in region South. The network coordinator covers North only,
 so site B is as invisible to them as site A is to site B's coordinator.
@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from atmp_portal.celery import app as celery_app
 from sites.models import Region, Site, SiteMembership
 from tests.accounts.factories import UserFactory
 from tests.sites.factories import (
@@ -65,3 +66,13 @@ def personas(db) -> Personas:
         north, south, site_a, site_b, coordinator_a, pharmacist_a, coordinator_b,
         network, national, editor, nobody,
     )
+
+
+@pytest.fixture
+def eager():
+    """Celery tasks run in the calling process (as `make run` does), for this test only."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+

@@ -14,7 +14,6 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from atmp_portal.celery import app as celery_app
 from reports import services, tasks
 from reports.models import ReadinessReport
 from tests.e2e.conftest import assert_accessible, login
@@ -23,14 +22,6 @@ from tests.reports.test_jobs import TODAY, build_scenario
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 Status = ReadinessReport.Status
-
-
-@pytest.fixture
-def eager():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -84,14 +84,6 @@ def media(settings, tmp_path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def eager():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
 def request_site_report(personas, scenario, user=None, **overrides) -> ReadinessReport:
     params = dict(user=user or personas.coordinator_a, kind="site", site=personas.site_a.pk,
                   trial=scenario.trial.pk, as_of=TODAY)
