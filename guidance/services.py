@@ -70,6 +70,25 @@ def _render_into(version: GuidanceVersion) -> None:
     version.body_text = html_to_text(version.body_html)
 
 
+def _write_content(
+    version: GuidanceVersion, *, title: str, summary: str, body_markdown: str
+) -> None:
+    """Check the draft's content, store it cleaned, and render it."""
+    _check_content(title=title, summary=summary, body_markdown=body_markdown)
+    version.title = _text(title).strip()
+    version.summary = _text(summary).strip()
+    version.body_markdown = _text(body_markdown)
+    _render_into(version)
+
+
+def _locked_live_document(document: GuidanceDocument) -> GuidanceDocument:
+    """The document, locked against concurrent drafts and publication; refused once retired."""
+    document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)
+    if document.is_retired:
+        raise ValidationError(DOCUMENT_RETIRED)
+    return document
+
+
 @transaction.atomic
 def document_create(
     *,
@@ -101,17 +120,11 @@ def current_draft(document: GuidanceDocument) -> GuidanceVersion | None:
 def draft_create(
     *, document: GuidanceDocument, user: User, title: str, summary: str, body_markdown: str
 ) -> GuidanceVersion:
-    document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)
-    if document.is_retired:
-        raise ValidationError(DOCUMENT_RETIRED)
+    document = _locked_live_document(document)
     if current_draft(document) is not None:
         raise ValidationError(DRAFT_EXISTS)
-    _check_content(title=title, summary=summary, body_markdown=body_markdown)
-    version = GuidanceVersion(
-        document=document, title=_text(title).strip(), summary=_text(summary).strip(),
-        body_markdown=_text(body_markdown), created_by=user,
-    )
-    _render_into(version)
+    version = GuidanceVersion(document=document, created_by=user)
+    _write_content(version, title=title, summary=summary, body_markdown=body_markdown)
     version._change_reason = "Draft created"
     version.save()
     return version
@@ -121,17 +134,10 @@ def draft_create(
 def draft_update(
     *, document: GuidanceDocument, user: User, title: str, summary: str, body_markdown: str
 ) -> GuidanceVersion:
-    document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)
-    if document.is_retired:
-        raise ValidationError(DOCUMENT_RETIRED)
-    version = current_draft(document)
+    version = current_draft(_locked_live_document(document))
     if version is None:
         raise ValidationError(NO_DRAFT)
-    _check_content(title=title, summary=summary, body_markdown=body_markdown)
-    version.title = _text(title).strip()
-    version.summary = _text(summary).strip()
-    version.body_markdown = _text(body_markdown)
-    _render_into(version)
+    _write_content(version, title=title, summary=summary, body_markdown=body_markdown)
     version._change_reason = f"Draft edited by {user.email}"
     version.save()
     return version
