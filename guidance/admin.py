@@ -23,7 +23,7 @@ class GuidanceDocumentAdmin(SimpleHistoryAdmin):
         return _without_bulk_delete(super().get_actions(request))
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.versions.exclude(status=GuidanceVersion.Status.DRAFT).exists():
+        if obj is not None and obj.has_records:
             return False
         return super().has_delete_permission(request, obj)
 

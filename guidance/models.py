@@ -47,6 +47,12 @@ class Topic(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up"
 
 
+def _labels(choices: type[models.TextChoices], codes: list[str]) -> list[str]:
+    """Display labels for stored codes; a code no longer in the choices shows as itself."""
+    labels = dict(choices.choices)
+    return [labels.get(code, code) for code in codes]
+
+
 class GuidanceDocument(TimeStamped):
     slug = models.SlugField(max_length=120, unique=True)
     title = models.CharField(max_length=200)
@@ -75,22 +81,24 @@ class GuidanceDocument(TimeStamped):
 
     @property
     def topic_labels(self) -> list[str]:
-        labels = dict(Topic.choices)
-        return [labels.get(code, code) for code in self.topics]
+        return _labels(Topic, self.topics)
 
     @property
     def atmp_class_labels(self) -> list[str]:
-        labels = dict(AtmpClass.choices)
-        return [labels.get(code, code) for code in self.atmp_classes]
+        return _labels(AtmpClass, self.atmp_classes)
 
     @property
     def product_status_labels(self) -> list[str]:
-        labels = dict(ProductStatus.choices)
-        return [labels.get(code, code) for code in self.product_statuses]
+        return _labels(ProductStatus, self.product_statuses)
+
+    @property
+    def has_records(self) -> bool:
+        """Published and superseded versions are records: they, and so the document, stay."""
+        return self.versions.exclude(status=GuidanceVersion.Status.DRAFT).exists()
 
     def delete(self, *args, **kwargs):
-        # Deleting the document would cascade to its published versions: they are records.
-        if self.versions.exclude(status=GuidanceVersion.Status.DRAFT).exists():
+        # Deleting the document would cascade to its published versions.
+        if self.has_records:
             raise ValidationError(DOCUMENT_HAS_RECORDS)
         return super().delete(*args, **kwargs)
 
