@@ -36,7 +36,6 @@ class SiteFilter(django_filters.FilterSet):
         queryset=Region.objects.all(),
         help_text="Region code, e.g. NENC.",
     )
-    attc = django_filters.ChoiceFilter(choices=Site.Attc.choices)
 
     class Meta:
         model = Site
@@ -75,14 +74,6 @@ class CapabilitySerializer(serializers.ModelSerializer):
         ]
 
 
-class CapabilityFilter(django_filters.FilterSet):
-    category = django_filters.ChoiceFilter(choices=Capability.Category.choices)
-
-    class Meta:
-        model = Capability
-        fields = ["category"]
-
-
 @extend_schema_view(
     list=extend_schema(summary="The capability catalogue", tags=["catalogue"]),
     retrieve=extend_schema(summary="One catalogue capability", tags=["catalogue"]),
@@ -91,6 +82,6 @@ class CapabilityViewSet(viewsets.ReadOnlyModelViewSet):
     """The catalogue is the same for everyone signed in: it holds no site data."""
 
     serializer_class = CapabilitySerializer
-    filterset_class = CapabilityFilter
+    filterset_fields = ["category"]
     lookup_value_regex = r"[0-9]+"
     queryset = Capability.objects.order_by("category", "name", "pk")

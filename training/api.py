@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
@@ -22,20 +21,12 @@ class CourseSerializer(serializers.ModelSerializer):
         ]
 
 
-class CourseFilter(django_filters.FilterSet):
-    scope = django_filters.ChoiceFilter(choices=Course.Scope.choices)
-
-    class Meta:
-        model = Course
-        fields = ["scope"]
-
-
 @extend_schema_view(
     list=extend_schema(summary="The training course catalogue", tags=["catalogue"]),
     retrieve=extend_schema(summary="One course", tags=["catalogue"]),
 )
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CourseSerializer
-    filterset_class = CourseFilter
+    filterset_fields = ["scope"]
     lookup_value_regex = r"[0-9]+"
     queryset = Course.objects.order_by("title", "pk")
