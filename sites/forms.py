@@ -19,6 +19,28 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def date_field(
+    label: str, *, required: bool, help_text: str = "", required_message: str = ""
+) -> forms.DateField:
+    """A date picked in the browser or typed as DD/MM/YYYY, with the NHS.UK wording for errors."""
+    error_messages = {"invalid": DATE_INVALID}
+    if required_message:
+        error_messages["required"] = required_message
+    return forms.DateField(
+        label=label, required=required, help_text=help_text, widget=DateInput(),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"], error_messages=error_messages,
+    )
+
+
+class EvidenceFileField(forms.FileField):
+    """An uploaded document, judged by its bytes (sites.uploads) before the form is valid."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value:
+            evidence_check(value)
+
+
 class CapabilityItemForm(forms.Form):
     """One checklist item. Prefixed per capability so many forms share a page."""
 
@@ -37,15 +59,11 @@ class CapabilityItemForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    evidence_expires_on = forms.DateField(
-        label="Evidence expires on",
+    evidence_expires_on = date_field(
+        "Evidence expires on", required=False,
         help_text="The last day the evidence is valid. Leave empty if it does not expire.",
-        required=False,
-        widget=DateInput(),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={"invalid": DATE_INVALID},
     )
-    evidence = forms.FileField(
+    evidence = EvidenceFileField(
         label="Add evidence (PDF, PNG or JPEG, up to 20 MB)", required=False
     )
     reason = forms.CharField(
@@ -53,12 +71,6 @@ class CapabilityItemForm(forms.Form):
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     pending_document = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def clean_evidence(self):
-        upload = self.cleaned_data.get("evidence")
-        if upload:
-            evidence_check(upload)
-        return upload
 
     def clean(self):
         cleaned = super().clean()

@@ -39,6 +39,12 @@ def too_large_message() -> str:
     return ERROR_FILE_TOO_LARGE.format(limit=settings.MAX_UPLOAD_BYTES // (1024 * 1024))
 
 
+def size_check(uploaded_file: UploadedFile) -> None:
+    """Refuse a file that says it is over the limit before reading any of it."""
+    if uploaded_file.size is not None and uploaded_file.size > settings.MAX_UPLOAD_BYTES:
+        raise ValidationError(too_large_message(), code="too_large")
+
+
 def detect_content_type(header: bytes) -> str:
     """The allowed content type these first bytes belong to, or ValidationError."""
     if not header:
@@ -55,8 +61,7 @@ def detect_content_type(header: bytes) -> str:
 
 def evidence_check(uploaded_file: UploadedFile) -> str:
     """Validate an upload without storing it (forms call this); returns its content type."""
-    if uploaded_file.size is not None and uploaded_file.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError(too_large_message(), code="too_large")
+    size_check(uploaded_file)
     uploaded_file.seek(0)
     header = uploaded_file.read(HEADER_BYTES)
     uploaded_file.seek(0)
@@ -76,9 +81,8 @@ def evidence_store(*, site: Site, uploaded_file: UploadedFile, user: User) -> Ev
     The reported size is never trusted: the bytes are counted as they are copied, and the copy
     stops as soon as the limit is passed.
     """
+    size_check(uploaded_file)
     limit = settings.MAX_UPLOAD_BYTES
-    if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise ValidationError(too_large_message(), code="too_large")
     uploaded_file.seek(0)
     digest = hashlib.sha256()
     size = 0

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
-from sites.forms import DATE_INVALID, DateInput
-from sites.uploads import evidence_check, too_large_message
+from sites.forms import EvidenceFileField, date_field
+from sites.uploads import size_check
 from training.models import Course, StaffMember, StaffRole, TrainingRecord
 
 EMAIL_TAKEN = "Someone at this site already has this e-mail address"
@@ -18,13 +17,6 @@ DATE_IN_FUTURE = "The completion date must be today or in the past"
 EXPIRY_BEFORE_COMPLETION = "The expiry date must be after the completion date"
 DUPLICATE_RECORD = "This person already has a record of this course completed on that date"
 LEFT_ON_REQUIRED = "Enter the date they left"
-
-
-def _date_field(label: str, *, required: bool, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, help_text=help_text, widget=DateInput(),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"], error_messages={"invalid": DATE_INVALID},
-    )
 
 
 class StaffMemberForm(forms.ModelForm):
@@ -58,11 +50,7 @@ class StaffMemberForm(forms.ModelForm):
 
 
 class DeactivateForm(forms.Form):
-    left_on = _date_field("Date they left", required=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["left_on"].error_messages["required"] = LEFT_ON_REQUIRED
+    left_on = date_field("Date they left", required=True, required_message=LEFT_ON_REQUIRED)
 
 
 class TrainingRecordForm(forms.Form):
@@ -70,30 +58,27 @@ class TrainingRecordForm(forms.Form):
         queryset=Course.objects.order_by("title"),
         error_messages={"required": "Select the course"},
     )
-    completed_on = _date_field("Completed on", required=True)
-    expiry_override = _date_field(
+    completed_on = date_field(
+        "Completed on", required=True, required_message="Enter the date it was completed"
+    )
+    expiry_override = date_field(
         "Expiry stated on the certificate (optional)", required=False,
         help_text="Only if the certificate gives another expiry than the course's renewal period.",
     )
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    certificate = forms.FileField(label="Certificate (PDF, PNG or JPEG, up to 20 MB)", required=False)
+    certificate = EvidenceFileField(
+        label="Certificate (PDF, PNG or JPEG, up to 20 MB)", required=False
+    )
 
     def __init__(self, *args, staff: StaffMember, record: TrainingRecord | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.staff, self.record = staff, record
-        self.fields["completed_on"].error_messages["required"] = "Enter the date it was completed"
 
     def clean_completed_on(self) -> dt.date:
         day = self.cleaned_data["completed_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(DATE_IN_FUTURE)
         return day
-
-    def clean_certificate(self):
-        upload = self.cleaned_data.get("certificate")
-        if upload:
-            evidence_check(upload)
-        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -125,6 +110,5 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(too_large_message())
+        size_check(upload)
         return upload
