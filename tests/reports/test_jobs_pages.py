@@ -8,19 +8,12 @@ import pytest
 
 from reports import services, tasks
 from reports.models import ReadinessReport
-from tests.reports.test_jobs import QUEUED_RESULT, TODAY, build_scenario
+from tests.reports.test_jobs import QUEUED_RESULT, TODAY, build_scenario, make_report
 
 
 @pytest.fixture
 def scenario(personas):
     return build_scenario(personas)
-
-
-def report_for(personas, scenario, **fields) -> ReadinessReport:
-    values = dict(kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
-                  requested_by=personas.coordinator_a)
-    values.update(fields)
-    return ReadinessReport.objects.create(**values)
 
 
 def test_the_form_offers_only_what_is_in_scope(personas, scenario):
@@ -81,10 +74,10 @@ def test_a_broker_outage_is_explained_on_the_form(personas, scenario):
 
 
 def test_my_reports_polls_only_unfinished_jobs(personas, scenario):
-    queued = report_for(personas, scenario)
-    done = report_for(personas, scenario, status="failed", error="It broke.",
+    queued = make_report(personas, scenario)
+    done = make_report(personas, scenario, status="failed", error="It broke.",
                       as_of=TODAY.replace(day=1))
-    report_for(personas, scenario, requested_by=personas.pharmacist_a, as_of=TODAY.replace(day=2))
+    make_report(personas, scenario, requested_by=personas.pharmacist_a, as_of=TODAY.replace(day=2))
     html = personas.client_for(personas.coordinator_a).get("/reports/").content.decode()
     assert f'hx-get="/reports/{queued.pk}/status/"' in html
     assert f'hx-get="/reports/{done.pk}/status/"' not in html and "It broke." in html
@@ -95,7 +88,7 @@ def test_my_reports_polls_only_unfinished_jobs(personas, scenario):
 
 def test_the_status_fragment_stops_polling_once_finished(personas, scenario, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    report = report_for(personas, scenario, status="running")
+    report = make_report(personas, scenario, status="running")
     client = personas.client_for(personas.coordinator_a)
     assert "every 2s" in client.get(f"/reports/{report.pk}/status/").content.decode()
     services.report_finish(report_id=report.pk, pdf=b"%PDF-1.7", csv=b"site\r\n")
@@ -107,7 +100,7 @@ def test_downloads_are_attachments_for_those_who_may_see_the_scope(
     personas, scenario, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path)
-    report = report_for(personas, scenario, status="running")
+    report = make_report(personas, scenario, status="running")
     services.report_finish(report_id=report.pk, pdf=b"%PDF-1.7", csv=b"site\r\n")
     for persona in ("coordinator_a", "pharmacist_a", "network", "national"):
         response = personas.client_for(getattr(personas, persona)).get(f"/reports/{report.pk}/pdf/")
@@ -121,14 +114,14 @@ def test_downloads_are_attachments_for_those_who_may_see_the_scope(
 
 
 def test_a_national_report_is_private_to_its_requester_below_national_scope(personas, scenario):
-    report = report_for(personas, scenario, kind="national", site=None, trial=None,
+    report = make_report(personas, scenario, kind="national", site=None, trial=None,
                         profile=scenario.profile, requested_by=personas.national)
     assert personas.client_for(personas.network).get(f"/reports/{report.pk}/").status_code == 404
     assert personas.client_for(personas.national).get(f"/reports/{report.pk}/").status_code == 200
 
 
 def test_pages_need_login(personas, scenario):
-    report = report_for(personas, scenario)
+    report = make_report(personas, scenario)
     from django.test import Client
 
     for url in ("/reports/", "/reports/new/", f"/reports/{report.pk}/", f"/reports/{report.pk}/pdf/"):

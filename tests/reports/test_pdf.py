@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from reports import csvexport, pdf, services
 from reports.models import ReadinessReport
-from tests.reports.test_jobs import TODAY, build_scenario
+from tests.reports.test_jobs import TODAY, build_scenario, make_report
 from tests.sites.factories import SiteFactory
 
 
@@ -25,15 +25,8 @@ def pdf_text(data: bytes) -> tuple[str, list[str]]:
     return "\n".join(pages), pages
 
 
-def site_report(personas, scenario, **fields) -> ReadinessReport:
-    values = dict(kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
-                  requested_by=personas.coordinator_a)
-    values.update(fields)
-    return ReadinessReport.objects.create(**values)
-
-
 def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(personas, scenario):
-    report = site_report(personas, scenario)
+    report = make_report(personas, scenario)
     started = time.perf_counter()
     data, _ = services.report_build_files(report)
     elapsed = time.perf_counter() - started
@@ -53,7 +46,7 @@ def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(per
 
 
 def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):
-    report = site_report(personas, scenario)
+    report = make_report(personas, scenario)
     document = services.report_document(report)
     rows = list(csv.DictReader(io.StringIO(csvexport.report_csv(document).decode("utf-8-sig"))))
     assert list(rows[0]) == csvexport.COLUMNS
@@ -74,7 +67,7 @@ def test_the_csv_defuses_spreadsheet_formulas():
 
 
 def test_a_trial_with_no_requirements_says_so(personas, scenario):
-    report = site_report(personas, scenario, trial=scenario.empty_trial)
+    report = make_report(personas, scenario, trial=scenario.empty_trial)
     data, csv_data = services.report_build_files(report)
     text, _ = pdf_text(data)
     assert "This trial has no requirements yet." in " ".join(text.split())
