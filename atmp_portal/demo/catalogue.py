@@ -53,17 +53,14 @@ def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str,
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
-        obj._change_reason = CHANGE_REASON
-        obj.full_clean()
-        obj.save()
+    elif all(getattr(obj, name) == value for name, value in values.items()):
         return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj._change_reason = CHANGE_REASON
-        obj.full_clean()
-        obj.save()
+    else:
+        for name, value in values.items():
+            setattr(obj, name, value)
+    obj._change_reason = CHANGE_REASON
+    obj.full_clean()
+    obj.save()
     return obj
 
 

@@ -186,13 +186,14 @@ class SitePlan:
     staff: tuple[StaffPlan, ...]
 
 
-def _rng(*parts: object) -> random.Random:
+def seeded_rng(*parts: object) -> random.Random:
+    """A generator seeded with what it is for, e.g. seeded_rng("RTD", "staff")."""
     return random.Random(":".join(str(part) for part in parts))
 
 
 def plan_capability(site: SiteProfile, capability: CapabilityInfo, maturity: float):
     """One checklist entry, or None when the site has no record for it (also a gap)."""
-    rng = _rng(site.ods_code, "capability", capability.code)
+    rng = seeded_rng(site.ods_code, "capability", capability.code)
     if capability.applies_note in SERVICE_SITES:
         if site.ods_code not in SERVICE_SITES[capability.applies_note]:
             return CapabilityPlan(capability.code, Status.NOT_APPLICABLE,
@@ -260,7 +261,7 @@ def _positions(rng: random.Random, advanced: bool) -> list[Position]:
 
 
 def plan_staff(site: SiteProfile, courses: Iterable[CourseInfo]) -> tuple[StaffPlan, ...]:
-    rng = _rng(site.ods_code, "staff")
+    rng = seeded_rng(site.ods_code, "staff")
     positions = _positions(rng, site.advanced)
     names: list[tuple[str, str]] = []  # a list, not a set: set order varies between runs
     while len(names) < len(positions):
@@ -273,7 +274,7 @@ def plan_staff(site: SiteProfile, courses: Iterable[CourseInfo]) -> tuple[StaffP
     staff = []
     for index, (position, (first, last)) in enumerate(zip(positions, names, strict=True)):
         email = f"{_email_part(first)}.{_email_part(last)}@{domain}"
-        person_rng = _rng(site.ods_code, "person", email)
+        person_rng = seeded_rng(site.ods_code, "person", email)
         leaver = index in leavers
         staff.append(
             StaffPlan(
@@ -304,7 +305,7 @@ def _plan_training(
     missing, expired = (0.07, 0.08) if site.advanced else (0.18, 0.14)
     # One generator per person (courses in code order): seeding one per course cost seconds
     # at --scale 14.
-    rng = _rng(site.ods_code, "training", email)
+    rng = seeded_rng(site.ods_code, "training", email)
     records = []
     for course in courses:
         if not _needed(course, roles, site):
@@ -331,7 +332,7 @@ def plan_site(
     capabilities: Iterable[CapabilityInfo],
     courses: Iterable[CourseInfo],
 ) -> SitePlan:
-    maturity = _rng(site.ods_code, "maturity").uniform(-0.12, 0.12)
+    maturity = seeded_rng(site.ods_code, "maturity").uniform(-0.12, 0.12)
     planned = (plan_capability(site, capability, maturity) for capability in capabilities)
     return SitePlan(
         capabilities=tuple(plan for plan in planned if plan is not None),

@@ -18,7 +18,6 @@ Synthetic sites are only ever added: a smaller scale later leaves the extra ones
 from __future__ import annotations
 
 import datetime as dt
-import random
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -45,6 +44,7 @@ from atmp_portal.demo.plans import (
     CourseInfo,
     SiteProfile,
     plan_site,
+    seeded_rng,
 )
 from atmp_portal.demo.records import Writer, sync_site_records, sync_sites, sync_trial_sites
 from atmp_portal.demo.users import DEMO_USERS, demo_password, load_users
@@ -155,7 +155,7 @@ def _synthetic_sites(
             description=SYNTHETIC_DESCRIPTION,
             is_demo=True,
         ))
-        rng = random.Random(f"{ods_code}:trials")
+        rng = seeded_rng(ods_code, "trials")
         chosen = rng.sample(sorted(trials), rng.randint(1, 3))
         participations = []
         for iras in chosen:
@@ -167,7 +167,7 @@ def _synthetic_sites(
         participation_rows.append((ods_code, participations))
         profiles[ods_code] = _profile(
             ods_code,
-            random.Random(f"{ods_code}:tier").random() < 0.25,
+            seeded_rng(ods_code, "tier").random() < 0.25,
             [(iras, status) for iras, status, _ in participations],
         )
     sites = sync_sites(rows, writer)
