@@ -44,6 +44,7 @@ class ChecklistItem:
     conflict: SiteCapability | None = None
     conflict_by: str = ""
     saved_at: dt.datetime | None = None
+    pending: EvidenceDocument | None = None  # kept from a submission that could not be saved
 
     @property
     def version(self) -> int:
@@ -133,6 +134,18 @@ def _history_by_item(site: Site, capability: Capability | None = None) -> dict[i
     return grouped
 
 
+def _item(
+    capability: Capability, record: SiteCapability | None, history: dict[int, list], writable: bool
+) -> ChecklistItem:
+    return ChecklistItem(
+        capability=capability,
+        site_capability=record,
+        documents=list(record.evidence.all()) if record else [],
+        history=history_entries(history.get(record.pk, [])) if record else [],
+        writable=writable,
+    )
+
+
 def checklist_for(site: Site, writable_categories: set[str]) -> list[ChecklistCategory]:
     """Every catalogue capability, grouped by category, with the site's record where it has one."""
     recorded = {
@@ -143,13 +156,9 @@ def checklist_for(site: Site, writable_categories: set[str]) -> list[ChecklistCa
     labels = dict(Capability.Category.choices)
     grouped: dict[str, list[ChecklistItem]] = defaultdict(list)
     for capability in Capability.objects.order_by("category", "name"):
-        record = recorded.get(capability.pk)
         grouped[capability.category].append(
-            ChecklistItem(
-                capability=capability,
-                site_capability=record,
-                documents=list(record.evidence.all()) if record else [],
-                history=history_entries(history.get(record.pk, [])) if record else [],
+            _item(
+                capability, recorded.get(capability.pk), history,
                 writable=capability.category in writable_categories,
             )
         )
@@ -166,14 +175,7 @@ def checklist_item(site: Site, capability: Capability, *, writable: bool) -> Che
         .prefetch_related("evidence")
         .first()
     )
-    history = _history_by_item(site, capability)
-    return ChecklistItem(
-        capability=capability,
-        site_capability=record,
-        documents=list(record.evidence.all()) if record else [],
-        history=history_entries(history.get(record.pk, [])) if record else [],
-        writable=writable,
-    )
+    return _item(capability, record, _history_by_item(site, capability), writable=writable)
 
 
 def completion_by_category(site: Site) -> list[dict]:

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from sites import selectors
 from sites.access import can_write_capability, site_for, visible_sites, writable_categories
-from sites.checklist import checklist_for, checklist_item, person
+from sites.checklist import ChecklistItem, checklist_for, checklist_item, person
 from sites.forms import CapabilityItemForm
 from sites.models import Capability, EvidenceDocument, Site
 from sites.services import Conflict, capability_update
@@ -37,6 +36,13 @@ def _prefix(capability: Capability) -> str:
     return f"cap{capability.pk}"
 
 
+def _saved_values_form(item: ChecklistItem) -> CapabilityItemForm:
+    """The item's form holding what is saved now (or the defaults of an unrecorded item)."""
+    return CapabilityItemForm(
+        prefix=_prefix(item.capability), initial=CapabilityItemForm.initial_for(item.site_capability)
+    )
+
+
 @login_required
 def checklist(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
@@ -44,10 +50,7 @@ def checklist(request: HttpRequest, site_id: int) -> HttpResponse:
     for category in categories:
         for item in category.items:
             if item.writable:
-                item.form = CapabilityItemForm(
-                    prefix=_prefix(item.capability),
-                    initial=CapabilityItemForm.initial_for(item.site_capability),
-                )
+                item.form = _saved_values_form(item)
     return render(request, "sites/checklist.html", {"site": site, "categories": categories})
 
 
@@ -68,9 +71,7 @@ def capability_item(request: HttpRequest, site_id: int, capability_id: int) -> H
     if request.method == "GET":
         item = checklist_item(site, capability, writable=writable)
         if writable:
-            item.form = CapabilityItemForm(
-                prefix=_prefix(capability), initial=CapabilityItemForm.initial_for(item.site_capability)
-            )
+            item.form = _saved_values_form(item)
         return _render_item(request, site, item)
     if not writable:
         raise Http404("No such checklist item.")
@@ -90,15 +91,14 @@ def capability_item(request: HttpRequest, site_id: int, capability_id: int) -> H
     if valid:
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                capability_update(
-                    site=site, capability=capability, user=request.user,
-                    status=data["status"], notes=data["notes"],
-                    not_applicable_reason=data["not_applicable_reason"],
-                    evidence_expires_on=data["evidence_expires_on"],
-                    expected_version=data["expected_version"], reason=data["reason"],
-                    new_document=document,
-                )
+            capability_update(
+                site=site, capability=capability, user=request.user,
+                status=data["status"], notes=data["notes"],
+                not_applicable_reason=data["not_applicable_reason"],
+                evidence_expires_on=data["evidence_expires_on"],
+                expected_version=data["expected_version"], reason=data["reason"],
+                new_document=document,
+            )
         except Conflict as exc:
             conflict = exc.current
         except ValidationError as exc:
@@ -145,9 +145,7 @@ def _saved(request: HttpRequest, site: Site, capability: Capability) -> HttpResp
         return redirect(f"{reverse('sites:checklist', args=[site.pk])}#cap-{capability.pk}")
     item = checklist_item(site, capability, writable=True)
     item.saved_at = saved_at
-    item.form = CapabilityItemForm(
-        prefix=_prefix(capability), initial=CapabilityItemForm.initial_for(item.site_capability)
-    )
+    item.form = _saved_values_form(item)
     response = render(request, "sites/_capability_saved.html", {"site": site, "item": item})
     # Leave what the user is typing alone: only the version, evidence, status line and history change.
     response["HX-Reswap"] = "none"
