@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import User
 from sites.access import site_roles
-from sites.models import Capability, Site, SiteCapability, SiteMembership
+from sites.models import Capability, Site, SiteCapability
 
 
 def site_overview(user: User, site: Site) -> dict:
@@ -22,7 +22,6 @@ def site_overview(user: User, site: Site) -> dict:
     return {
         "site": site,
         "roles": sorted(roles),
-        "can_write": SiteMembership.Role.COORDINATOR in roles,
         "catalogue_size": Capability.objects.count(),
         "status_counts": [
             (label, statuses.get(value, 0)) for value, label in SiteCapability.Status.choices
