@@ -116,6 +116,11 @@ def current_draft(document: GuidanceDocument) -> GuidanceVersion | None:
     return document.versions.filter(status=GuidanceVersion.Status.DRAFT).first()
 
 
+def current_version(document: GuidanceDocument) -> GuidanceVersion | None:
+    """The published version, if any: the one readers see and a new version supersedes."""
+    return document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+
+
 @transaction.atomic
 def draft_create(
     *, document: GuidanceDocument, user: User, title: str, summary: str, body_markdown: str
@@ -167,7 +172,7 @@ def version_publish(
     if errors:
         raise ValidationError(errors)
 
-    previous = document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+    previous = current_version(document)
     if previous is not None:
         # The one transition a record may make; done first so the one-published constraint holds.
         previous.status = GuidanceVersion.Status.SUPERSEDED

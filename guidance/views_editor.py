@@ -53,11 +53,23 @@ def _document(slug: str) -> GuidanceDocument:
     return get_object_or_404(GuidanceDocument, slug=slug)
 
 
+def _live_document(slug: str) -> GuidanceDocument:
+    """A retired document is a record: it has no draft, publish or retire page."""
+    document = _document(slug)
+    if document.is_retired:
+        raise Http404("This document has been retired.")
+    return document
+
+
 @editor_required
 def document_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    # The list shows numbers, statuses and dates: the versions' texts stay in the database.
+    versions = GuidanceVersion.objects.defer(
+        "summary", "body_markdown", "body_html", "body_text", "search_vector"
+    ).order_by("-number")
     documents = GuidanceDocument.objects.prefetch_related(
-        Prefetch("versions", queryset=GuidanceVersion.objects.order_by("-number"))
+        Prefetch("versions", queryset=versions)
     ).order_by("retired_at", "title")
     rows = []
     for document in documents:
@@ -68,7 +80,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             review = "retired"
         elif current is None or current.review_due is None:
             review = "unpublished"
-        elif current.review_due < today:
+        elif current.is_review_overdue(today):
             review = "overdue"
         elif (current.review_due - today).days <= REVIEW_SOON_DAYS:
             review = "soon"
@@ -118,11 +130,9 @@ def document_manage(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Edit the draft (started from the current version if there is none); Preview renders it."""
-    document = _document(slug)
-    if document.is_retired:
-        raise Http404("This document has been retired.")
+    document = _live_document(slug)
     draft = services.current_draft(document)
-    start = draft or document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+    start = draft or services.current_version(document)
     initial = (
         {"title": start.title, "summary": start.summary, "body_markdown": start.body_markdown}
         if start else {"title": document.title}
@@ -155,9 +165,9 @@ def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    document = _document(slug)
+    document = _live_document(slug)
     draft = services.current_draft(document)
-    if draft is None or document.is_retired:
+    if draft is None:
         raise Http404("There is no draft to publish.")
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -171,16 +181,14 @@ def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("guidance:editor_document", slug=slug)
     return render(request, "guidance/editor/draft_publish.html", {
         "document": document, "draft": draft, "form": form,
-        "current": document.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first(),
+        "current": services.current_version(document),
     })
 
 
 @editor_required
 @require_http_methods(["GET", "POST"])
 def document_retire(request: HttpRequest, slug: str) -> HttpResponse:
-    document = _document(slug)
-    if document.is_retired:
-        raise Http404("Already retired.")
+    document = _live_document(slug)
     if request.method == "POST":
         services.document_retire(document=document, user=request.user)
         messages.success(request, RETIRED.format(title=document.title))
