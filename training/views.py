@@ -23,7 +23,8 @@ from training.forms import (
     StaffMemberForm,
     TrainingRecordForm,
 )
-from training.models import StaffMember, TrainingRecord
+from training.models import StaffMember
+from training.tasks import IMPORT_PREVIEW_DIR
 
 
 def _staff(site, staff_id: int) -> StaffMember:
@@ -90,6 +91,12 @@ def staff_reactivate(request: HttpRequest, site_id: int, staff_id: int) -> HttpR
     return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
 
 
+STAFF_HISTORY_FIELDS = {
+    "full_name": "Name", "email": "E-mail", "roles": "Roles", "job_title": "Job title",
+    "registration_number": "Registration number", "active": "Active", "left_on": "Left on",
+}
+
+
 @login_required
 def staff_detail(request: HttpRequest, site_id: int, staff_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
@@ -98,10 +105,8 @@ def staff_detail(request: HttpRequest, site_id: int, staff_id: int) -> HttpRespo
     records = list(
         staff.training.select_related("course", "certificate").order_by("course__title", "-completed_on")
     )
-    labels = dict(TrainingRecord.Status.choices)
     for record in records:
         record.status_today = record.status_on(today)
-        record.status_label = labels[record.status_today]
     return render(request, "training/staff_detail.html", {
         "site": site, "staff": staff, "records": records,
         "can_write": can_write_site(request.user, site),
@@ -109,12 +114,6 @@ def staff_detail(request: HttpRequest, site_id: int, staff_id: int) -> HttpRespo
             staff.history.select_related("history_user").order_by("history_date", "history_id")
         ), fields=STAFF_HISTORY_FIELDS),
     })
-
-
-STAFF_HISTORY_FIELDS = {
-    "full_name": "Name", "email": "E-mail", "roles": "Roles", "job_title": "Job title",
-    "registration_number": "Registration number", "active": "Active", "left_on": "Left on",
-}
 
 
 def _record_form(request, site_id, staff_id, record_id=None) -> HttpResponse:
@@ -163,14 +162,19 @@ def record_edit(request: HttpRequest, site_id: int, staff_id: int, record_id: in
 # --- CSV import --------------------------------------------------------------------------------
 # The uploaded file waits under MEDIA_ROOT/imports/ (a random name) between preview and apply;
 # the session holds only its token, so a 10,000-row file never goes into the session table.
+# training.tasks owns that folder: its hourly sweep removes previews nobody applied.
 
 IMPORT_SESSION_KEY = "training_imports"
 IMPORT_EXPIRED = "The uploaded file is no longer available: upload it again"
 
 
+def _import_path(token: str) -> str:
+    return f"{IMPORT_PREVIEW_DIR}/{token}.csv"
+
+
 def _import_stash(request: HttpRequest, site, raw: bytes) -> str:
     token = uuid.uuid4().hex
-    default_storage.save(f"imports/{token}.csv", ContentFile(raw))
+    default_storage.save(_import_path(token), ContentFile(raw))
     stash = request.session.get(IMPORT_SESSION_KEY, {})
     stash[token] = site.pk
     request.session[IMPORT_SESSION_KEY] = stash
@@ -181,7 +185,7 @@ def _import_load(request: HttpRequest, site, token: str) -> bytes | None:
     if request.session.get(IMPORT_SESSION_KEY, {}).get(token) != site.pk:
         return None
     try:
-        with default_storage.open(f"imports/{token}.csv", "rb") as handle:
+        with default_storage.open(_import_path(token), "rb") as handle:
             return handle.read()
     except FileNotFoundError:
         return None
@@ -191,7 +195,7 @@ def _import_discard(request: HttpRequest, token: str) -> None:
     stash = request.session.get(IMPORT_SESSION_KEY, {})
     stash.pop(token, None)
     request.session[IMPORT_SESSION_KEY] = stash
-    default_storage.delete(f"imports/{token}.csv")
+    default_storage.delete(_import_path(token))
 
 
 @login_required
