@@ -20,10 +20,8 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import (
     Case,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     TextField,
@@ -36,8 +34,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from atmp_portal.enums import AtmpClass
+from guidance import selectors
 from guidance.models import (
-    GuidanceDocument,
     GuidanceVersion,
     GuidanceVersionQuerySet,
     Section,
@@ -72,12 +70,7 @@ def current_versions(
 
     An unknown facet code matches nothing rather than everything.
     """
-    # "Not retired" as an anti-join on the (few) retired documents rather than a join on every
-    # document: the ranking and count queries then need no join at all unless a facet is given.
-    retired = GuidanceDocument.objects.filter(pk=OuterRef("document_id"), retired_at__isnull=False)
-    versions = GuidanceVersion.objects.filter(
-        ~Exists(retired), status=GuidanceVersion.Status.PUBLISHED
-    ).select_related("document")
+    versions = selectors.current_versions()
     if section:
         versions = versions.filter(document__section=section) if section in Section.values else (
             versions.none()

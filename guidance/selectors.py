@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -82,24 +83,34 @@ class Reading(StrEnum):
     UNREAD = "unread"
 
 
+def _versions_read(
+    user_ids: Iterable[int], document_ids: Iterable[int]
+) -> dict[tuple[int, int], set[int]]:
+    """(user id, document id) -> the ids of the document's versions that user has read."""
+    read: dict[tuple[int, int], set[int]] = {}
+    for user_id, document_id, version_id in Acknowledgement.objects.filter(
+        user_id__in=user_ids, version__document_id__in=document_ids
+    ).values_list("user_id", "version__document_id", "version_id"):
+        read.setdefault((user_id, document_id), set()).add(version_id)
+    return read
+
+
+def _reading(version: GuidanceVersion, read: set[int]) -> Reading:
+    """Read this version; read only an older one, so must re-read; or never read the document."""
+    if version.pk in read:
+        return Reading.READ
+    return Reading.REREAD if read else Reading.UNREAD
+
+
 def reading_status(user: User, versions: list[GuidanceVersion]) -> dict[int, Reading]:
     """For each current version given: has the user read it, only an older one, or none?
 
     Keyed by document id. One query whatever the number of versions.
     """
-    document_ids = {v.document_id for v in versions}
-    read: dict[int, set[int]] = {}
-    for document_id, version_id in Acknowledgement.objects.filter(
-        user=user, version__document_id__in=document_ids
-    ).values_list("version__document_id", "version_id"):
-        read.setdefault(document_id, set()).add(version_id)
-    status = {}
-    for version in versions:
-        seen = read.get(version.document_id, set())
-        status[version.document_id] = (
-            Reading.READ if version.pk in seen else Reading.REREAD if seen else Reading.UNREAD
-        )
-    return status
+    read = _versions_read([user.pk], {v.document_id for v in versions})
+    return {
+        v.document_id: _reading(v, read.get((user.pk, v.document_id), set())) for v in versions
+    }
 
 
 @dataclass
@@ -108,6 +119,10 @@ class DocumentReaders:
     read: list[User] = field(default_factory=list)
     reread: list[User] = field(default_factory=list)
     unread: list[User] = field(default_factory=list)
+
+    def add(self, user: User, reading: Reading) -> None:
+        buckets = {Reading.READ: self.read, Reading.REREAD: self.reread, Reading.UNREAD: self.unread}
+        buckets[reading].append(user)
 
 
 def site_readers(site: Site) -> list[User]:
@@ -122,9 +137,14 @@ def site_readers(site: Site) -> list[User]:
 
 
 def current_versions() -> QuerySet[GuidanceVersion]:
+    """The published version of every live (not retired) document, with its document."""
+    # "Not retired" as an anti-join on the (few) retired documents rather than a join on every
+    # document: search's ranking and count queries then need no join at all unless a facet is
+    # given (guidance.search).
+    retired = GuidanceDocument.objects.filter(pk=OuterRef("document_id"), retired_at__isnull=False)
     return GuidanceVersion.objects.filter(
-        status=GuidanceVersion.Status.PUBLISHED, document__retired_at__isnull=True
-    ).select_related("document").order_by("title")
+        ~Exists(retired), status=GuidanceVersion.Status.PUBLISHED
+    ).select_related("document")
 
 
 def site_acknowledgements(site: Site) -> tuple[list[User], list[DocumentReaders]]:
@@ -133,19 +153,12 @@ def site_acknowledgements(site: Site) -> tuple[list[User], list[DocumentReaders]
     Three queries whatever the number of people, documents or acknowledgements.
     """
     readers = site_readers(site)
-    versions = list(current_versions())
-    by_user_document: dict[tuple[int, int], set[int]] = {}
-    for user_id, document_id, version_id in Acknowledgement.objects.filter(
-        user__in=[u.pk for u in readers],
-        version__document_id__in=[v.document_id for v in versions],
-    ).values_list("user_id", "version__document_id", "version_id"):
-        by_user_document.setdefault((user_id, document_id), set()).add(version_id)
+    versions = list(current_versions().order_by("title"))
+    read = _versions_read([u.pk for u in readers], [v.document_id for v in versions])
     rows = []
     for version in versions:
         row = DocumentReaders(version=version)
         for user in readers:
-            seen = by_user_document.get((user.pk, version.document_id), set())
-            bucket = row.read if version.pk in seen else row.reread if seen else row.unread
-            bucket.append(user)
+            row.add(user, _reading(version, read.get((user.pk, version.document_id), set())))
         rows.append(row)
     return readers, rows
