@@ -243,10 +243,8 @@ def search_fulltext(versions: QuerySet, text: str) -> QuerySet[GuidanceVersion]:
     query = build_tsquery(text)
     ranked = (
         versions.filter(search_vector=query)
-        .annotate(
-            rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS),
-            headline=_headline(query),
-        )
+        # No headline here: _RankedPage computes it for the rows of the page alone.
+        .annotate(rank=SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS))
         .order_by("-rank", "title", "pk")
     )
     results = SearchResults(model=GuidanceVersion, query=ranked.query, using=ranked.db)
