@@ -31,11 +31,16 @@ def upload(name: str, content: bytes, content_type: str = "application/pdf") -> 
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def test_it_stores_a_pdf_under_a_random_name_with_its_hash(personas):
-    doc = evidence_store(
-        site=personas.site_a, uploaded_file=upload("SOP v2.pdf", PDF_BYTES),
+def store(personas, name: str, content: bytes, content_type: str = "application/pdf"):
+    """Site A's coordinator uploads a file as evidence."""
+    return evidence_store(
+        site=personas.site_a, uploaded_file=upload(name, content, content_type),
         user=personas.coordinator_a,
     )
+
+
+def test_it_stores_a_pdf_under_a_random_name_with_its_hash(personas):
+    doc = store(personas, "SOP v2.pdf", PDF_BYTES)
     doc.refresh_from_db()
     assert doc.content_type == "application/pdf"
     assert doc.original_name == "SOP v2.pdf"
@@ -50,53 +55,37 @@ def test_it_stores_a_pdf_under_a_random_name_with_its_hash(personas):
 @pytest.mark.parametrize("content", [ELF_BYTES, EXE_BYTES, b"<html><script>alert(1)</script>"])
 def test_it_rejects_an_executable_or_html_renamed_to_pdf(personas, content):
     with pytest.raises(ValidationError) as error:
-        evidence_store(
-            site=personas.site_a, uploaded_file=upload("report.pdf", content),
-            user=personas.coordinator_a,
-        )
+        store(personas, "report.pdf", content)
     assert error.value.messages == [ERROR_FILE_TYPE]
     assert not EvidenceDocument.objects.exists()
 
 
 def test_it_rejects_a_pdf_signature_that_is_not_at_the_start(personas):
     with pytest.raises(ValidationError):
-        evidence_store(
-            site=personas.site_a, uploaded_file=upload("x.pdf", b"junk %PDF-1.4" + b"\0" * 300),
-            user=personas.coordinator_a,
-        )
+        store(personas, "x.pdf", b"junk %PDF-1.4" + b"\0" * 300)
 
 
 def test_it_accepts_a_png_renamed_to_pdf_as_the_png_it_is(personas):
-    doc = evidence_store(
-        site=personas.site_a, uploaded_file=upload("scan.pdf", PNG_BYTES),
-        user=personas.coordinator_a,
-    )
+    doc = store(personas, "scan.pdf", PNG_BYTES)
     assert doc.content_type == "image/png"
     assert doc.original_name == "scan.png"
     assert doc.file.name.endswith(".png")
 
 
 def test_it_accepts_a_jpeg(personas):
-    doc = evidence_store(
-        site=personas.site_a, uploaded_file=upload("photo.jpeg", JPEG_BYTES, "image/jpeg"),
-        user=personas.coordinator_a,
-    )
+    doc = store(personas, "photo.jpeg", JPEG_BYTES, "image/jpeg")
     assert doc.content_type == "image/jpeg"
 
 
 def test_it_rejects_an_empty_file(personas):
     with pytest.raises(ValidationError) as error:
-        evidence_store(
-            site=personas.site_a, uploaded_file=upload("empty.pdf", b""),
-            user=personas.coordinator_a,
-        )
+        store(personas, "empty.pdf", b"")
     assert error.value.messages == [ERROR_FILE_EMPTY]
 
 
 def test_it_rejects_a_25_mb_file(personas):
-    big = upload("big.pdf", PDF_BYTES + b"\0" * (25 * 1024 * 1024))
     with pytest.raises(ValidationError) as error:
-        evidence_store(site=personas.site_a, uploaded_file=big, user=personas.coordinator_a)
+        store(personas, "big.pdf", PDF_BYTES + b"\0" * (25 * 1024 * 1024))
     assert error.value.messages == [too_large_message()]
     assert "20 MB" in too_large_message()
     assert not EvidenceDocument.objects.exists()
@@ -123,18 +112,12 @@ def test_it_counts_bytes_while_streaming_rather_than_trusting_the_reported_size(
 
 
 def test_it_strips_paths_and_odd_characters_from_the_original_name(personas):
-    doc = evidence_store(
-        site=personas.site_a, uploaded_file=upload("../../etc/<evil>\"name.pdf", PDF_BYTES),
-        user=personas.coordinator_a,
-    )
+    doc = store(personas, "../../etc/<evil>\"name.pdf", PDF_BYTES)
     assert doc.original_name == "evil__name.pdf"
 
 
 def test_the_download_is_an_attachment_with_nosniff(personas):
-    doc = evidence_store(
-        site=personas.site_a, uploaded_file=upload("sop.pdf", PDF_BYTES),
-        user=personas.coordinator_a,
-    )
+    doc = store(personas, "sop.pdf", PDF_BYTES)
     url = reverse("sites:evidence", args=[personas.site_a.pk, doc.pk])
     for user in (personas.coordinator_a, personas.pharmacist_a, personas.national):
         response = personas.client_for(user).get(url)
@@ -147,10 +130,7 @@ def test_the_download_is_an_attachment_with_nosniff(personas):
 
 
 def test_it_hides_evidence_files_from_other_sites(personas):
-    doc = evidence_store(
-        site=personas.site_a, uploaded_file=upload("sop.pdf", PDF_BYTES),
-        user=personas.coordinator_a,
-    )
+    doc = store(personas, "sop.pdf", PDF_BYTES)
     url = reverse("sites:evidence", args=[personas.site_a.pk, doc.pk])
     for user in (personas.coordinator_b, personas.editor, personas.nobody):
         assert personas.client_for(user).get(url).status_code == 404
@@ -165,9 +145,5 @@ def test_it_asks_anonymous_visitors_to_sign_in(client, personas):
 
 
 def test_uploads_use_bytes_not_the_declared_content_type(personas):
-    doc = evidence_store(
-        site=personas.site_a,
-        uploaded_file=upload("a.jpg", PNG_BYTES, content_type="image/jpeg"),
-        user=personas.coordinator_a,
-    )
+    doc = store(personas, "a.jpg", PNG_BYTES, content_type="image/jpeg")
     assert doc.content_type == "image/png"

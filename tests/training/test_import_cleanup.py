@@ -9,16 +9,14 @@ import uuid
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from django.utils import timezone
 
 from atmp_portal.celery import app
 from tests.training.factories import CourseFactory, StaffMemberFactory
+from tests.training.test_importer import HEADER, apply_import, token_of, upload_csv
 from training import tasks
 from training.views import IMPORT_EXPIRED
 
-HEADER = "email,course_code,completed_on,expiry_override,notes\n"
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
@@ -81,11 +79,7 @@ def test_a_real_abandoned_preview_is_gone_a_day_later_and_apply_says_upload_agai
     StaffMemberFactory(site=personas.site_a, email="ann@nhs.example")
     CourseFactory(code="gcp")
     client = personas.client_for(personas.coordinator_a)
-    response = client.post(
-        reverse("training:import", args=[personas.site_a.pk]),
-        {"file": SimpleUploadedFile("t.csv", (HEADER + "ann@nhs.example,gcp,2026-01-01,,\n").encode())},
-    )
-    token = response.content.decode().split('name="token" value="')[1].split('"')[0]
+    token = token_of(upload_csv(client, personas.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"))
     stashed = media / "imports" / f"{token}.csv"
     assert stashed.exists()
 
@@ -93,7 +87,5 @@ def test_a_real_abandoned_preview_is_gone_a_day_later_and_apply_says_upload_agai
     with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
         assert tasks.import_previews_purge() == 1
     assert not stashed.exists()
-    follow = client.post(
-        reverse("training:import-apply", args=[personas.site_a.pk]), {"token": token}, follow=True
-    )
+    follow = apply_import(client, personas.site_a, token, follow=True)
     assert IMPORT_EXPIRED in follow.content.decode()

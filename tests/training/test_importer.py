@@ -31,6 +31,21 @@ def preview(site, text: str | bytes):
     return importer.training_import_preview(site=site, raw=raw, on=TODAY)
 
 
+def upload_csv(client, site, text: str | bytes):
+    raw = text.encode() if isinstance(text, str) else text
+    return client.post(reverse("training:import", args=[site.pk]),
+                       {"file": SimpleUploadedFile("t.csv", raw)})
+
+
+def apply_import(client, site, token: str, **kwargs):
+    return client.post(reverse("training:import-apply", args=[site.pk]), {"token": token}, **kwargs)
+
+
+def token_of(preview_page) -> str:
+    """The token the preview page's Import form sends back."""
+    return preview_page.content.decode().split('name="token" value="')[1].split('"')[0]
+
+
 def test_it_names_the_expected_headers_when_they_are_wrong(setup):
     with pytest.raises(importer.ImportFileError) as error:
         preview(setup.site_a, "mail,course,date\nann@nhs.example,gcp,2026-01-01\n")
@@ -89,23 +104,15 @@ def test_a_row_matching_an_existing_record_is_an_update(setup):
 def test_the_preview_writes_nothing(setup):
     client = setup.client_for(setup.coordinator_a)
     before = TrainingRecord.objects.count()
-    response = client.post(reverse("training:import", args=[setup.site_a.pk]), {
-        "file": SimpleUploadedFile("t.csv", (HEADER + "ann@nhs.example,gcp,2026-01-01,,\n").encode()),
-    })
-    body = response.content.decode()
+    body = upload_csv(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n").content.decode()
     assert "1 new record" in body and "Nothing has been saved yet" in body
     assert TrainingRecord.objects.count() == before
 
 
-def _upload(client, site, text):
-    return client.post(reverse("training:import", args=[site.pk]),
-                       {"file": SimpleUploadedFile("t.csv", text.encode())})
-
-
 def test_a_file_with_one_bad_row_imports_nothing_and_shows_the_reason(setup):
     client = setup.client_for(setup.coordinator_a)
-    body = _upload(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"
-                                                  "ann@nhs.example,nope,2026-01-01,,\n").content.decode()
+    body = upload_csv(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"
+                                                      "ann@nhs.example,nope,2026-01-01,,\n").content.decode()
     assert "nothing has been imported" in body
     assert "Row 3: There is no course with the code nope" in body
     assert 'name="token"' not in body
@@ -114,16 +121,14 @@ def test_a_file_with_one_bad_row_imports_nothing_and_shows_the_reason(setup):
 
 def test_apply_imports_the_previewed_file_with_history(setup):
     client = setup.client_for(setup.coordinator_a)
-    body = _upload(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,first\n").content.decode()
-    token = body.split('name="token" value="')[1].split('"')[0]
-    response = client.post(reverse("training:import-apply", args=[setup.site_a.pk]), {"token": token})
+    token = token_of(upload_csv(client, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,first\n"))
+    response = apply_import(client, setup.site_a, token)
     assert response.status_code == 302
     record = TrainingRecord.objects.get()
     assert record.notes == "first"
     assert record.history.get().history_user == setup.coordinator_a
     # The token is spent.
-    again = client.post(reverse("training:import-apply", args=[setup.site_a.pk]), {"token": token},
-                        follow=True)
+    again = apply_import(client, setup.site_a, token, follow=True)
     assert "no longer available" in again.content.decode()
     assert TrainingRecord.objects.count() == 1
 
@@ -145,10 +150,8 @@ def test_coordinator_b_gets_404_on_site_a_imports(setup):
         assert client.post(url, {"token": "abc"}).status_code == 404
     # Nor can a token from site A's session be replayed under site B.
     client_a = setup.client_for(setup.coordinator_a)
-    body = _upload(client_a, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n").content.decode()
-    token = body.split('name="token" value="')[1].split('"')[0]
-    assert client.post(reverse("training:import-apply", args=[setup.site_a.pk]),
-                       {"token": token}).status_code == 404
+    token = token_of(upload_csv(client_a, setup.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"))
+    assert apply_import(client, setup.site_a, token).status_code == 404
 
 
 def test_the_template_has_the_headers(setup):
@@ -177,13 +180,12 @@ def test_a_10000_row_file_previews_in_seconds_with_constant_queries(setup):
     assert elapsed < 5, f"preview took {elapsed:.2f}s"
     client = setup.client_for(setup.coordinator_a)
     started = time.perf_counter()
-    response = client.post(reverse("training:import", args=[setup.site_a.pk]),
-                           {"file": SimpleUploadedFile("big.csv", raw)})
+    response = upload_csv(client, setup.site_a, raw)
     page = time.perf_counter() - started
     assert response.status_code == 200 and "10000 new records" in response.content.decode()
-    token = response.content.decode().split('name="token" value="')[1].split('"')[0]
+    token = token_of(response)
     started = time.perf_counter()
-    client.post(reverse("training:import-apply", args=[setup.site_a.pk]), {"token": token})
+    apply_import(client, setup.site_a, token)
     applied = time.perf_counter() - started
     assert TrainingRecord.objects.count() == 10_000
     print(f"\n10,000 rows: preview {elapsed:.2f}s, preview page {page:.2f}s, apply {applied:.2f}s")
