@@ -16,11 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def republish(version, editor, body):
-    draft = services.draft_create(document=version.document, user=editor, title=version.title,
-                                  summary=version.summary, body_markdown=body)
-    return services.version_publish(version=draft, user=editor, change_note="Second look.",
-                                    effective_date=dt.date.today(),
-                                    review_due=dt.date.today() + dt.timedelta(days=90))
+    return publish_guidance(document=version.document, editor=editor, title=version.title,
+                            summary=version.summary, body=body, change_note="Second look.",
+                            review_due=dt.date.today() + dt.timedelta(days=90))
 
 
 def test_it_searches_and_shows_highlighted_snippets(corpus, personas):
