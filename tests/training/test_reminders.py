@@ -8,7 +8,6 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from atmp_portal.celery import app as celery_app
 from sites.models import Capability
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory
 from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
@@ -17,14 +16,6 @@ from training.models import ReminderSent
 from training.tasks import send_expiry_reminders
 
 START = dt.date(2026, 1, 1)
-
-
-@pytest.fixture
-def eager():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
