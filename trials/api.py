@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from atmp_portal.enums import AtmpClass
 from sites.api import SiteSerializer
 from trials.access import trial_for, visible_trial_sites, visible_trials
 from trials.models import RequirementProfile, Trial, TrialSite
@@ -70,9 +69,7 @@ class TrialDetailSerializer(TrialSerializer):
 
 
 class TrialFilter(django_filters.FilterSet):
-    atmp_class = django_filters.ChoiceFilter(choices=AtmpClass.choices)
-    status = django_filters.ChoiceFilter(choices=Trial.Status.choices)
-    phase = django_filters.ChoiceFilter(choices=Trial.Phase.choices)
+    # atmp_class, status and phase: choice filters built from the model's fields (Meta.fields).
     profile = django_filters.ModelChoiceFilter(
         field_name="profiles",
         to_field_name="code",
