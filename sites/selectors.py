@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from accounts.models import User
 from sites.access import site_roles
-from sites.models import Capability, Site, SiteCapability
+from sites.models import Capability, Site, SiteCapability, SiteMembership
 
 
 def site_overview(user: User, site: Site) -> dict:
@@ -21,7 +21,7 @@ def site_overview(user: User, site: Site) -> dict:
     roles = site_roles(user, site)
     return {
         "site": site,
-        "roles": sorted(roles),
+        "roles": sorted(SiteMembership.Role(role).label for role in roles),
         "catalogue_size": Capability.objects.count(),
         "status_counts": [
             (label, statuses.get(value, 0)) for value, label in SiteCapability.Status.choices

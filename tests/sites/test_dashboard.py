@@ -76,6 +76,13 @@ def test_the_site_page_links_members_to_the_dashboard(personas):
     assert url in page
 
 
+def test_the_site_page_names_the_members_roles_in_words(personas):
+    page = personas.client_for(personas.coordinator_a).get(
+        reverse("sites:detail", args=[personas.site_a.pk])).content.decode()
+    assert "Site coordinator" in page
+    assert ">coordinator<" not in page
+
+
 def _queries(client, site) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert dashboard(client, site).status_code == 200
