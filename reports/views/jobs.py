@@ -15,6 +15,7 @@ from accounts.models import User
 from reports import services
 from reports.models import ReadinessReport
 from sites.access import scoped_regions, visible_sites
+from sites.forms import DateInput
 from trials.access import visible_trials
 from trials.models import RequirementProfile
 
@@ -52,7 +53,7 @@ class ReportRequestForm(forms.Form):
     on = forms.DateField(
         label="Assess as of", help_text="For example, 31/3/2026. Leave as today for current readiness.",
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={"required": DATE_INVALID, "invalid": DATE_INVALID},
     )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from reports import readiness
 from sites.access import site_for, visible_sites
+from sites.forms import DateInput
 from sites.models import Site
 from sites.selectors import site_refs
 from trials.access import visible_trials
@@ -41,7 +42,7 @@ class ReadinessQueryForm(forms.Form):
         label="Assess as of",
         required=False,
         input_formats=[DATE_FORMAT],
-        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        widget=DateInput(),
         help_text="Leave empty for today. For example, 2026-03-31.",
         error_messages={"invalid": BAD_DATE},
     )
