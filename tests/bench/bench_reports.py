@@ -152,11 +152,6 @@ def _ranking(user, profile) -> tuple[list[str], int]:
         f"| {full_ms[0]:.0f} ms | {full_ms[1]:.0f} ms | — "
         f"| {floor_ms[0]:.1f} ms | {full_ms[0] / floor_ms[0]:.0f}x |",
     ]
-    lines.append(
-        f"| page minus engine: session, form, rendering one page of "
-        f"{min(sites, readiness_views.RANKING_PAGE_SIZE)} rows "
-        f"| {page_ms[0] - engine_ms[0]:.0f} ms | — | — | — | — |"
-    )
     return lines, sites
 
 
