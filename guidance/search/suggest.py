@@ -1,0 +1,91 @@
+""""Did you mean": a misspelt word of the query replaced by the nearest word guidance uses.
+
+A word is misspelt when no current guidance contains it; its replacement is the most similar
+word of the current titles or of the synonym dictionary — by pg_trgm's trigram similarity on
+PostgreSQL, by difflib's ratio on SQLite. Only asked for when a search finds little.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from django.db import connection
+
+from guidance.models import GuidanceVersion
+from guidance.search.terms import STOP_WORDS, words_of
+from guidance.services import SEARCH_CONFIG
+from guidance.synonyms import SYNONYM_GROUPS
+
+MIN_SIMILARITY = 0.4  # pg_trgm's own default threshold is 0.3: fewer, better suggestions
+MIN_RATIO = 0.75
+MIN_WORD = 4
+
+_SUGGEST_SQL = f"""
+WITH lexicon AS (
+    SELECT DISTINCT lower(w) AS word
+    FROM guidance_guidanceversion v, regexp_split_to_table(v.title, '[^[:alnum:]]+') AS w
+    WHERE v.status = 'published' AND length(w) >= {MIN_WORD}
+    UNION SELECT unnest(%s::text[])
+)
+SELECT q.word, (
+    SELECT l.word FROM lexicon l
+    WHERE similarity(l.word, q.word) >= %s
+    ORDER BY similarity(l.word, q.word) DESC, l.word LIMIT 1
+)
+FROM unnest(%s::text[]) AS q(word)
+WHERE NOT EXISTS (
+    SELECT 1 FROM guidance_guidanceversion v
+    WHERE v.status = 'published'
+      AND v.search_vector @@ plainto_tsquery('{SEARCH_CONFIG}', q.word)
+)
+"""
+
+
+def _dictionary_words() -> list[str]:
+    return sorted({w for group in SYNONYM_GROUPS for t in group for w in words_of(t)
+                   if len(w) >= MIN_WORD})
+
+
+def _corrections_postgresql(words: list[str]) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SUGGEST_SQL, [_dictionary_words(), MIN_SIMILARITY, words])
+        return {word: best for word, best in cursor.fetchall() if best and best != word}
+
+
+def _corrections_fallback(words: list[str]) -> dict[str, str]:
+    texts = GuidanceVersion.objects.filter(status=GuidanceVersion.Status.PUBLISHED).values_list(
+        "title", "summary", "body_text"
+    )
+    known, titles = set(), set()
+    for title, summary, body in texts:
+        titles.update(words_of(title))
+        known.update(words_of(f"{title} {summary} {body}"))
+    candidates = sorted({w for w in titles if len(w) >= MIN_WORD} | set(_dictionary_words()))
+    corrections = {}
+    for word in words:
+        if word in known:
+            continue
+        close = difflib.get_close_matches(word, candidates, n=1, cutoff=MIN_RATIO)
+        if close:
+            corrections[word] = close[0]
+    return corrections
+
+
+def did_you_mean(text: str) -> str | None:
+    """The query with its misspelt words replaced, or None when there is nothing to suggest."""
+    words = [w for w in dict.fromkeys(words_of(text))
+             if len(w) >= MIN_WORD and w not in STOP_WORDS and not w.isdigit()]
+    if not words:
+        return None
+    if connection.vendor == "postgresql":
+        corrections = _corrections_postgresql(words)
+    else:
+        corrections = _corrections_fallback(words)
+    if not corrections:
+        return None
+
+    def replace(match: re.Match) -> str:
+        return corrections.get(match.group(0).lower(), match.group(0))
+
+    return re.sub(r"\w+", replace, text)
