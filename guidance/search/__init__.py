@@ -132,10 +132,17 @@ def find(
                      filters)
     if not parsed:
         return Found(text, parsed, versions.none(), filters)
-    most_words = parsed.can_match_most_words and not _backend().has_at_least(
-        versions, parsed, FEW_RESULTS
-    )
-    return Found(text, parsed, _ranked(versions, parsed, most_words), filters, most_words)
+    results = _ranked(versions, parsed, most_words=False)
+    if parsed.can_match_most_words and _fewer_than(results, versions, parsed, FEW_RESULTS):
+        return Found(text, parsed, _ranked(versions, parsed, most_words=True), filters, True)
+    return Found(text, parsed, results, filters)
+
+
+def _fewer_than(results: QuerySet, versions: QuerySet, parsed: ParsedQuery, n: int) -> bool:
+    if isinstance(results, fulltext.SearchResults):
+        # Counting full-text results ranks them once; the page then reuses that ranking.
+        return results.count() < n
+    return not fallback.has_at_least(versions, parsed, n)
 
 
 def search(*, q: str | None, user: User, **filters) -> QuerySet[GuidanceVersion]:

@@ -76,7 +76,7 @@ def matching(versions: QuerySet, parsed: ParsedQuery, *, most_words: bool) -> Qu
 
 
 def has_at_least(versions: QuerySet, parsed: ParsedQuery, n: int) -> bool:
-    matches = versions.filter(_matches(parsed, most_words=False)).values("pk")[:n]
+    matches = versions.filter(_matches(parsed, most_words=False)).order_by().values("pk")[:n]
     return len(matches) >= n
 
 

@@ -162,11 +162,6 @@ def matching(versions: QuerySet, parsed: ParsedQuery, *, most_words: bool) -> Qu
     return versions.filter(search_vector=query)
 
 
-def has_at_least(versions: QuerySet, parsed: ParsedQuery, n: int) -> bool:
-    """Do at least n versions match every word? (A LIMIT n probe on the GIN index.)"""
-    return len(versions.filter(search_vector=all_words_query(parsed)).values("pk")[:n]) >= n
-
-
 def search_all_words(versions: QuerySet, parsed: ParsedQuery) -> SearchResults:
     query = all_words_query(parsed)
     ranked = (

@@ -1,8 +1,10 @@
 """"Did you mean": a misspelt word of the query replaced by the nearest word guidance uses.
 
 A word is misspelt when no current guidance contains it; its replacement is the most similar
-word of the current titles or of the synonym dictionary — by pg_trgm's trigram similarity on
-PostgreSQL, by difflib's ratio on SQLite. Only asked for when a search finds little.
+word of the current titles or of the synonym dictionary. On PostgreSQL pg_trgm finds the
+candidates (the title with the most similar word, through a trigram index, and the closest
+dictionary word); difflib's ratio picks among them, as it does over every title word on SQLite.
+Only asked for when a search finds little.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 
 from guidance.models import GuidanceVersion
 from guidance.search.terms import STOP_WORDS, words_of
@@ -21,17 +23,18 @@ MIN_SIMILARITY = 0.4  # pg_trgm's own default threshold is 0.3: fewer, better su
 MIN_RATIO = 0.75
 MIN_WORD = 4
 
+# For each query word that no current guidance contains: the published title holding the most
+# similar word (`<%`: word similarity, served by the trigram index on published titles, see
+# migration 0006) and the most similar word of the synonym dictionary.
 _SUGGEST_SQL = f"""
-WITH lexicon AS (
-    SELECT DISTINCT lower(w) AS word
-    FROM guidance_guidanceversion v, regexp_split_to_table(v.title, '[^[:alnum:]]+') AS w
-    WHERE v.status = 'published' AND length(w) >= {MIN_WORD}
-    UNION SELECT unnest(%s::text[])
-)
 SELECT q.word, (
-    SELECT l.word FROM lexicon l
-    WHERE similarity(l.word, q.word) >= %s
-    ORDER BY similarity(l.word, q.word) DESC, l.word LIMIT 1
+    SELECT v.title FROM guidance_guidanceversion v
+    WHERE v.status = 'published' AND q.word <%% v.title
+    ORDER BY word_similarity(q.word, v.title) DESC, v.id LIMIT 1
+), (
+    SELECT d.word FROM unnest(%s::text[]) AS d(word)
+    WHERE similarity(d.word, q.word) >= %s
+    ORDER BY similarity(d.word, q.word) DESC, d.word LIMIT 1
 )
 FROM unnest(%s::text[]) AS q(word)
 WHERE NOT EXISTS (
@@ -42,15 +45,27 @@ WHERE NOT EXISTS (
 """
 
 
+def _closest(word: str, candidates: set[str]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=MIN_RATIO)
+    return close[0] if close else None
+
+
 def _dictionary_words() -> list[str]:
     return sorted({w for group in SYNONYM_GROUPS for t in group for w in words_of(t)
                    if len(w) >= MIN_WORD})
 
 
 def _corrections_postgresql(words: list[str]) -> dict[str, str]:
-    with connection.cursor() as cursor:
+    corrections = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [MIN_SIMILARITY])
         cursor.execute(_SUGGEST_SQL, [_dictionary_words(), MIN_SIMILARITY, words])
-        return {word: best for word, best in cursor.fetchall() if best and best != word}
+        for word, title, dictionary_word in cursor.fetchall():
+            candidates = {w for w in words_of(title or "") if len(w) >= MIN_WORD}
+            best = _closest(word, candidates | ({dictionary_word} if dictionary_word else set()))
+            if best and best != word:
+                corrections[word] = best
+    return corrections
 
 
 def _corrections_fallback(words: list[str]) -> dict[str, str]:
@@ -66,9 +81,9 @@ def _corrections_fallback(words: list[str]) -> dict[str, str]:
     for word in words:
         if word in known:
             continue
-        close = difflib.get_close_matches(word, candidates, n=1, cutoff=MIN_RATIO)
-        if close:
-            corrections[word] = close[0]
+        best = _closest(word, set(candidates))
+        if best:
+            corrections[word] = best
     return corrections
 
 
