@@ -26,6 +26,7 @@ from training.models import StaffMember, StaffRole, TrainingRecord, add_months
 from trials.models import (
     CapabilityRequirement,
     RequirementLevel,
+    RequirementOverride,
     RequirementProfile,
     TrainingRequirement,
     Trial,
@@ -227,6 +228,7 @@ class _LoadedRequirement:
     trial_id: int | None
     profile_id: int | None
     requirement: Requirement
+    row: tuple[str, int]  # (kind, pk) of the requirement row, which an override names
 
 
 def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
@@ -249,7 +251,9 @@ def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
         source = req.profile.name if req.profile_id else TRIAL_SPECIFIC
         notes = (req.note,) if req.note else ()
         requirement = _capability_requirement(capabilities, req.level, (source,), notes)
-        loaded.append(_LoadedRequirement(req.trial_id, req.profile_id, requirement))
+        loaded.append(
+            _LoadedRequirement(req.trial_id, req.profile_id, requirement, (CAPABILITY, req.pk))
+        )
     training = (
         TrainingRequirement.objects.filter(condition)
         .select_related("profile", "course")
@@ -258,7 +262,10 @@ def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
     for req in training:
         source = req.profile.name if req.profile_id else TRIAL_SPECIFIC
         loaded.append(
-            _LoadedRequirement(req.trial_id, req.profile_id, _training_requirement(req, (source,)))
+            _LoadedRequirement(
+                req.trial_id, req.profile_id, _training_requirement(req, (source,)),
+                (TRAINING, req.pk),
+            )
         )
     return loaded
 
@@ -270,13 +277,17 @@ def _identity(requirement: Requirement) -> object:
     return ("course", requirement.course_id, requirement.role)
 
 
-def _build_set(label: str, requirements: Iterable[Requirement]) -> RequirementSet:
+def _merged(requirements: Iterable[Requirement]) -> dict[object, Requirement]:
     merged: dict[object, Requirement] = {}
     for requirement in requirements:
         identity = _identity(requirement)
         merged[identity] = (
             _merge(merged[identity], requirement) if identity in merged else requirement
         )
+    return merged
+
+
+def _ordered(label: str, merged: dict[object, Requirement]) -> RequirementSet:
     ordered = sorted(
         merged.values(),
         key=lambda r: (r.kind != CAPABILITY, r.category, r.label.lower(), r.key),
@@ -284,10 +295,81 @@ def _build_set(label: str, requirements: Iterable[Requirement]) -> RequirementSe
     return RequirementSet(label=label, requirements=ordered)
 
 
+def _build_set(label: str, requirements: Iterable[Requirement]) -> RequirementSet:
+    return _ordered(label, _merged(requirements))
+
+
+@dataclass(frozen=True)
+class Override:
+    """A trial's override of one inherited requirement row: relax it, or exclude it."""
+
+    row: tuple[str, int]
+    level: str  # RECOMMENDED or EXCLUDED
+    reason: str
+
+
+EXCLUDED = RequirementOverride.Level.EXCLUDED.value
+
+
+def _apply_overrides(
+    merged: dict[object, Requirement],
+    overrides: Iterable[Override],
+    rows: dict[tuple[str, int], Requirement],
+) -> None:
+    """Relax or drop the merged requirement each override names (docs/readiness.md)."""
+    for override in overrides:
+        named = rows.get(override.row)
+        if named is None:
+            continue
+        identity = _identity(named)
+        if identity not in merged:
+            continue
+        if override.level == EXCLUDED:
+            del merged[identity]
+            continue
+        current = merged[identity]
+        note = f"Recommended for this trial: {override.reason}"
+        merged[identity] = Requirement(
+            **{**current.__dict__, "level": RECOMMENDED, "notes": (*current.notes, note)}
+        )
+
+
+def assemble(
+    label: str,
+    *,
+    inherited: Iterable[_LoadedRequirement],
+    overrides: Iterable[Override] = (),
+    own: Iterable[Requirement] = (),
+) -> RequirementSet:
+    """A trial's set: its profiles' requirements merged strictest-wins, then its overrides,
+    then its own requirements (merged strictest-wins with what is left)."""
+    inherited = list(inherited)
+    merged = _merged(item.requirement for item in inherited)
+    _apply_overrides(merged, overrides, {item.row: item.requirement for item in inherited})
+    for requirement in own:
+        identity = _identity(requirement)
+        merged[identity] = (
+            _merge(merged[identity], requirement) if identity in merged else requirement
+        )
+    return _ordered(label, merged)
+
+
+def _load_overrides(trial_ids: list[int]) -> dict[int, list[Override]]:
+    """Every override of these trials: one query."""
+    found: dict[int, list[Override]] = defaultdict(list)
+    for trial_id, cap_id, train_id, level, reason in RequirementOverride.objects.filter(
+        trial_id__in=trial_ids
+    ).values_list("trial_id", "capability_requirement_id", "training_requirement_id", "level",
+                  "reason"):
+        row = (CAPABILITY, cap_id) if cap_id is not None else (TRAINING, train_id)
+        found[trial_id].append(Override(row, level, reason))
+    return found
+
+
 def requirement_sets(
     *, trials: Iterable[Trial] = (), profiles: Iterable[RequirementProfile] = ()
 ) -> tuple[dict[int, RequirementSet], dict[int, RequirementSet]]:
-    """Requirement sets of many trials and profiles at once (keyed by pk): three queries."""
+    """Requirement sets of many trials and profiles at once (keyed by pk): four queries."""
     trials, profiles = list(trials), list(profiles)
     trial_profiles: dict[int, set[int]] = {trial.pk: set() for trial in trials}
     if trials:
@@ -300,14 +382,13 @@ def requirement_sets(
     loaded = _load_requirements(
         Q(trial_id__in=list(trial_profiles)) | Q(profile_id__in=list(profile_ids))
     )
+    overrides = _load_overrides(list(trial_profiles)) if trial_profiles else {}
     trial_sets = {
-        trial.pk: _build_set(
+        trial.pk: assemble(
             trial.short_title,
-            (
-                item.requirement
-                for item in loaded
-                if item.trial_id == trial.pk or item.profile_id in trial_profiles[trial.pk]
-            ),
+            inherited=(item for item in loaded if item.profile_id in trial_profiles[trial.pk]),
+            overrides=overrides.get(trial.pk, ()),
+            own=(item.requirement for item in loaded if item.trial_id == trial.pk),
         )
         for trial in trials
     }
@@ -325,6 +406,38 @@ def requirement_set_for_trial(trial: Trial) -> RequirementSet:
     """The trial's profiles plus its own requirements, merged (docs/readiness.md)."""
     trial_sets, _ = requirement_sets(trials=[trial])
     return trial_sets[trial.pk]
+
+
+def requirement_set_for_draft(
+    trial: Trial,
+    *,
+    capabilities: Iterable[Capability] = (),
+    capability_level: str = MANDATORY,
+    training: TrainingRequirement | None = None,
+    override: tuple[CapabilityRequirement | TrainingRequirement, str] | None = None,
+) -> RequirementSet:
+    """The trial's set as it would be with one more requirement or override (the set-up
+    page's preview). `training` is an unsaved TrainingRequirement; `override` is
+    (an inherited requirement row, RECOMMENDED or EXCLUDED). Four queries."""
+    profile_ids = set(trial.profiles.values_list("pk", flat=True))
+    loaded = _load_requirements(Q(trial_id=trial.pk) | Q(profile_id__in=profile_ids))
+    overrides = {o.row: o for o in _load_overrides([trial.pk]).get(trial.pk, ())}
+    if override is not None:
+        row, level = override
+        kind = CAPABILITY if isinstance(row, CapabilityRequirement) else TRAINING
+        overrides[(kind, row.pk)] = Override((kind, row.pk), level, "proposed")
+    own = [item.requirement for item in loaded if item.trial_id == trial.pk]
+    capabilities = list(capabilities)
+    if capabilities:
+        own.append(_capability_requirement(capabilities, capability_level, (TRIAL_SPECIFIC,), ()))
+    if training is not None:
+        own.append(_training_requirement(training, (TRIAL_SPECIFIC,)))
+    return assemble(
+        trial.short_title,
+        inherited=(item for item in loaded if item.profile_id in profile_ids),
+        overrides=overrides.values(),
+        own=own,
+    )
 
 
 def requirement_set_for_profile(profile: RequirementProfile) -> RequirementSet:

@@ -62,12 +62,16 @@ def inherited_requirements(
 
 
 def trial_overrides(trial: Trial) -> list[RequirementOverride]:
-    return list(
+    """The trial's overrides, each with a `label` naming the requirement it changes."""
+    overrides = list(
         trial.overrides.select_related(
             "capability_requirement__profile", "training_requirement__profile",
             "training_requirement__course",
         ).prefetch_related("capability_requirement__capabilities")
     )
+    for override in overrides:
+        override.label = f"{requirement_label(override.requirement)}, from {override.requirement.profile}"
+    return overrides
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,8 @@ def _requirement_rows(trial: Trial) -> list[HistoryRow]:
     for record in CapabilityRequirement.history.filter(trial_id=trial.pk).select_related(
         "history_user"
     ):
-        if record.history_type == "~" and not record.history_change_reason:
-            continue
+        if record.history_type == "~":
+            continue  # setting the alternatives right after creating it (services add only)
         label = capability_requirement_label(names.get(record.id, ["?"]), record.level)
         old, new = ("", label) if record.history_type != "-" else (label, "")
         rows.append(HistoryRow(record.history_date, _who(record),
