@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from reports.readiness import summary_sql
 from reports.readiness.loading import (
     CapabilityStates,
     Cover,
@@ -21,6 +20,7 @@ from reports.readiness.loading import (
 from reports.readiness.requirements import CAPABILITY, RequirementSet, requirement_sets
 from reports.readiness.results import GapRow, SiteAssessment, from_rows
 from reports.readiness.rules import capability_row, training_row
+from reports.readiness.summary_sql import counts_in_database, summaries_in_database
 from sites.models import Site
 from sites.selectors import SiteRef
 from trials.models import RequirementProfile, Trial
@@ -64,8 +64,8 @@ def assess(
     if isinstance(sites, QuerySet):
         sites = sites.select_related("region")
     site_list = list(sites)
-    if summary_only and summary_sql.counts_in_database():
-        return summary_sql.summaries_in_database(site_list, requirements, on)
+    if summary_only and counts_in_database():
+        return summaries_in_database(site_list, requirements, on)
     site_ids = [site.pk for site in site_list]
     states, cover = _load(site_ids, requirements.capability_ids, requirements.course_ids, on)
     return [
