@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
+from sites.models import Site
 from training.models import StaffRole
 from trials.models import (
     CapabilityRequirement,
@@ -183,9 +186,9 @@ def _override_rows(trial: Trial) -> list[HistoryRow]:
     return rows
 
 
-def _selection_rows(trial: Trial) -> list[HistoryRow]:
+def _selection_rows(trial: Trial, sites: QuerySet[Site]) -> list[HistoryRow]:
     rows, last = [], {}
-    for record in TrialSite.history.filter(trial_id=trial.pk).select_related(
+    for record in TrialSite.history.filter(trial_id=trial.pk, site__in=sites).select_related(
         "history_user", "site"
     ).order_by("history_date"):
         status = TrialSite.Status(record.status).label
@@ -198,9 +201,9 @@ def _selection_rows(trial: Trial) -> list[HistoryRow]:
     return rows
 
 
-def trial_history(trial: Trial) -> list[HistoryRow]:
-    """Every recorded change to the trial, its requirements, overrides and site selection,
-    newest first (who, when, old → new, why)."""
+def trial_history(trial: Trial, *, sites: QuerySet[Site]) -> list[HistoryRow]:
+    """Every recorded change to the trial, its requirements, overrides and the selection of
+    `sites` (those the reader may see), newest first (who, when, old → new, why)."""
     rows = _trial_rows(trial) + _requirement_rows(trial) + _override_rows(trial)
-    rows += _selection_rows(trial)
+    rows += _selection_rows(trial, sites)
     return sorted(rows, key=lambda row: row.when, reverse=True)

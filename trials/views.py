@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from sites.access import visible_sites
 from trials import services
 from trials.access import can_write_trials, trial_for, visible_trial_sites, visible_trials
 from trials.forms import (
@@ -54,7 +55,10 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
         "training_requirements": trial.training_requirements.select_related("course"),
         "overrides": trial_overrides(trial),
         "can_write": can_write_trials(request.user),
-        "history": trial_history(trial) if can_write_trials(request.user) else [],
+        "history": (
+            trial_history(trial, sites=visible_sites(request.user))
+            if can_write_trials(request.user) else []
+        ),
     }
     return render(request, "trials/trial_detail.html", context)
 

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from sites.models import SiteMembership
+from sites.models import Site, SiteMembership
 from tests.sites.factories import CapabilityFactory, MembershipFactory, SiteFactory
 from tests.trials.factories import (
     CapabilityRequirementFactory,
@@ -64,7 +64,7 @@ def test_a_second_override_replaces_the_first_and_both_are_in_the_history(person
                           reason="Sponsor supplies it", user=personas.national)
 
     assert RequirementOverride.objects.get(trial=trial).level == "excluded"
-    rows = [r for r in trial_history(trial) if r.what.startswith("Override")]
+    rows = [r for r in trial_history(trial, sites=Site.objects.all()) if r.what.startswith("Override")]
     assert [(r.old, r.new, r.reason) for r in rows] == [
         ("Relaxed to recommended", "Excluded for this trial", "Sponsor supplies it"),
         ("Inherited as the profile states", "Relaxed to recommended", "No CRS expected"),
@@ -78,7 +78,7 @@ def test_dropping_a_profile_drops_its_overrides(personas, inherited):
                           reason="Not needed", user=personas.national)
     services.trial_save(trial=trial, user=personas.national, profiles=[], reason="Wrong profile")
     assert not RequirementOverride.objects.filter(trial=trial).exists()
-    profile_rows = [r for r in trial_history(trial) if r.what == "Profiles"]
+    profile_rows = [r for r in trial_history(trial, sites=Site.objects.all()) if r.what == "Profiles"]
     assert [(r.old, r.new, r.reason) for r in profile_rows] == [
         ("CAR-T core", "—", "Wrong profile"),
         ("—", "CAR-T core", ""),  # the fixture's profiles.add()
@@ -93,7 +93,7 @@ def test_the_history_shows_own_requirements_added_and_removed(personas):
         reason="Transplant",
     )
     services.requirement_remove(requirement=requirement, user=personas.national, reason="Oops")
-    rows = [(r.what, r.old, r.new, r.reason) for r in trial_history(trial)]
+    rows = [(r.what, r.old, r.new, r.reason) for r in trial_history(trial, sites=Site.objects.all())]
     assert rows[-1][0] == "Trial created"
     assert rows[:-1] == [
         ("Capability requirement removed", "Myeloablative conditioning (mandatory)", "", "Oops"),
