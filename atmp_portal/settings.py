@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "trials",
     "guidance",
     "reports",
+    "home",
+    "demo",
 ]
 
 MIDDLEWARE = [
