@@ -1,7 +1,7 @@
 """A site's dashboard and training matrix: pages that need the readiness engine's requirement sets.
 
 They live in reports because only reports may combine sites, training and trials
-(ARCHITECTURE.md layering); each costs a fixed number of queries whatever the data size.
+(docs/architecture.md, "The import graph"); each costs a fixed number of queries whatever the data size.
 """
 
 from __future__ import annotations
