@@ -314,4 +314,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# A met item whose validity ends within this many days is "expiring" (docs/readiness.md).
+# Read only through atmp_portal.expiring, so the engine, the dashboard, the training matrix
+# and the reminders agree.
 READINESS_EXPIRING_DAYS = 90

@@ -21,8 +21,6 @@ from training.matrix import training_matrix
 from trials.access import visible_trials
 from trials.models import RequirementProfile
 
-EXPIRY_WINDOW_DAYS = 90
-
 
 def _trials_and_profiles(user, site: Site):
     """The trials the site takes part in (those the user may see) and every profile."""
@@ -46,7 +44,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
          "assessment": a}
         for p, a in zip(profiles, by_profile, strict=True)
     ]
-    expiring = expiring_items(site_ids=[site.pk], on=today, within_days=EXPIRY_WINDOW_DAYS)
+    expiring = expiring_items(site_ids=[site.pk], on=today)
     return render(request, "reports/site_dashboard.html", {
         "site": site,
         "on": today,
