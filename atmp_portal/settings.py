@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "trials",
     "guidance",
     "reports",
+    "home",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -109,7 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "atmp_portal.context_processors.navigation",
+                "home.context_processors.navigation",
             ],
         },
     },
@@ -331,4 +333,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# A met item whose validity ends within this many days is "expiring" (docs/readiness.md).
+# Read only through atmp_portal.expiring, so the engine, the dashboard, the training matrix
+# and the reminders agree.
 READINESS_EXPIRING_DAYS = 90

@@ -238,7 +238,7 @@ class SiteCapability(TimeStamped):
             ),
         ]
         indexes = [
-            # The ranking's capability count (reports.readiness._SUMMARY_SQL) reads only the
+            # The ranking's capability count (reports/readiness/summary_sql.py) reads only the
             # index: which sites have each required capability in place, and until when.
             models.Index(
                 fields=["capability", "site"],

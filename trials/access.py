@@ -1,4 +1,4 @@
-"""Trial visibility (ARCHITECTURE.md, "Access rules").
+"""Trial visibility (docs/architecture.md, "Access").
 
 Network coordinators and pharmacists read every trial; site coordinators read the trials
 their sites take part in; guidance editors see none. Only network coordinators change trials.

@@ -114,7 +114,7 @@ class GapRowSerializer(serializers.Serializer):
         source="requirement.closes_with",
         help_text="Evidence or training that closes the gap.",
     )
-    outcome = serializers.ChoiceField(choices=list(readiness.OUTCOMES))
+    outcome = serializers.ChoiceField(choices=readiness.Outcome.choices)
     detail = serializers.CharField()
     met_by = serializers.CharField(help_text="The alternative capability that met it.")
     status = serializers.CharField(help_text="Checklist status, or no_record (capabilities).")

@@ -1,7 +1,7 @@
 """A site's dashboard and training matrix: pages that need the readiness engine's requirement sets.
 
 They live in reports because only reports may combine sites, training and trials
-(ARCHITECTURE.md layering); each costs a fixed number of queries whatever the data size.
+(docs/architecture.md, "The import graph"); each costs a fixed number of queries whatever the data size.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from trials.access import visible_trials
 from trials.models import RequirementProfile
 
 RECENT_CHANGES = 10
-EXPIRY_WINDOW_DAYS = 90
 _ACTIONS = {"+": "added", "~": "changed", "-": "removed"}
 
 
@@ -85,7 +84,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
          "assessment": a}
         for p, a in zip(profiles, by_profile, strict=True)
     ]
-    expiring = expiring_items(site_ids=[site.pk], on=today, within_days=EXPIRY_WINDOW_DAYS)
+    expiring = expiring_items(site_ids=[site.pk], on=today)
     return render(request, "reports/site_dashboard.html", {
         "site": site,
         "on": today,

@@ -1,4 +1,8 @@
-"""What each role's home page shows: what the user can reach, with counts."""
+"""What each role's home page shows: what the user can reach, with counts.
+
+A top app (docs/architecture.md): it reads accounts, sites, trials and guidance, and nothing
+below it imports it.
+"""
 
 from __future__ import annotations
 

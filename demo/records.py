@@ -21,8 +21,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from atmp_portal.demo.catalogue import CHANGE_REASON
-from atmp_portal.demo.plans import SitePlan
+from demo.catalogue import CHANGE_REASON
+from demo.plans import SitePlan
 from sites.models import Capability, Site, SiteCapability
 from training.models import Course, StaffMember, TrainingRecord
 from trials.models import TrialSite

@@ -8,14 +8,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from atmp_portal.demo.seed import seed_demo
-from atmp_portal.demo.users import DEMO_USERS
+from demo.seed import seed_demo
+from demo.users import DEMO_USERS
 
 BAD_SCALE = "--scale must be a whole number of 1 or more (it adds N x 37 synthetic sites)."
 BAD_DATE = "--as-of must be a date written YYYY-MM-DD, e.g. 2026-11-23."
-PRODUCTION_WARNING = (
-    "DEBUG is off: the demo accounts share a known password. Never load demo data into a "
-    "real deployment."
+NOT_PRODUCTION_FLAG = "--i-know-this-is-not-production"
+REFUSED_WITHOUT_DEBUG = (
+    "Refusing to load demo data with DEBUG off: it creates users whose password is published "
+    f"in the README; pass {NOT_PRODUCTION_FLAG} if this is not a real deployment."
 )
 
 
@@ -52,10 +53,14 @@ class Command(BaseCommand):
             "--as-of", dest="anchor", type=_date, default=None, metavar="YYYY-MM-DD",
             help="Date the synthetic expiries and completions are counted from (default today).",
         )
+        parser.add_argument(
+            NOT_PRODUCTION_FLAG, dest="not_production", action="store_true",
+            help="Load the demo data even though DEBUG is off (a staging or benchmark copy).",
+        )
 
     def handle(self, *args, **options) -> None:
-        if not settings.DEBUG and options["verbosity"] > 0:
-            self.stderr.write(self.style.WARNING(PRODUCTION_WARNING))
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(REFUSED_WITHOUT_DEBUG)
         try:
             result = seed_demo(scale=options["scale"], anchor=options["anchor"])
         except (ValidationError, ValueError) as exc:

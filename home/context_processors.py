@@ -1,4 +1,7 @@
-"""Navigation by role, shown in the NHS.UK header."""
+"""Navigation by role, shown in the NHS.UK header on every page.
+
+It links to every app's pages, so it lives in the top app `home` (docs/architecture.md).
+"""
 
 from __future__ import annotations
 

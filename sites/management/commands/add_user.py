@@ -7,7 +7,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.services import ROLE_EDITOR, ROLE_NETWORK, ROLES, user_upsert
+from sites.memberships import ROLE_EDITOR, ROLE_NETWORK, ROLES, user_upsert
 
 EMPTY_PASSWORD = "--password-stdin was given but no password was read from standard input."
 

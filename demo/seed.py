@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from atmp_portal.demo.catalogue import (
+from demo.catalogue import (
     load,
     load_capabilities,
     load_courses,
@@ -37,8 +37,8 @@ from atmp_portal.demo.catalogue import (
     load_sites,
     load_trials,
 )
-from atmp_portal.demo.names import TOWNS_BY_REGION
-from atmp_portal.demo.plans import (
+from demo.names import TOWNS_BY_REGION
+from demo.plans import (
     CAR_T_CENTRES,
     CapabilityInfo,
     CourseInfo,
@@ -46,8 +46,8 @@ from atmp_portal.demo.plans import (
     plan_site,
     seeded_rng,
 )
-from atmp_portal.demo.records import Writer, sync_site_records, sync_sites, sync_trial_sites
-from atmp_portal.demo.users import DEMO_USERS, demo_password, load_users
+from demo.records import Writer, sync_site_records, sync_sites, sync_trial_sites
+from demo.users import DEMO_USERS, demo_password, load_users
 from guidance.models import GuidanceDocument, GuidanceVersion
 from sites.models import Capability, Region, Site, SiteCapability
 from training.models import Course, StaffMember, TrainingRecord

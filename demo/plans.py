@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from atmp_portal.demo.names import FIRST_NAMES, LAST_NAMES
+from demo.names import FIRST_NAMES, LAST_NAMES
 from sites.models import SiteCapability
 from training.models import StaffRole as R
 

@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from accounts.services import (
+from sites.memberships import (
     ROLE_COORDINATOR,
     ROLE_EDITOR,
     ROLE_NETWORK,
@@ -26,7 +26,7 @@ WEAK_DEMO_PASSWORD = "DEMO_PASSWORD is not accepted by the password rules: {reas
 class DemoUser:
     email: str
     full_name: str
-    role: str  # an accounts.services role, or "admin"
+    role: str  # a sites.memberships role, or "admin"
     description: str
     sites: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
