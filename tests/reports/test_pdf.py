@@ -9,7 +9,8 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from reports import csvexport, pdf, services
+from reports import csvexport, pdf, tasks
+from reports import document as report_document_module
 from reports.models import ReadinessReport
 from tests.reports.test_jobs import TODAY, build_scenario, make_report
 from tests.sites.factories import SiteFactory
@@ -28,7 +29,7 @@ def pdf_text(data: bytes) -> tuple[str, list[str]]:
 def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(personas, scenario):
     report = make_report(personas, scenario)
     started = time.perf_counter()
-    data, _ = services.report_build_files(report)
+    data, _ = tasks.build_files(report)
     elapsed = time.perf_counter() - started
     text, pages = pdf_text(data)
     flat = " ".join(text.split())
@@ -47,7 +48,7 @@ def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(per
 
 def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):
     report = make_report(personas, scenario)
-    document = services.report_document(report)
+    document = report_document_module.report_document(report)
     rows = list(csv.DictReader(io.StringIO(csvexport.report_csv(document).decode("utf-8-sig"))))
     assert list(rows[0]) == csvexport.COLUMNS
     assessment = document.single
@@ -68,7 +69,7 @@ def test_the_csv_defuses_spreadsheet_formulas():
 
 def test_a_trial_with_no_requirements_says_so(personas, scenario):
     report = make_report(personas, scenario, trial=scenario.empty_trial)
-    data, csv_data = services.report_build_files(report)
+    data, csv_data = tasks.build_files(report)
     text, _ = pdf_text(data)
     assert "This trial has no requirements yet." in " ".join(text.split())
     assert csv_data.decode("utf-8-sig").strip() == ",".join(csvexport.COLUMNS)
@@ -79,7 +80,7 @@ def test_a_region_report_charts_ready_sites_per_region(personas, scenario):
     report = ReadinessReport.objects.create(
         kind="national", profile=scenario.profile, as_of=TODAY, requested_by=personas.national
     )
-    document = services.report_document(report)
+    document = report_document_module.report_document(report)
     assert [(b.label, b.first, b.second) for b in document.region_chart.bars] == [
         ("North", 0, 2), ("South", 0, 1)
     ]
