@@ -20,6 +20,10 @@ urlpatterns += [
         "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
         name="site-training-matrix",
     ),
+    path(
+        "sites/<int:site_id>/history.csv", dashboard_views.site_history_download,
+        name="site-history-csv",
+    ),
 ]
 
 from reports.views import jobs as job_views  # noqa: E402
