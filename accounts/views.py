@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from accounts import home as home_selectors
 from accounts.forms import EmailLoginForm
 
 LOCKOUT_MESSAGE = (
@@ -50,7 +48,3 @@ def lockout(request: HttpRequest, credentials: dict | None = None, *args, **kwar
         status=429,
     )
 
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html", home_selectors.home_for(request.user))
