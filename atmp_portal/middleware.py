@@ -1,23 +1,26 @@
-"""Probes and request guards that run before (or instead of) the views.
-
-Container health checks call http://127.0.0.1:8000/healthz from inside the container, with a
-Host header that is not in ALLOWED_HOSTS and without TLS; both would otherwise fail, so the
-probes answer before host validation and HTTPS redirects.
-"""
+"""Project middleware: liveness and readiness probes, request guards (JSON limits, a database
+that cannot be reached), and the headers and error bodies every response needs."""
 
 from __future__ import annotations
 
 import logging
 import re
+from http import HTTPStatus
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 from atmp_portal import health
 
 logger = logging.getLogger("atmp_portal.health")
+
+API_PREFIX = "/api/"
+# The interactive documentation is an HTML page that lives under /api/.
+HTML_UNDER_API = ("/api/docs/",)
 
 JSON_TOO_LARGE = "The request body is larger than {limit} bytes."
 JSON_TOO_DEEP = "The JSON body is nested more than {limit} levels deep."
@@ -28,8 +31,13 @@ DATABASE_UNAVAILABLE = (
 
 
 class HealthCheckMiddleware:
-    """/healthz: the process is alive (liveness). /readyz: it can serve (database and
-    broker answer); 503 naming what is down, so a load balancer stops sending traffic."""
+    """Answer probes before host validation and HTTPS redirects. /healthz: the process is
+    alive (liveness). /readyz: it can serve (database and broker answer); 503 naming what is
+    down, so a load balancer stops sending traffic.
+
+    Container health checks call http://127.0.0.1:8000/healthz from inside the container, with a
+    Host header that is not in ALLOWED_HOSTS and without TLS; both would otherwise fail.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,6 +48,52 @@ class HealthCheckMiddleware:
         if request.path == "/readyz":
             return readiness_response()
         return self.get_response(request)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX) and not request.path.startswith(HTML_UNDER_API)
+
+
+def _json_error(response: HttpResponse) -> JsonResponse:
+    """The same error as JSON: {"detail": "Not Found"} with the status (and Allow) kept."""
+    try:
+        detail = HTTPStatus(response.status_code).phrase
+    except ValueError:
+        detail = "Error"
+    replacement = JsonResponse({"detail": detail}, status=response.status_code)
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if header in response:
+            replacement[header] = response[header]
+    return replacement
+
+
+class ResponseHeadersMiddleware:
+    """What every response carries, decided in one place.
+
+    - Errors on /api/ paths are JSON, whatever raised them (an unknown URL, a crash, a refused
+      host, a method the URL does not take): integrations parse bodies, not HTML pages.
+    - Signed-in pages and every API answer are `Cache-Control: no-store`: they hold patient-
+      facing site data, and a shared proxy or the browser's back button must not keep them.
+    - `Permissions-Policy` switches off browser features the portal never uses.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        is_api = _is_api(request)
+        if is_api and response.status_code >= 400 and not _is_json(response):
+            response = _json_error(response)
+        user = getattr(request, "user", None)
+        if is_api or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip().endswith("json")
 
 
 def readiness_response() -> HttpResponse:
@@ -74,6 +128,7 @@ class DatabaseUnavailableMiddleware:
         # again on the way out and turn the 503 into a 500 with a traceback. (It skips
         # sessions it cannot see; the user's cookie is kept, so they stay signed in.)
         request.session = None
+        request.user = AnonymousUser()
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
         else:

@@ -93,7 +93,10 @@ class StaffMember(TimeStamped):
     active = models.BooleanField(default=True)
     left_on = models.DateField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["full_name"]
@@ -131,7 +134,10 @@ class TrainingRecord(TimeStamped):
     )
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["staff", "course", "-completed_on"]

@@ -11,6 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from atmp_portal.dates import ApiDateField
 from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from reports.views.jobs import file_response
@@ -25,8 +26,8 @@ class ReportRequestSerializer(serializers.Serializer):
     region = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     trial = serializers.IntegerField(required=False, allow_null=True)
     profile = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    on = serializers.DateField(
-        required=False, allow_null=True, input_formats=["iso-8601"],
+    on = ApiDateField(
+        required=False, allow_null=True,
         help_text="Assessment date, YYYY-MM-DD; default today.",
         error_messages={"invalid": "on: enter a date as YYYY-MM-DD, for example 2026-03-31."},
     )
