@@ -321,6 +321,9 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.ReadinessReport.Status",
         "RegionKindEnum": "sites.models.Region.Kind",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
+        "RequirementLevelEnum": "trials.models.RequirementLevel",
+        "RequirementOverrideLevelEnum": "trials.models.RequirementOverride.Level",
+        "RequirementKindEnum": ["capability", "training"],
     },
 }
 
