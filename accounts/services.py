@@ -6,15 +6,20 @@ the demo seed uses the same function, so both obey the same rules.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from sites.models import NetworkRegion, Region, Site, SiteMembership
 
 ROLE_COORDINATOR = "coordinator"
@@ -166,3 +171,48 @@ def user_upsert(
             NetworkRegion.objects.get_or_create(user=user, region=region)
         scope = ["national"] if national else [region.code for region in region_objects]
     return UserUpsertResult(user=user, created=created, password_set=password is not None, scope=scope)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+SIGN_IN_TOKEN_NAME = "API sign-in"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    key: str  # shown to the user once; only its digest is stored
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, days: int | None = None, read_only: bool = False
+) -> IssuedToken:
+    """A new token for `user`, valid for `days` (settings.API_TOKEN_DAYS by default)."""
+    days = days or settings.API_TOKEN_DAYS
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        digest=token_digest(key),
+        prefix=key[: ApiToken.KEY_PREFIX_LENGTH],
+        read_only=read_only,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return IssuedToken(token=token, key=key)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
