@@ -10,7 +10,7 @@ ASSETS  := static/build/portal.css
 
 help:
 	@echo "make run    - install everything, migrate, load demo data, serve on http://127.0.0.1:8000"
-	@echo "make test   - install what tests need, lint, check migrations, run the whole suite"
+	@echo "make test   - install what tests need, lint, check the app graph, check migrations, run the whole suite"
 	@echo "make bench  - benchmarks (not part of make test); writes docs/performance.md"
 	@echo "make lock   - refresh constraints.txt from the current virtualenv"
 	@echo "make clean  - remove the virtualenv, node_modules, built assets and test services"
@@ -42,6 +42,7 @@ chromium:
 # instances under .tmp/ (see .ci/services.sh) so tests never run on SQLite by accident.
 test: install chromium
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then eval "$$(bash .ci/services.sh start)"; fi; \

@@ -3,27 +3,16 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import ApiToken, User
 from accounts.services import api_token_revoke
-from sites.models import NetworkRegion, SiteMembership
-
-
-class MembershipInline(admin.TabularInline):
-    model = SiteMembership
-    extra = 0
-    autocomplete_fields = ["site"]
-
-
-class NetworkRegionInline(admin.TabularInline):
-    model = NetworkRegion
-    extra = 0
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """The account fields. sites.admin adds the memberships and regions as inlines."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "network_scope", "is_guidance_editor", "is_active"]
     list_filter = ["network_scope", "is_guidance_editor", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]
-    inlines = [MembershipInline, NetworkRegionInline]
     fieldsets = [
         (None, {"fields": ["email", "full_name", "password"]}),
         ("Portal roles", {"fields": ["network_scope", "is_guidance_editor"]}),

@@ -1,15 +1,16 @@
-"""Account writes that carry rules: creating or updating a user with one role and its scope.
+"""Account writes that carry rules: the e-mail address, the name and the password of a user.
 
-Deployments have no self sign-up: operators create accounts with `manage.py add_user`, and
-the demo seed uses the same function, so both obey the same rules.
+Deployments have no self sign-up: operators create accounts with `manage.py add_user`, which
+gives the account a role through `sites.memberships.user_upsert` (roles at sites and regions
+are memberships, so they are written by the sites app; docs/architecture.md). The demo seed
+uses the same function, so both obey the same rules.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,38 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
-from sites.models import NetworkRegion, Region, Site, SiteMembership
-
-ROLE_COORDINATOR = "coordinator"
-ROLE_PHARMACIST = "pharmacist"
-ROLE_NETWORK = "network"
-ROLE_EDITOR = "editor"
-ROLES = (ROLE_COORDINATOR, ROLE_PHARMACIST, ROLE_NETWORK, ROLE_EDITOR)
-SITE_ROLES = {
-    ROLE_COORDINATOR: SiteMembership.Role.COORDINATOR,
-    ROLE_PHARMACIST: SiteMembership.Role.PHARMACIST,
-}
 
 INVALID_EMAIL = "'{email}' is not a valid e-mail address."
-UNKNOWN_ROLE = "Unknown role '{role}': choose one of coordinator, pharmacist, network, editor."
-SITE_REQUIRED = "A {role} needs at least one site: give --site ODS (for example --site RTD)."
-UNKNOWN_SITES = "No site with organisation code {codes}."
-SITES_NOT_ALLOWED = "--site applies only to coordinators and pharmacists, not to a {role}."
-REGION_OR_NATIONAL_REQUIRED = (
-    "A network coordinator needs --region CODE (for example --region NENC) or --national."
-)
-REGION_AND_NATIONAL = "Give either --region or --national, not both."
-UNKNOWN_REGIONS = "No region with code {codes}. Known regions: {known}."
-REGIONS_NOT_ALLOWED = "--region and --national apply only to network coordinators, not to a {role}."
 WEAK_PASSWORD = "Password rejected: {reasons}"
-
-
-@dataclass
-class UserUpsertResult:
-    user: User
-    created: bool
-    password_set: bool
-    scope: list[str] = field(default_factory=list)
 
 
 def _name_from_email(email: str) -> str:
@@ -60,78 +32,32 @@ def _name_from_email(email: str) -> str:
     return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part)
 
 
-def _normalise_codes(codes: Iterable[str] | None) -> list[str]:
-    return sorted({code.strip().upper() for code in (codes or []) if code and code.strip()})
-
-
-def _resolve_sites(codes: list[str]) -> list[Site]:
-    sites = {site.ods_code.upper(): site for site in Site.objects.filter(ods_code__in=codes)}
-    missing = [code for code in codes if code not in sites]
-    if missing:
-        raise ValidationError(UNKNOWN_SITES.format(codes=", ".join(missing)), code="unknown_site")
-    return [sites[code] for code in codes]
-
-
-def _resolve_regions(codes: list[str]) -> list[Region]:
-    regions = {region.code.upper(): region for region in Region.objects.all()}
-    missing = [code for code in codes if code not in regions]
-    if missing:
-        raise ValidationError(
-            UNKNOWN_REGIONS.format(codes=", ".join(missing), known=", ".join(sorted(regions))),
-            code="unknown_region",
-        )
-    return [regions[code] for code in codes]
-
-
-def _check_role_arguments(
-    *, role: str, site_codes: list[str], region_codes: list[str], national: bool
-) -> None:
-    if role not in ROLES:
-        raise ValidationError(UNKNOWN_ROLE.format(role=role), code="unknown_role")
-    if role in SITE_ROLES:
-        if not site_codes:
-            raise ValidationError(SITE_REQUIRED.format(role=role), code="site_required")
-    elif site_codes:
-        raise ValidationError(SITES_NOT_ALLOWED.format(role=role), code="sites_not_allowed")
-    if role == ROLE_NETWORK:
-        if region_codes and national:
-            raise ValidationError(REGION_AND_NATIONAL, code="region_and_national")
-        if not region_codes and not national:
-            raise ValidationError(REGION_OR_NATIONAL_REQUIRED, code="region_required")
-    elif region_codes or national:
-        raise ValidationError(REGIONS_NOT_ALLOWED.format(role=role), code="regions_not_allowed")
-
-
-@transaction.atomic
-def user_upsert(
-    *,
-    email: str,
-    role: str,
-    sites: Iterable[str] | None = None,
-    regions: Iterable[str] | None = None,
-    national: bool = False,
-    full_name: str | None = None,
-    password: str | None = None,
-) -> UserUpsertResult:
-    """Create the account, or update it, so that it holds `role` with exactly the given scope.
-
-    Roles add up: running this for a pharmacist who is already a coordinator elsewhere keeps
-    the coordinator memberships; only the scope of the role named here is replaced. A new
-    account without a password gets an unusable one; an existing account keeps its password
-    unless a new one is given. Passwords go through the project's password validators.
-    """
+def normalised_email(email: str | None) -> str:
+    """The address accounts are keyed on (trimmed, lower case), or a ValidationError."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         raise ValidationError(INVALID_EMAIL.format(email=email), code="invalid_email") from None
-    site_codes, region_codes = _normalise_codes(sites), _normalise_codes(regions)
-    _check_role_arguments(
-        role=role, site_codes=site_codes, region_codes=region_codes, national=national
-    )
-    site_objects = _resolve_sites(site_codes)
-    region_objects = _resolve_regions(region_codes)
+    return email
 
+
+@transaction.atomic
+def account_upsert(
+    *,
+    email: str,
+    full_name: str | None = None,
+    password: str | None = None,
+    network_scope: str | None = None,
+    is_guidance_editor: bool | None = None,
+) -> tuple[User, bool]:
+    """Create the account, or update it; returns (user, created).
+
+    A new account without a password gets an unusable one; an existing account keeps its
+    password unless a new one is given. Passwords go through the project's password
+    validators. `network_scope` and `is_guidance_editor` are set only when given.
+    """
+    email = normalised_email(email)
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
     if created:
@@ -150,27 +76,12 @@ def user_upsert(
     elif created:
         user.set_unusable_password()
 
-    scope: list[str] = []
-    if role == ROLE_NETWORK:
-        user.network_scope = User.NetworkScope.NATIONAL if national else User.NetworkScope.REGIONS
-    if role == ROLE_EDITOR:
-        user.is_guidance_editor = True
+    if network_scope is not None:
+        user.network_scope = network_scope
+    if is_guidance_editor is not None:
+        user.is_guidance_editor = is_guidance_editor
     user.save()
-
-    if role in SITE_ROLES:
-        membership_role = SITE_ROLES[role]
-        SiteMembership.objects.filter(user=user, role=membership_role).exclude(
-            site__in=site_objects
-        ).delete()
-        for site in site_objects:
-            SiteMembership.objects.get_or_create(user=user, site=site, role=membership_role)
-        scope = [site.ods_code for site in site_objects]
-    elif role == ROLE_NETWORK:
-        NetworkRegion.objects.filter(user=user).exclude(region__in=region_objects).delete()
-        for region in region_objects:
-            NetworkRegion.objects.get_or_create(user=user, region=region)
-        scope = ["national"] if national else [region.code for region in region_objects]
-    return UserUpsertResult(user=user, created=created, password_set=password is not None, scope=scope)
+    return user, created
 
 
 # --- API tokens ---------------------------------------------------------------------------

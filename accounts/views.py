@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import home as home_selectors
 from accounts import services
 from accounts.forms import ApiTokenForm, EmailLoginForm
 from accounts.models import ApiToken
@@ -72,11 +71,6 @@ def lockout(
         response = render(request, "account/login.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html", home_selectors.home_for(request.user))
 
 
 _NEW_TOKEN_KEY = "new_api_token"

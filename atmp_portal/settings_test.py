@@ -26,3 +26,5 @@ MFA_REQUIRED_ROLES: list[str] = []
 # Test runs (schemathesis, big fixtures) make more calls a minute than a person; the throttle
 # tests set their own rates.
 API_THROTTLE_RATES = {"user": "100000/minute", "anon": "100000/minute", "token_sign_in": "10/minute"}
+# Without a broker (the SQLite guidance run), tasks run in-process as they always have in tests.
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("REDIS_URL")

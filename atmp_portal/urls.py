@@ -4,14 +4,14 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import views as account_views
+from home import views as home_views
 
 # The admin signs in through the portal's sign-in, so it gets the same lockout and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("", home_views.home, name="home"),
     path("accessibility/", TemplateView.as_view(template_name="accessibility.html"),
          name="accessibility"),
     path("sites/", include("sites.urls")),

@@ -1,4 +1,4 @@
-"""Who may see and change what (ARCHITECTURE.md, "Access rules").
+"""Who may see and change what (docs/architecture.md, "Access").
 
 Every view, API endpoint and task asks these functions; none filters by site itself.
 What a user may not see raises Http404, never 403, so ids cannot be probed.

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import UserAdmin
+from accounts.models import User
 from sites.models import (
     Capability,
     EvidenceDocument,
@@ -64,3 +66,28 @@ class NetworkRegionAdmin(admin.ModelAdmin):
     list_display = ["user", "region"]
     list_filter = ["region"]
     search_fields = ["user__email", "region__code", "region__name"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = SiteMembership
+    extra = 0
+    autocomplete_fields = ["site"]
+
+
+class NetworkRegionInline(admin.TabularInline):
+    model = NetworkRegion
+    extra = 0
+
+
+class UserWithScopeAdmin(UserAdmin):
+    """accounts' user admin with the user's site memberships and network regions inline.
+
+    Memberships belong to the sites app (docs/architecture.md), so the inlines are added here
+    rather than in accounts, which does not import sites.
+    """
+
+    inlines = [*UserAdmin.inlines, MembershipInline, NetworkRegionInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithScopeAdmin)

@@ -133,6 +133,7 @@ def world(personas: Personas) -> World:
         "format": "json",
         "provider_id": "sso",
         "token_id": api_token_create(user=personas.coordinator_a, name="world").token.pk,
+        "kind": "capability", "requirement_id": 1,
     }
     # API routers call every id "pk": which object it means follows from the path.
     world.pk_by_prefix = {

@@ -5,7 +5,9 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
+from sites.models import SiteMembership
 from tests.accounts.factories import UserFactory
+from tests.sites.factories import SiteFactory
 
 OUR_APPS = {"accounts", "sites", "training", "trials", "guidance", "reports"}
 
@@ -30,3 +32,18 @@ def test_each_changelist_opens_with_search_for_a_superuser(client):
         url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
         response = client.get(url, {"q": "x"})
         assert response.status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_the_user_page_shows_the_users_memberships_and_regions_inline(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    member = UserFactory()
+    site = SiteFactory(ods_code="RTD")
+    SiteMembership.objects.create(user=member, site=site, role=SiteMembership.Role.COORDINATOR)
+    response = client.get(reverse("admin:accounts_user_change", args=[member.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="site_memberships-group"' in html
+    assert 'id="network_regions-group"' in html
+    assert 'name="site_memberships-0-site"' in html
+    assert site.name in html

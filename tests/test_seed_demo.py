@@ -20,10 +20,10 @@ from django.db.models import Count, Q
 
 from accounts.models import User
 from atmp_portal import identifiers
-from atmp_portal.demo.catalogue import GUIDANCE_EFFECTIVE_DATE, load
-from atmp_portal.demo.seed import count_rows, seed_demo
-from atmp_portal.demo.users import DEFAULT_DEMO_PASSWORD
-from atmp_portal.management.commands.seed_demo import BAD_DATE, BAD_SCALE
+from demo.catalogue import GUIDANCE_EFFECTIVE_DATE, load
+from demo.management.commands.seed_demo import BAD_DATE, BAD_SCALE, REFUSED_WITHOUT_DEBUG
+from demo.seed import count_rows, seed_demo
+from demo.users import DEFAULT_DEMO_PASSWORD
 from guidance.models import GuidanceDocument, GuidanceVersion
 from guidance.rendering import render_markdown
 from guidance.search import search
@@ -81,7 +81,10 @@ def seeded(django_db_setup, django_db_blocker):
         first = seed_demo(anchor=ANCHOR)
         first_rows, first_counts = snapshot(), count_rows()
         out = io.StringIO()
-        call_command("seed_demo", "--as-of", ANCHOR.isoformat(), stdout=out, stderr=io.StringIO())
+        call_command(
+            "seed_demo", "--as-of", ANCHOR.isoformat(), "--i-know-this-is-not-production",
+            stdout=out, stderr=io.StringIO(),
+        )
         yield {
             "first": first,
             "first_rows": first_rows,
@@ -331,6 +334,25 @@ def test_the_command_explains_bad_options(data, args, message):
     with pytest.raises(CommandError) as error:
         call_command("seed_demo", *args, stdout=io.StringIO(), stderr=io.StringIO())
     assert message in str(error.value)
+
+
+def test_the_command_refuses_with_debug_off_and_says_why_in_one_line(data, settings):
+    settings.DEBUG = False
+    before = count_rows()
+    with pytest.raises(CommandError) as error:
+        call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
+    assert str(error.value) == REFUSED_WITHOUT_DEBUG
+    assert "\n" not in REFUSED_WITHOUT_DEBUG
+    assert "--i-know-this-is-not-production" in REFUSED_WITHOUT_DEBUG
+    assert "password" in REFUSED_WITHOUT_DEBUG
+    assert count_rows() == before
+
+
+def test_the_command_runs_with_debug_on_without_the_flag(data, settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", "--as-of", ANCHOR.isoformat(), stdout=out, stderr=io.StringIO())
+    assert "Site records written this run: nothing (already up to date)." in out.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""`manage.py add_user` and accounts.services.user_upsert."""
+"""`manage.py add_user` and sites.memberships.user_upsert."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts import services
-from accounts.management.commands.add_user import EMPTY_PASSWORD
 from accounts.models import User
+from sites import memberships as services
+from sites.management.commands.add_user import EMPTY_PASSWORD
 from sites.models import NetworkRegion, SiteMembership
 from tests.sites.factories import RegionFactory, SiteFactory
 

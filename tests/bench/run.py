@@ -70,7 +70,7 @@ def main() -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", scale=SCALE, verbosity=0)
+    call_command("seed_demo", scale=SCALE, not_production=True, verbosity=0)
     # Fresh bulk-loaded tables have no planner statistics and no visibility map (so no
     # index-only scans) until autovacuum gets to them; a production database has both, so
     # measure with them.

@@ -1,4 +1,0 @@
-"""Demo data: reference data from data/*.json plus deterministic synthetic readiness records.
-
-`atmp_portal.demo.seed.seed_demo` is the entry point (used by `manage.py seed_demo`).
-"""

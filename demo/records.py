@@ -1,0 +1,253 @@
+"""Write site plans to the database: checklist entries, staff and training records.
+
+Sites are handled in chunks: per chunk, one query per table reads what exists, then bulk
+inserts and bulk updates (with their history rows) write only the differences. A second run
+on the same day writes nothing; on a later day it moves dates on the same rows.
+
+Natural keys: SiteCapability (site, capability), StaffMember (site, e-mail), TrainingRecord
+(staff, course) for the one record the seed keeps per person and course (records people add
+themselves are left alone), TrialSite (trial, site).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import DateField, F
+from django.db.models.functions import Cast
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from demo.catalogue import CHANGE_REASON
+from demo.plans import SitePlan
+from sites.models import Capability, Site, SiteCapability
+from training.models import Course, StaffMember, TrainingRecord
+from trials.models import TrialSite
+
+BATCH_SIZE = 1000
+CHUNK_SITES = 60
+# Loading these timestamps was a fifth of a --scale 14 run; history rows exclude them, and
+# any other deferred field would be fetched row by row when history is written.
+UNUSED = ("created_at", "updated_at")
+
+
+@dataclass
+class Writer:
+    """Where counts go, and whether rows get history.
+
+    Synthetic benchmark sites are generated load, not records anyone changed: writing their
+    history rows too took --scale 14 from 24 s to 64 s, so they are written without.
+    """
+
+    history: bool = True
+    counts: Counter = field(default_factory=Counter)
+
+    def write(
+        self, model, to_create: list, to_update: list, increments: Sequence[str] = ()
+    ) -> None:
+        """Insert new rows and update changed ones."""
+        if to_create and self.history:
+            bulk_create_with_history(
+                to_create, model, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON
+            )
+        elif to_create:
+            model.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        if to_update:
+            _update(model, to_update, increments, history=self.history)
+        self.counts[f"{model.__name__} created"] += len(to_create)
+        self.counts[f"{model.__name__} updated"] += len(to_update)
+
+
+def _update(model, rows: list, increments: Sequence[str], *, history: bool) -> None:
+    """Write changed fields with as few UPDATE statements as possible.
+
+    Django's bulk_update builds a CASE expression per row and took 15 s for 6,000 training
+    records. A later day's run moves every date by the same number of days, so rows are grouped
+    by what changed: a date moved by N days becomes "date + N days" for the whole group (one
+    statement per 1,000 rows); other changes are grouped by their new value. Fields in
+    `increments` (the optimistic-concurrency version) go up by one in the database, as they
+    already did on the objects passed in.
+    """
+    stamped = any(f.name == "updated_at" for f in model._meta.fields)
+    now = timezone.now()
+    groups: dict[tuple, tuple[dict, list[int]]] = {}
+    for row in rows:
+        if stamped:
+            row.updated_at = now
+        key, values = [], {}
+        for name, old in sorted(row._seed_changes.items()):
+            new = getattr(row, name)
+            if isinstance(old, dt.date) and isinstance(new, dt.date):
+                days = (new - old).days
+                key.append((name, "moved", days))
+                values[name] = Cast(F(name) + dt.timedelta(days=days), DateField())
+            else:
+                key.append((name, "set", repr(new)))
+                values[name] = new
+        groups.setdefault(tuple(key), (values, []))[1].append(row.pk)
+    extra = {name: F(name) + 1 for name in increments}
+    if stamped:
+        extra["updated_at"] = now
+    for values, pks in groups.values():
+        for start in range(0, len(pks), BATCH_SIZE):
+            model.objects.filter(pk__in=pks[start : start + BATCH_SIZE]).update(**values, **extra)
+    if history:
+        model.history.bulk_history_create(
+            rows, batch_size=BATCH_SIZE, update=True, default_change_reason=CHANGE_REASON
+        )
+
+
+def _set_changed(obj, values: dict) -> bool:
+    """Set new values on obj, remembering the old ones for _update."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes[name] = old
+            setattr(obj, name, value)
+    obj._seed_changes = changes
+    return bool(changes)
+
+
+def _days(anchor: dt.date, offset: int | None) -> dt.date | None:
+    return None if offset is None else anchor + dt.timedelta(days=offset)
+
+
+def sync_capabilities(
+    plans: dict[Site, SitePlan], capabilities: dict[str, Capability], anchor: dt.date,
+    writer: Writer,
+) -> None:
+    existing = {
+        (row.site_id, row.capability_id): row
+        for row in SiteCapability.objects.filter(site__in=list(plans)).defer(*UNUSED)
+    }
+    to_create, to_update = [], []
+    for site, plan in plans.items():
+        for entry in plan.capabilities:
+            capability = capabilities[entry.code]
+            values = {
+                "status": entry.status,
+                "notes": entry.notes,
+                "not_applicable_reason": entry.not_applicable_reason,
+                "evidence_expires_on": _days(anchor, entry.expires_in_days),
+            }
+            row = existing.get((site.pk, capability.pk))
+            if row is None:
+                to_create.append(SiteCapability(site=site, capability=capability, **values))
+            elif _set_changed(row, values):
+                row.version += 1  # an open edit form of the old state must now fail
+                to_update.append(row)
+    writer.write(SiteCapability, to_create, to_update, increments=["version"])
+
+
+def sync_staff(plans: dict[Site, SitePlan], anchor: dt.date, writer: Writer) -> dict:
+    """Returns {(site id, e-mail): StaffMember} for the planned staff."""
+    existing = {
+        (row.site_id, row.email): row
+        for row in StaffMember.objects.filter(site__in=list(plans)).defer(*UNUSED)
+    }
+    staff, to_create, to_update = {}, [], []
+    for site, plan in plans.items():
+        for person in plan.staff:
+            values = {
+                "full_name": person.full_name,
+                "roles": list(person.roles),
+                "job_title": person.job_title,
+                "registration_number": person.registration_number,
+                "active": person.active,
+                "left_on": _days(anchor, None if person.active else -person.left_days_ago),
+            }
+            row = existing.get((site.pk, person.email))
+            if row is None:
+                row = StaffMember(site=site, email=person.email, **values)
+                to_create.append(row)
+            elif _set_changed(row, values):
+                to_update.append(row)
+            staff[(site.pk, person.email)] = row
+    writer.write(StaffMember, to_create, to_update)
+    return staff
+
+
+def sync_training(
+    plans: dict[Site, SitePlan], staff: dict, courses: dict[str, Course], anchor: dt.date,
+    writer: Writer,
+) -> None:
+    seeded: dict[tuple[int, int], TrainingRecord] = {}
+    taken: set[tuple[int, int, dt.date]] = set()
+    records = TrainingRecord.objects.filter(staff__site__in=list(plans)).defer(*UNUSED)
+    for row in records.order_by("pk"):
+        seeded.setdefault((row.staff_id, row.course_id), row)
+        taken.add((row.staff_id, row.course_id, row.completed_on))
+    to_create, to_update = [], []
+    for site, plan in plans.items():
+        for person in plan.staff:
+            member = staff[(site.pk, person.email)]
+            for code, days_ago in person.training:
+                course = courses[code]
+                completed_on = anchor - dt.timedelta(days=days_ago)
+                row = seeded.get((member.pk, course.pk))
+                if row is None:
+                    to_create.append(
+                        TrainingRecord(staff=member, course=course, completed_on=completed_on)
+                    )
+                elif (member.pk, course.pk, completed_on) not in taken and _set_changed(
+                    row, {"completed_on": completed_on}
+                ):
+                    to_update.append(row)
+    writer.write(TrainingRecord, to_create, to_update)
+
+
+def sync_site_records(
+    plans: dict[Site, SitePlan],
+    capabilities: dict[str, Capability],
+    courses: dict[str, Course],
+    anchor: dt.date,
+    writer: Writer,
+) -> None:
+    items = list(plans.items())
+    for start in range(0, len(items), CHUNK_SITES):
+        chunk = dict(items[start : start + CHUNK_SITES])
+        sync_capabilities(chunk, capabilities, anchor, writer)
+        staff = sync_staff(chunk, anchor, writer)
+        sync_training(chunk, staff, courses, anchor, writer)
+
+
+def sync_sites(rows: list[Site], writer: Writer) -> dict[str, Site]:
+    """Bulk upsert of (synthetic) sites by organisation code, each validated first."""
+    existing = {site.ods_code: site for site in Site.objects.filter(
+        ods_code__in=[row.ods_code for row in rows]
+    )}
+    fields = ["name", "code_system", "region", "city", "attc", "description", "is_demo"]
+    to_create, to_update, sites = [], [], {}
+    for row in rows:
+        row.clean_fields()
+        row.clean()
+        site = existing.get(row.ods_code)
+        if site is None:
+            to_create.append(row)
+            site = row
+        elif _set_changed(site, {name: getattr(row, name) for name in fields}):
+            to_update.append(site)
+        sites[row.ods_code] = site
+    writer.write(Site, to_create, to_update)
+    return sites
+
+
+def sync_trial_sites(rows: list[TrialSite], writer: Writer) -> None:
+    existing = {
+        (row.trial_id, row.site_id): row
+        for row in TrialSite.objects.filter(site__in=[row.site for row in rows])
+    }
+    to_create, to_update = [], []
+    for row in rows:
+        current = existing.get((row.trial.pk, row.site.pk))
+        if current is None:
+            to_create.append(row)
+        elif _set_changed(
+            current, {"status": row.status, "planned_opening": row.planned_opening}
+        ):
+            to_update.append(current)
+    writer.write(TrialSite, to_create, to_update)

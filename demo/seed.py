@@ -1,0 +1,268 @@
+"""Load the demo data: reference data, synthetic readiness records and one user per role.
+
+Idempotent: a second run gives the same rows. Everything happens in one transaction, so a
+failure leaves the database as it was.
+
+Dates. Checklist expiries, training completions and leaving dates are offsets from an anchor
+date, today by default, so "expiring within 90 days" means something whatever day the demo is
+seeded. Running again on the same day writes nothing; on a later day the same rows get moved
+dates (they are matched on natural keys, never duplicated). Pass `anchor` to pin the dates,
+as the tests do. Reference dates (guidance effective dates, planned trial openings) are fixed.
+
+Scale. `scale=N` adds N times as many synthetic sites as there are real demo organisations
+(37), with codes RZ001, RZ002... (5-character trust-site codes that no real trust uses), spread
+over the English regions and Wales, each with staff, records and a part in 1 to 3 trials.
+Synthetic sites are only ever added: a smaller scale later leaves the extra ones in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from demo.catalogue import (
+    load,
+    load_capabilities,
+    load_courses,
+    load_guidance,
+    load_profiles,
+    load_regions,
+    load_sites,
+    load_trials,
+)
+from demo.names import TOWNS_BY_REGION
+from demo.plans import (
+    CAR_T_CENTRES,
+    CapabilityInfo,
+    CourseInfo,
+    SiteProfile,
+    plan_site,
+    seeded_rng,
+)
+from demo.records import Writer, sync_site_records, sync_sites, sync_trial_sites
+from demo.users import DEMO_USERS, demo_password, load_users
+from guidance.models import GuidanceDocument, GuidanceVersion
+from sites.models import Capability, Region, Site, SiteCapability
+from training.models import Course, StaffMember, TrainingRecord
+from trials.models import (
+    CapabilityRequirement,
+    RequirementProfile,
+    TrainingRequirement,
+    Trial,
+    TrialSite,
+)
+
+SYNTHETIC_PREFIX = "RZ"
+SYNTHETIC_NAME = "Synthetic Hospital {number:04d} NHS Foundation Trust"
+SYNTHETIC_DESCRIPTION = "Synthetic site made by seed_demo --scale for benchmarks; not a real trust."
+SYNTHETIC_OPENING_BASE = dt.date(2026, 1, 5)
+MAX_SYNTHETIC = 36**3 - 1
+SCALE_TOO_LARGE = "--scale {scale} would need more than {limit} synthetic site codes."
+ACTIVE_TRIAL_STATUSES = ("open", "in_setup")
+
+
+@dataclass
+class SeedResult:
+    anchor: dt.date
+    scale: int
+    password: str
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+
+
+def _base36(number: int, width: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while number:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+    return text.rjust(width, "0")
+
+
+@cache
+def _trial_needs() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per trial (IRAS ID): mandatory capability codes and course codes, profiles included."""
+    profiles = {row["code"]: row for row in load("profiles")}
+    needs = {}
+    for trial in load("trials"):
+        parts = [profiles[code] for code in trial["profiles"]] + [trial]
+        capabilities = {
+            code
+            for part in parts
+            for requirement in part["capability_requirements"]
+            if requirement["level"] == "mandatory"
+            for code in requirement["any_of"]
+        }
+        courses = {req["course"] for part in parts for req in part["training_requirements"]}
+        needs[trial["iras_id"]] = (frozenset(capabilities), frozenset(courses))
+    return needs
+
+
+def _profile(ods_code: str, advanced: bool, participations: list[tuple[str, str]]) -> SiteProfile:
+    needs = _trial_needs()
+    active = [iras for iras, status in participations if status in ACTIVE_TRIAL_STATUSES]
+    return SiteProfile(
+        ods_code=ods_code,
+        advanced=advanced,
+        trial_statuses=tuple(status for _, status in participations),
+        required_capabilities=frozenset().union(*(needs[iras][0] for iras in active)),
+        trial_courses=frozenset().union(*(needs[iras][1] for iras, _ in participations)),
+    )
+
+
+def _real_profiles() -> dict[str, SiteProfile]:
+    participations: dict[str, list[tuple[str, str]]] = {}
+    for trial in load("trials"):
+        for row in trial["sites"]:
+            participations.setdefault(row["ods_code"], []).append((trial["iras_id"], row["status"]))
+    return {
+        row["ods_code"]: _profile(
+            row["ods_code"],
+            bool(row["attc"]) or row["ods_code"] in CAR_T_CENTRES,
+            participations.get(row["ods_code"], []),
+        )
+        for row in load("sites")
+    }
+
+
+def _synthetic_sites(
+    scale: int, regions: dict[str, Region], trials: dict[str, Trial], writer: Writer
+) -> tuple[dict[str, Site], dict[str, SiteProfile]]:
+    count = scale * len(load("sites"))
+    if count > MAX_SYNTHETIC:
+        raise ValueError(SCALE_TOO_LARGE.format(scale=scale, limit=MAX_SYNTHETIC))
+    region_codes = list(TOWNS_BY_REGION)
+    rows, participation_rows, profiles = [], [], {}
+    for number in range(1, count + 1):
+        ods_code = SYNTHETIC_PREFIX + _base36(number, 3)
+        region = region_codes[(number - 1) % len(region_codes)]
+        towns = TOWNS_BY_REGION[region]
+        rows.append(Site(
+            name=SYNTHETIC_NAME.format(number=number),
+            ods_code=ods_code,
+            code_system=Site.CodeSystem.ODS,
+            region=regions[region],
+            city=towns[(number - 1) // len(region_codes) % len(towns)],
+            attc=Site.Attc.NONE,
+            description=SYNTHETIC_DESCRIPTION,
+            is_demo=True,
+        ))
+        rng = seeded_rng(ods_code, "trials")
+        chosen = rng.sample(sorted(trials), rng.randint(1, 3))
+        participations = []
+        for iras in chosen:
+            status = rng.choices(["shortlisted", "in_setup", "open"], weights=[4, 3, 3])[0]
+            opening = None
+            if status != "shortlisted" or rng.random() < 0.5:
+                opening = SYNTHETIC_OPENING_BASE + dt.timedelta(days=rng.randint(0, 540))
+            participations.append((iras, status, opening))
+        participation_rows.append((ods_code, participations))
+        profiles[ods_code] = _profile(
+            ods_code,
+            seeded_rng(ods_code, "tier").random() < 0.25,
+            [(iras, status) for iras, status, _ in participations],
+        )
+    sites = sync_sites(rows, writer)
+    sync_trial_sites([
+        TrialSite(trial=trials[iras], site=sites[ods_code], status=status, planned_opening=opening)
+        for ods_code, participations in participation_rows
+        for iras, status, opening in participations
+    ], writer)
+    return sites, profiles
+
+
+def _catalogue_info(
+    capabilities: dict[str, Capability], courses: dict[str, Course]
+) -> tuple[list[CapabilityInfo], list[CourseInfo]]:
+    capability_info = [
+        CapabilityInfo(code, cap.evidence_validity_months, cap.applies_note)
+        for code, cap in sorted(capabilities.items())
+    ]
+    course_info = [
+        CourseInfo(
+            code,
+            course.renewal_months,
+            frozenset(course.roles),
+            trial_only=course.is_custom or course.scope != Course.Scope.GENERIC,
+        )
+        for code, course in sorted(courses.items())
+    ]
+    return capability_info, course_info
+
+
+def seed_demo(
+    *, scale: int = 0, anchor: dt.date | None = None, password: str | None = None
+) -> SeedResult:
+    """Load or refresh every demo record; see the module docstring for dates and scale."""
+    if scale < 0:
+        raise ValueError("scale must be 0 or more.")
+    result = SeedResult(
+        anchor=anchor or timezone.localdate(), scale=scale, password=password or demo_password()
+    )
+    started = time.perf_counter()
+    with transaction.atomic():
+        regions = load_regions()
+        sites = load_sites(regions)
+        capabilities = load_capabilities()
+        courses = load_courses()
+        profiles = load_profiles(capabilities, courses)
+        trials = load_trials(sites, profiles, capabilities, courses)
+        users = load_users(result.password)
+        load_guidance(users["editor@demo.nhs.uk"])
+
+        capability_info, course_info = _catalogue_info(capabilities, courses)
+        real = Writer(history=True)
+        plans = {
+            sites[ods_code]: plan_site(profile, capability_info, course_info)
+            for ods_code, profile in _real_profiles().items()
+        }
+        sync_site_records(plans, capabilities, courses, result.anchor, real)
+        synthetic = Writer(history=False)
+        if scale:
+            synthetic_sites, profiles_by_code = _synthetic_sites(scale, regions, trials, synthetic)
+            plans = {
+                synthetic_sites[ods_code]: plan_site(profile, capability_info, course_info)
+                for ods_code, profile in profiles_by_code.items()
+            }
+            sync_site_records(plans, capabilities, courses, result.anchor, synthetic)
+        result.changes = dict(real.counts + synthetic.counts)
+    result.seconds = time.perf_counter() - started
+    result.counts = count_rows()
+    return result
+
+
+def count_rows() -> dict[str, int]:
+    """What the demo database holds, for the summary table and the tests."""
+    synthetic = Q(name__startswith="Synthetic Hospital ")
+    return {
+        "Regions": Region.objects.count(),
+        "Sites (real NHS organisations)": Site.objects.exclude(synthetic).count(),
+        "Sites (synthetic)": Site.objects.filter(synthetic).count(),
+        "Capabilities": Capability.objects.count(),
+        "Courses": Course.objects.count(),
+        "Requirement profiles": RequirementProfile.objects.count(),
+        "Capability requirements": CapabilityRequirement.objects.count(),
+        "Training requirements": TrainingRequirement.objects.count(),
+        "Trials": Trial.objects.count(),
+        "Trial sites": TrialSite.objects.count(),
+        "Guidance documents": GuidanceDocument.objects.count(),
+        "Published guidance versions": GuidanceVersion.objects.filter(
+            status=GuidanceVersion.Status.PUBLISHED
+        ).count(),
+        "Site capabilities": SiteCapability.objects.count(),
+        "  of which in place": SiteCapability.objects.filter(
+            status=SiteCapability.Status.IN_PLACE
+        ).count(),
+        "Staff members": StaffMember.objects.count(),
+        "  of which left": StaffMember.objects.filter(active=False).count(),
+        "Training records": TrainingRecord.objects.count(),
+        "Demo users": User.objects.filter(email__in=[user.email for user in DEMO_USERS]).count(),
+    }
