@@ -48,7 +48,7 @@ def test_a_network_coordinator_sets_up_totp_then_signs_in_with_it(page, live_ser
     shoot(page, "totp-activate")
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Authenticator code").fill(totp(secret))
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name="Set up").click()
     page.wait_for_load_state()
     assert_accessible(page)
     shoot(page, "after-activation")
