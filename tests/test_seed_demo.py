@@ -298,7 +298,11 @@ def test_a_later_day_moves_dates_on_the_same_rows(data):
     assert all(shifted[pk] - completed == dt.timedelta(days=30)
                for pk, *_, completed in before["training"])
     assert result.changes["TrainingRecord updated"] == len(before["training"])
-    assert moved.history.first().history_change_reason == "Demo data (seed_demo)"
+    # The history is dated from the anchor too: it moves with it, reasons unchanged.
+    assert [(row.history_date, row.history_change_reason) for row in moved.history.all()] == [
+        (row.history_date + dt.timedelta(days=30), row.history_change_reason)
+        for row in expiry.history.all()
+    ]
 
 
 def test_scale_adds_synthetic_sites_deterministically_and_idempotently(data):
