@@ -6,6 +6,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from atmp_portal.dates import DateField
 from atmp_portal.enums import AtmpClass, ProductStatus
 from guidance.models import GuidanceDocument, Section, Topic
 from guidance.services import REVIEW_BEFORE_EFFECTIVE
@@ -107,11 +108,11 @@ class PublishForm(forms.Form):
         label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Readers see this note with the new version.",
     )
-    effective_date = forms.DateField(
+    effective_date = DateField(
         label="Effective from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="For example, 2026-03-31.",
     )
-    review_due = forms.DateField(
+    review_due = DateField(
         label="Review due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="When an editor must check this guidance again.",
     )

@@ -7,7 +7,7 @@ import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reports.services import ReportDocument
+    from reports.document import ReportDocument
 
 COLUMNS = [
     "site", "ods_code", "region", "requirement_key", "kind", "level", "label", "outcome",

@@ -18,7 +18,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 
 if TYPE_CHECKING:
-    from reports.services import ReportDocument
+    from reports.document import ReportDocument
 
 TEMPLATE = "reports/pdf/report.html"
 # Relative URLs in the template ("/static/...") resolve against this: file:///static/...

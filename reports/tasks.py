@@ -1,10 +1,14 @@
-"""Celery task that builds a readiness report (ARCHITECTURE.md, "Reports").
+"""Celery task that builds a readiness report: the one place the pipeline's parts meet.
+
+claim (reports.jobs) -> document (reports.document) -> PDF and CSV (reports.pdf,
+reports.csvexport) -> finish or fail (reports.jobs). Nothing imports this module back: jobs
+send the task by name (reports.broker).
 
 Delivery: `acks_late` + `reject_on_worker_lost`, so a worker killed mid-build leaves its
 message unacknowledged and the broker hands it to another worker (Redis does so once the
 visibility timeout passes, CELERY_VISIBILITY_TIMEOUT). The job itself is idempotent: a
 finished job does nothing, a job left 'running' is rebuilt, and only the first run to
-finish writes files (reports.services.report_finish).
+finish writes files (reports.jobs.report_finish).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from reports import services
+from reports import csvexport, document, jobs, pdf
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,12 @@ def _record(update, report_id: int, reason: str) -> None:
         logger.exception("Report %s: could not record %r", report_id, reason)
 
 
+def build_files(report) -> tuple[bytes, bytes]:
+    """The PDF and CSV of one report, from the same document."""
+    built = document.report_document(report)
+    return pdf.render_report(built), csvexport.report_csv(built)
+
+
 @shared_task(
     bind=True,
     acks_late=True,
@@ -70,32 +80,31 @@ def _record(update, report_id: int, reason: str) -> None:
 def build_report(self, report_id: int) -> str:
     """Build one report's PDF and CSV; always ends in succeeded or failed (or a retry)."""
     try:
-        report = services.report_claim(report_id=report_id)
+        report = jobs.report_claim(report_id=report_id)
         if report is None:
             return "nothing to do"
         _test_delay()
-        pdf, csv = services.report_build_files(report)
-        return "succeeded" if services.report_finish(report_id=report_id, pdf=pdf, csv=csv) else (
-            "already finished"
-        )
+        pdf_file, csv_file = build_files(report)
+        finished = jobs.report_finish(report_id=report_id, pdf=pdf_file, csv=csv_file)
+        return "succeeded" if finished else "already finished"
     except SoftTimeLimitExceeded:
-        services.report_fail(report_id=report_id, reason=TIMED_OUT)
+        jobs.report_fail(report_id=report_id, reason=TIMED_OUT)
         return "failed"
     except TRANSIENT_ERRORS as exc:
         error = f"{type(exc).__name__}: {exc}"
         if self.request.retries < self.max_retries:
             logger.warning("Report %s: transient error, retrying: %s", report_id, error)
-            _record(services.report_requeue, report_id, RETRYING.format(error=error))
+            _record(jobs.report_requeue, report_id, RETRYING.format(error=error))
             raise self.retry(exc=exc, countdown=_retry_countdown(self.request.retries)) from exc
         logger.exception("Report %s failed after retries", report_id)
         _record(
-            services.report_fail, report_id,
+            jobs.report_fail, report_id,
             TRANSIENT_GAVE_UP.format(tries=self.request.retries + 1, error=error),
         )
         return "failed"
     except Exception as exc:
         logger.exception("Report %s failed", report_id)
-        services.report_fail(
+        jobs.report_fail(
             report_id=report_id, reason=BUILD_FAILED.format(error=f"{type(exc).__name__}: {exc}")
         )
         return "failed"

@@ -20,6 +20,10 @@ urlpatterns += [
         "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
         name="site-training-matrix",
     ),
+    path(
+        "sites/<int:site_id>/history.csv", dashboard_views.site_history_download,
+        name="site-history-csv",
+    ),
 ]
 
 from reports.views import jobs as job_views  # noqa: E402
@@ -31,4 +35,10 @@ urlpatterns += [
     path("reports/<int:report_id>/status/", job_views.report_status, name="status"),
     path("reports/<int:report_id>/pdf/", job_views.report_pdf, name="pdf"),
     path("reports/<int:report_id>/csv/", job_views.report_csv, name="csv"),
+]
+
+from reports.views import overview as overview_views  # noqa: E402
+
+urlpatterns += [
+    path("trials/<int:trial_id>/preview/", overview_views.trial_preview, name="trial-preview"),
 ]

@@ -31,6 +31,7 @@ class HistoryEntry:
     reason: str
     created: bool
     changes: list[tuple[str, str, str]]
+    evidence_added: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -117,6 +118,7 @@ def history_entries(records: list, fields: dict[str, str] | None = None) -> list
                 reason=record.history_change_reason or "",
                 created=previous is None,
                 changes=changes,
+                evidence_added=getattr(record, "evidence_added", "").splitlines(),
             )
         )
         previous = record

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 
-from sites.models import SiteCapability
+from atmp_portal.dates import FORM_INVALID, DateField
+from sites.models import Capability, SiteCapability
 from sites.services import NOT_APPLICABLE_REASON_REQUIRED
 from sites.uploads import evidence_check
 
-DATE_INVALID = "Enter a real date, for example 31/03/2027"
+DATE_INVALID = FORM_INVALID
 STATUS_REQUIRED = "Select the status of this capability"
 
 
@@ -22,13 +25,13 @@ class DateInput(forms.DateInput):
 def date_field(
     label: str, *, required: bool, help_text: str = "", required_message: str = ""
 ) -> forms.DateField:
-    """A date picked in the browser or typed as DD/MM/YYYY, with the NHS.UK wording for errors."""
+    """A date picked in the browser or typed as DD/MM/YYYY (atmp_portal.dates), NHS.UK wording."""
     error_messages = {"invalid": DATE_INVALID}
     if required_message:
         error_messages["required"] = required_message
-    return forms.DateField(
+    return DateField(
         label=label, required=required, help_text=help_text, widget=DateInput(),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"], error_messages=error_messages,
+        error_messages=error_messages,
     )
 
 
@@ -67,10 +70,16 @@ class CapabilityItemForm(forms.Form):
         label="Add evidence (PDF, PNG or JPEG, up to 20 MB)", required=False
     )
     reason = forms.CharField(
-        label="Reason for the change (optional)", required=False, max_length=80
+        label="Reason for the change (optional)",
+        help_text="Kept with this change in the item's history.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     pending_document = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # One token per rendered form: its autosaves make one history entry (capability_update).
+    edit_session = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
     def clean(self):
         cleaned = super().clean()
@@ -80,14 +89,25 @@ class CapabilityItemForm(forms.Form):
             self.add_error("not_applicable_reason", NOT_APPLICABLE_REASON_REQUIRED)
         return cleaned
 
+    @staticmethod
+    def prefix_for(capability: Capability) -> str:
+        return f"cap{capability.pk}"
+
+    @classmethod
+    def holding(cls, capability: Capability, site_capability: SiteCapability | None):
+        """The item's form holding what is saved now (or the defaults of an unrecorded item)."""
+        return cls(prefix=cls.prefix_for(capability), initial=cls.initial_for(site_capability))
+
     @classmethod
     def initial_for(cls, site_capability: SiteCapability | None) -> dict:
+        session = {"edit_session": uuid.uuid4().hex}
         if site_capability is None:
-            return {"status": SiteCapability.Status.NOT_IN_PLACE, "expected_version": 0}
+            return {"status": SiteCapability.Status.NOT_IN_PLACE, "expected_version": 0, **session}
         return {
             "status": site_capability.status,
             "notes": site_capability.notes,
             "not_applicable_reason": site_capability.not_applicable_reason,
             "evidence_expires_on": site_capability.evidence_expires_on,
             "expected_version": site_capability.version,
+            **session,
         }

@@ -7,7 +7,9 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from atmp_portal import identifiers
 from atmp_portal.enums import AtmpClass
@@ -197,6 +199,21 @@ class EvidenceDocument(models.Model):
         return self.original_name
 
 
+class ChecklistHistory(models.Model):
+    """Columns a checklist item's history rows carry beyond simple-history's own.
+
+    `edit_session` names the form an edit came from, so that the autosaves of one edit session
+    are one history entry (sites.services.capability_update); `evidence_added` names the files
+    added by that entry, so the change reason stays the user's own words.
+    """
+
+    edit_session = models.CharField(max_length=32, blank=True, default="")
+    evidence_added = models.TextField(blank=True, default="", help_text="One file name a line.")
+
+    class Meta:
+        abstract = True
+
+
 class SiteCapability(TimeStamped):
     """A site's status against one capability: the unit of the readiness checklist."""
 
@@ -225,7 +242,12 @@ class SiteCapability(TimeStamped):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"],
+        bases=[ChecklistHistory],
+        # A reason is kept whole: an inspector reads what the user wrote, not its first 100 characters.
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["site", "capability"]
@@ -238,7 +260,7 @@ class SiteCapability(TimeStamped):
             ),
         ]
         indexes = [
-            # The ranking's capability count (reports.readiness._SUMMARY_SQL) reads only the
+            # The ranking's capability count (reports/readiness/summary_sql.py) reads only the
             # index: which sites have each required capability in place, and until when.
             models.Index(
                 fields=["capability", "site"],
@@ -256,3 +278,9 @@ class SiteCapability(TimeStamped):
         if self.status != self.Status.IN_PLACE:
             return False
         return self.evidence_expires_on is None or self.evidence_expires_on >= on
+
+
+@receiver(pre_create_historical_record, sender=SiteCapability.history.model)
+def _record_edit_session(sender, instance, history_instance, **kwargs) -> None:
+    history_instance.edit_session = getattr(instance, "_edit_session", "")
+    history_instance.evidence_added = getattr(instance, "_evidence_added", "")

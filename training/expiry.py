@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from atmp_portal.expiring import expiring_days
 from sites.models import SiteCapability
 from training.models import TrainingRecord
 
@@ -37,15 +38,18 @@ class ExpiringItem:
 
 
 def expiring_items(
-    *, site_ids: Iterable[int], on: dt.date, within_days: int = 90
+    *, site_ids: Iterable[int], on: dt.date, within_days: int | None = None
 ) -> list[ExpiringItem]:
-    """Evidence and training that expire within `within_days` of `on`, or already have.
+    """Evidence and training that expire within `within_days` of `on` (by default the
+    readiness engine's expiring window), or already have.
 
     Training: only each active person's latest completion of a course counts, so a renewed
     course does not keep reminding about the completion it replaced. Evidence: only items
     marked in place (an item not in place is a gap already, not an expiry).
     """
     site_ids = list(site_ids)
+    if within_days is None:
+        within_days = expiring_days()
     horizon = on + dt.timedelta(days=within_days)
     items = [
         ExpiringItem(EVIDENCE, sc.site_id, sc.pk, sc.capability.name, sc.evidence_expires_on)

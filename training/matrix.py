@@ -10,8 +10,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from sites.models import Site
 from training.models import Course, StaffMember, TrainingRecord
 
@@ -43,7 +41,7 @@ class MatrixRow:
 
 
 def _cell_status(record: TrainingRecord, on: dt.date) -> str:
-    status = record.status_on(on, getattr(settings, "READINESS_EXPIRING_DAYS", 90))
+    status = record.status_on(on)
     return {
         TrainingRecord.Status.VALID: VALID,
         TrainingRecord.Status.EXPIRING: EXPIRING,
@@ -66,9 +64,13 @@ def training_matrix(
         key = (record.staff_id, record.course_id)
         current = best.get(key)
         # A person's best record counts: a renewal replaces the expired completion before it.
-        if current is None or _RANK[status] > _RANK[current.status] or (
-            status == current.status and (record.expires_on or dt.date.max)
-            > (current.expires_on or dt.date.max)
+        if (
+            current is None
+            or _RANK[status] > _RANK[current.status]
+            or (
+                status == current.status
+                and (record.expires_on or dt.date.max) > (current.expires_on or dt.date.max)
+            )
         ):
             best[key] = MatrixCell(record.course, status, record.expires_on)
     rows = [

@@ -8,6 +8,7 @@ from calendar import monthrange
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from atmp_portal.expiring import is_expiring
 from atmp_portal.models import TimeStamped
 from sites.models import EvidenceDocument, Site
 
@@ -92,7 +93,10 @@ class StaffMember(TimeStamped):
     active = models.BooleanField(default=True)
     left_on = models.DateField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["full_name"]
@@ -130,7 +134,10 @@ class TrainingRecord(TimeStamped):
     )
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["staff", "course", "-completed_on"]
@@ -141,7 +148,7 @@ class TrainingRecord(TimeStamped):
         ]
         indexes = [
             models.Index(fields=["course", "completed_on"]),
-            # The ranking's training count (reports.readiness._SUMMARY_SQL) reads only the
+            # The ranking's training count (reports/readiness/summary_sql.py) reads only the
             # index: every record of the required courses, by staff member.
             models.Index(
                 fields=["course", "staff"],
@@ -164,13 +171,13 @@ class TrainingRecord(TimeStamped):
         expires = self.expires_on
         return self.completed_on <= on and (expires is None or expires >= on)
 
-    def status_on(self, on: dt.date, expiring_days: int = 90) -> str:
+    def status_on(self, on: dt.date) -> str:
         if self.completed_on > on:
             return self.Status.NOT_YET
         expires = self.expires_on
         if expires is not None and expires < on:
             return self.Status.EXPIRED
-        if expires is not None and (expires - on).days < expiring_days:
+        if is_expiring(expires, on):
             return self.Status.EXPIRING
         return self.Status.VALID
 

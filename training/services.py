@@ -17,7 +17,7 @@ STAFF_FIELDS = ("full_name", "email", "roles", "job_title", "registration_number
 
 def _with_history(instance, user: User, reason: str):
     instance._history_user = user
-    instance._change_reason = reason[:100]
+    instance._change_reason = reason
     return instance
 
 

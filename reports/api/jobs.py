@@ -11,7 +11,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports import services
+from atmp_portal.dates import ApiDateField
+from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from reports.views.jobs import file_response
 
@@ -19,14 +20,14 @@ from reports.views.jobs import file_response
 class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=ReadinessReport.Kind.choices,
-        error_messages={"invalid_choice": services.UNKNOWN_KIND},
+        error_messages={"invalid_choice": access.UNKNOWN_KIND},
     )
     site = serializers.IntegerField(required=False, allow_null=True)
     region = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     trial = serializers.IntegerField(required=False, allow_null=True)
     profile = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    on = serializers.DateField(
-        required=False, allow_null=True, input_formats=["iso-8601"],
+    on = ApiDateField(
+        required=False, allow_null=True,
         help_text="Assessment date, YYYY-MM-DD; default today.",
         error_messages={"invalid": "on: enter a date as YYYY-MM-DD, for example 2026-03-31."},
     )
@@ -71,14 +72,14 @@ class ReportListCreate(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
-            report = services.report_request(
+            report = jobs.report_request(
                 user=request.user, kind=data["kind"], site=data.get("site"),
                 region=data.get("region"), trial=data.get("trial"), profile=data.get("profile"),
                 as_of=data.get("on") or timezone.localdate(),
             )
-        except services.ReportRequestError as error:
+        except access.ReportRequestError as error:
             return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
-        except services.BrokerUnavailable as error:
+        except broker.BrokerUnavailable as error:
             return Response({"detail": error.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response({"id": report.pk, "status": report.status},
                         status=status.HTTP_202_ACCEPTED)
@@ -87,7 +88,7 @@ class ReportListCreate(APIView):
 class ReportDetail(APIView):
     @extend_schema(responses={200: ReportSerializer, 404: None})
     def get(self, request, report_id: int):
-        report = services.report_for(request.user, report_id)
+        report = access.report_for(request.user, report_id)
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
@@ -103,7 +104,7 @@ class FileNegotiation(BaseContentNegotiation):
 
 
 def _download(request: HttpRequest, report_id: int, which: str) -> FileResponse:
-    return file_response(services.report_for(request.user, report_id), which)
+    return file_response(access.report_for(request.user, report_id), which)
 
 
 class ReportPdf(APIView):

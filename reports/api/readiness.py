@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from atmp_portal.api import Pagination
+from atmp_portal.dates import ApiDateField
 from reports import readiness
 from sites.access import site_for, visible_regions, visible_sites
 from sites.selectors import site_refs
@@ -36,9 +37,8 @@ class ReadinessQuerySerializer(serializers.Serializer):
     trial = serializers.CharField(required=False, help_text="Trial id.")
     profile = serializers.CharField(required=False, help_text="Requirement profile code.")
     region = serializers.CharField(required=False, help_text="Region code, e.g. NENC.")
-    on = serializers.DateField(
+    on = ApiDateField(
         required=False,
-        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": BAD_DATE},
         help_text="Assess as of this date (YYYY-MM-DD); default today.",
     )
@@ -114,7 +114,7 @@ class GapRowSerializer(serializers.Serializer):
         source="requirement.closes_with",
         help_text="Evidence or training that closes the gap.",
     )
-    outcome = serializers.ChoiceField(choices=list(readiness.OUTCOMES))
+    outcome = serializers.ChoiceField(choices=readiness.Outcome.choices)
     detail = serializers.CharField()
     met_by = serializers.CharField(help_text="The alternative capability that met it.")
     status = serializers.CharField(help_text="Checklist status, or no_record (capabilities).")

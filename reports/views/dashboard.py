@@ -6,67 +6,26 @@ They live in reports because only reports may combine sites, training and trials
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from reports import readiness
+from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
-from sites.checklist import completion_by_category, person
-from sites.models import Site, SiteCapability
+from sites.checklist import completion_by_category
+from sites.models import Site
 from training.expiry import expiring_items
 from training.matrix import training_matrix
-from training.models import StaffMember, TrainingRecord
 from trials.access import visible_trials
 from trials.models import RequirementProfile
-
-RECENT_CHANGES = 10
-EXPIRY_WINDOW_DAYS = 90
-_ACTIONS = {"+": "added", "~": "changed", "-": "removed"}
-
-
-@dataclass
-class RecentChange:
-    when: dt.datetime
-    who: str
-    what: str
-    reason: str
 
 
 def _trials_and_profiles(user, site: Site):
     """The trials the site takes part in (those the user may see) and every profile."""
     trials = list(visible_trials(user).filter(trial_sites__site=site).order_by("short_title"))
     return trials, list(RequirementProfile.objects.order_by("name"))
-
-
-def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[RecentChange]:
-    """The latest changes across the site's checklist, staff and training: three queries."""
-    changes = [
-        RecentChange(h.history_date, person(h.history_user),
-                     f"Checklist: {h.capability.name} {_ACTIONS[h.history_type]}",
-                     h.history_change_reason or "")
-        for h in SiteCapability.history.filter(site_id=site.pk)
-        .select_related("history_user", "capability").order_by("-history_date")[:limit]
-    ]
-    changes += [
-        RecentChange(h.history_date, person(h.history_user),
-                     f"Staff: {h.full_name} {_ACTIONS[h.history_type]}",
-                     h.history_change_reason or "")
-        for h in StaffMember.history.filter(site_id=site.pk)
-        .select_related("history_user").order_by("-history_date")[:limit]
-    ]
-    changes += [
-        RecentChange(h.history_date, person(h.history_user),
-                     f"Training: {h.staff.full_name}, {h.course.title} {_ACTIONS[h.history_type]}",
-                     h.history_change_reason or "")
-        for h in TrainingRecord.history.filter(staff__site_id=site.pk)
-        .select_related("history_user", "staff", "course").order_by("-history_date")[:limit]
-    ]
-    return sorted(changes, key=lambda c: c.when, reverse=True)[:limit]
 
 
 @login_required
@@ -85,7 +44,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
          "assessment": a}
         for p, a in zip(profiles, by_profile, strict=True)
     ]
-    expiring = expiring_items(site_ids=[site.pk], on=today, within_days=EXPIRY_WINDOW_DAYS)
+    expiring = expiring_items(site_ids=[site.pk], on=today)
     return render(request, "reports/site_dashboard.html", {
         "site": site,
         "on": today,
@@ -110,3 +69,15 @@ def site_training_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
     return render(request, "training/matrix.html", {
         "site": site, "on": today, "courses": courses, "rows": rows,
     })
+
+
+@login_required
+def site_history_download(request: HttpRequest, site_id: int) -> HttpResponse:
+    """The whole change history of the site's records, for its coordinators (an inspection)."""
+    site = site_for(request.user, site_id, write=True)
+    today = timezone.localdate()
+    response = HttpResponse(site_history_csv(site), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="change-history-{site.ods_code}-{today:%Y-%m-%d}.csv"'
+    )
+    return response

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
-from reports import services
+from atmp_portal.dates import DateField
+from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from sites.access import scoped_regions, visible_sites
 from sites.forms import DateInput
@@ -21,16 +22,16 @@ from trials.models import RequirementProfile
 
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 QUEUED = "Your report has been requested. This page shows when it is ready."
-DATE_INVALID = "Enter the assessment date as a real date, for example 31 3 2026."
+DATE_INVALID = "Enter the assessment date as a real date, for example 31/03/2026."
 
 
 class ReportRequestForm(forms.Form):
-    """Parses the request; the rules (and their messages) live in reports.services."""
+    """Parses the request; the rules (and their messages) live in reports.access."""
 
     kind = forms.ChoiceField(
         label="What should the report cover?", widget=forms.RadioSelect,
         choices=ReadinessReport.Kind.choices,
-        error_messages={"required": services.UNKNOWN_KIND, "invalid_choice": services.UNKNOWN_KIND},
+        error_messages={"required": access.UNKNOWN_KIND, "invalid_choice": access.UNKNOWN_KIND},
     )
     site = forms.ModelChoiceField(
         queryset=None, required=False, label="Site", help_text="For a site report.",
@@ -50,9 +51,8 @@ class ReportRequestForm(forms.Form):
         help_text="Instead of a trial, for site, region and national reports.",
         empty_label="Choose a profile", to_field_name="code",
     )
-    on = forms.DateField(
-        label="Assess as of", help_text="For example, 31/3/2026. Leave as today for current readiness.",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"],
+    on = DateField(
+        label="Assess as of", help_text="For example, 31/03/2026. Leave as today for current readiness.",
         widget=DateInput(),
         error_messages={"required": DATE_INVALID, "invalid": DATE_INVALID},
     )
@@ -80,13 +80,13 @@ def report_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            report = services.report_request(
+            report = jobs.report_request(
                 user=request.user, kind=data["kind"], site=data["site"], region=data["region"],
                 trial=data["trial"], profile=data["profile"], as_of=data["on"],
             )
-        except services.ReportRequestError as error:
+        except access.ReportRequestError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
-        except services.BrokerUnavailable as error:
+        except broker.BrokerUnavailable as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, QUEUED)
@@ -98,15 +98,15 @@ def report_request(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    services.reports_fail_stale()
-    page = Paginator(services.reports_of(request.user), 25).get_page(request.GET.get("page"))
+    jobs.reports_fail_stale()
+    page = Paginator(access.reports_of(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "reports/report_list.html", {"page": page})
 
 
 @login_required
 @require_GET
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = services.report_for(request.user, report_id)
+    report = access.report_for(request.user, report_id)
     return render(request, "reports/report_detail.html", {"report": report})
 
 
@@ -114,7 +114,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_GET
 def report_status(request: HttpRequest, report_id: int) -> HttpResponse:
     """The status fragment htmx polls every 2 s while the job is queued or running."""
-    report = services.report_for(request.user, report_id)
+    report = access.report_for(request.user, report_id)
     return render(request, "reports/_report_status.html", {"report": report})
 
 
@@ -138,10 +138,10 @@ def file_response(report: ReadinessReport, which: str) -> FileResponse:
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, report_id: int) -> FileResponse:
-    return file_response(services.report_for(request.user, report_id), "pdf")
+    return file_response(access.report_for(request.user, report_id), "pdf")
 
 
 @login_required
 @require_GET
 def report_csv(request: HttpRequest, report_id: int) -> FileResponse:
-    return file_response(services.report_for(request.user, report_id), "csv")
+    return file_response(access.report_for(request.user, report_id), "csv")

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from atmp_portal.dates import DateField
 from reports import readiness
 from sites.access import site_for, visible_sites
 from sites.forms import DateInput
@@ -25,7 +26,6 @@ from sites.selectors import site_refs
 from trials.access import visible_trials
 from trials.models import RequirementProfile, TrialSite
 
-DATE_FORMAT = "%Y-%m-%d"
 BAD_DATE = "Enter a date as YYYY-MM-DD."
 BOTH_CHOSEN = "Choose a trial or a requirement profile, not both."
 RANKING_PAGE_SIZE = 50
@@ -38,10 +38,9 @@ class ReadinessQueryForm(forms.Form):
     trial = forms.ChoiceField(label="Trial", required=False)
     profile = forms.ChoiceField(label="Or a requirement profile", required=False)
     region = forms.ChoiceField(label="Region", required=False)
-    on = forms.DateField(
+    on = DateField(
         label="Assess as of",
         required=False,
-        input_formats=[DATE_FORMAT],
         widget=DateInput(),
         help_text="Leave empty for today. For example, 2026-03-31.",
         error_messages={"invalid": BAD_DATE},

@@ -57,6 +57,7 @@ def test_the_coordinator_marks_a_capability_in_place_and_the_score_rises(
     assert_accessible(page)
     item = page.locator(f"#cap-{caps[0].pk}")
     item.get_by_label("In place", exact=True).check()
+    page.get_by_role("heading", level=1).click()  # autosave when focus leaves the item
     expect(page.locator(f"#saved-{caps[0].pk}")).to_have_text(re.compile(r"Saved at \d\d:\d\d"))
     evidence = tmp_path / "ln2-sop.pdf"
     evidence.write_bytes(PDF_BYTES)

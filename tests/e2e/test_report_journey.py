@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from reports import services, tasks
+from reports import access, tasks
 from reports.models import ReadinessReport
 from tests.e2e.conftest import assert_accessible, login
 from tests.reports.test_jobs import TODAY, build_scenario
@@ -53,8 +53,8 @@ def test_the_network_coordinator_requests_a_site_report_and_downloads_the_pdf(
     page.get_by_role("combobox", name="Trial", exact=True).select_option(label=scenario.trial.short_title)
     page.get_by_role("button", name="Request report").click()
     summary = page.locator(".nhsuk-error-summary")
-    expect(summary).to_contain_text(services.SITE_REQUIRED)
-    expect(summary.get_by_role("link", name=services.SITE_REQUIRED)).to_have_attribute(
+    expect(summary).to_contain_text(access.SITE_REQUIRED)
+    expect(summary.get_by_role("link", name=access.SITE_REQUIRED)).to_have_attribute(
         "href", re.compile("^#id_site")
     )
     assert_accessible(page)

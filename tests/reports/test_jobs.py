@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
 from atmp_portal.celery import app as celery_app
-from reports import services, tasks
+from reports import access, broker, jobs, tasks
 from reports.models import ReadinessReport
 from sites.models import SiteCapability
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory
@@ -88,7 +90,7 @@ def request_site_report(personas, scenario, user=None, **overrides) -> Readiness
     params = dict(user=user or personas.coordinator_a, kind="site", site=personas.site_a.pk,
                   trial=scenario.trial.pk, as_of=TODAY)
     params.update(overrides)
-    return services.report_request(**params)
+    return jobs.report_request(**params)
 
 
 def make_report(personas, scenario, **fields) -> ReadinessReport:
@@ -143,16 +145,63 @@ def test_the_database_refuses_two_identical_active_jobs(personas, scenario):
         make_report(personas, scenario, dedup_key="k" * 64, status=Status.RUNNING)
 
 
-def test_it_hands_back_the_job_of_a_request_that_won_the_race(
-    personas, scenario, django_capture_on_commit_callbacks
-):
-    """The lookup found nothing, then a concurrent identical request committed first."""
-    with mock.patch.object(tasks.build_report, "apply_async", return_value=QUEUED_RESULT):
-        with django_capture_on_commit_callbacks(execute=True):
-            winner = request_site_report(personas, scenario)
-        with mock.patch.object(services, "_active_report", side_effect=[None, winner]):
-            assert request_site_report(personas, scenario).pk == winner.pk
+def _waiting_on_a_lock(timeout: float = 10) -> bool:
+    """True once another connection waits on a row or index lock (the second insert)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_requests_at_once_get_one_job(personas, scenario):
+    """A real race on PostgreSQL: the first request has inserted its job but not committed
+    when the second looks, finds nothing and inserts too. The partial unique index makes the
+    second wait, then refuse, and the second request hands back the first one's job."""
+    inserted, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                results["first"] = request_site_report(personas, scenario)
+                inserted.set()
+                release.wait(10)
+        except Exception as exc:  # pragma: no cover - reported by the asserts below
+            results["first"] = exc
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            results["second"] = request_site_report(personas, scenario)
+        except Exception as exc:  # pragma: no cover
+            results["second"] = exc
+        finally:
+            connection.close()
+
+    with mock.patch.object(tasks.build_report, "apply_async", return_value=QUEUED_RESULT) as sent:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        threads[0].start()
+        assert inserted.wait(10)
+        threads[1].start()
+        blocked = _waiting_on_a_lock()
+        release.set()
+        for thread in threads:
+            thread.join(15)
+    assert blocked, "the second insert never waited on the first's uncommitted row"
+    assert isinstance(results["first"], ReadinessReport), results["first"]
+    assert isinstance(results["second"], ReadinessReport), results["second"]
+    assert results["second"].pk == results["first"].pk
     assert ReadinessReport.objects.count() == 1
+    sent.assert_called_once()
 
 
 @pytest.fixture
@@ -173,28 +222,28 @@ def unreachable_broker():
 def test_it_says_the_broker_is_unavailable_and_leaves_no_queued_job(
     personas, scenario, unreachable_broker, django_capture_on_commit_callbacks
 ):
-    with pytest.raises(services.BrokerUnavailable) as raised:
+    with pytest.raises(broker.BrokerUnavailable) as raised:
         with django_capture_on_commit_callbacks(execute=True):
             request_site_report(personas, scenario)
-    assert raised.value.message == services.BROKER_UNAVAILABLE
+    assert raised.value.message == broker.BROKER_UNAVAILABLE
     assert not ReadinessReport.objects.filter(status__in=ReadinessReport.ACTIVE_STATUSES).exists()
     failed = ReadinessReport.objects.get()
-    assert (failed.status, failed.error) == (Status.FAILED, services.BROKER_UNAVAILABLE)
+    assert (failed.status, failed.error) == (Status.FAILED, broker.BROKER_UNAVAILABLE)
 
 
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"kind": "weekly"}, "kind", services.UNKNOWN_KIND),
-        ({"kind": "site", "site": None}, "site", services.SITE_REQUIRED),
-        ({"kind": "site", "trial": None}, "trial", services.REQUIREMENT_SET_REQUIRED),
-        ({"kind": "site", "profile": "cart_core"}, "profile", services.BOTH_TRIAL_AND_PROFILE),
-        ({"kind": "region", "site": None}, "region", services.REGION_REQUIRED),
-        ({"kind": "trial", "trial": None, "site": None}, "trial", services.TRIAL_REQUIRED),
+        ({"kind": "weekly"}, "kind", access.UNKNOWN_KIND),
+        ({"kind": "site", "site": None}, "site", access.SITE_REQUIRED),
+        ({"kind": "site", "trial": None}, "trial", access.REQUIREMENT_SET_REQUIRED),
+        ({"kind": "site", "profile": "cart_core"}, "profile", access.BOTH_TRIAL_AND_PROFILE),
+        ({"kind": "region", "site": None}, "region", access.REGION_REQUIRED),
+        ({"kind": "trial", "trial": None, "site": None}, "trial", access.TRIAL_REQUIRED),
     ],
 )
 def test_it_rejects_bad_input_naming_the_field(personas, scenario, params, field, message):
-    with pytest.raises(services.ReportRequestError) as raised:
+    with pytest.raises(access.ReportRequestError) as raised:
         request_site_report(personas, scenario, user=personas.national, **params)
     assert (raised.value.field, raised.value.message) == (field, message)
     assert not ReadinessReport.objects.exists()
@@ -232,10 +281,10 @@ def test_it_allows_only_scopes_the_persona_may_see(
             params = _scope(personas, scenario, kind)
             if kind in ALLOWED[persona]:
                 with django_capture_on_commit_callbacks(execute=True):
-                    services.report_request(user=user, as_of=TODAY, **params)
+                    jobs.report_request(user=user, as_of=TODAY, **params)
             else:
                 with pytest.raises(Http404):
-                    services.report_request(user=user, as_of=TODAY, **params)
+                    jobs.report_request(user=user, as_of=TODAY, **params)
 
 
 def test_it_404s_unknown_ids(personas, scenario):
@@ -247,7 +296,7 @@ def test_it_404s_unknown_ids(personas, scenario):
         dict(kind="site", site="not-a-number", trial=scenario.trial.pk),
     ):
         with pytest.raises(Http404):
-            services.report_request(user=personas.national, as_of=TODAY, **params)
+            jobs.report_request(user=personas.national, as_of=TODAY, **params)
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -273,7 +322,7 @@ def test_it_builds_the_pdf_and_csv_into_media_storage(personas, scenario, media,
 def test_running_a_finished_report_again_does_nothing(personas, scenario, media, eager):
     report = run_task(make_report(personas, scenario))
     pdf_name, finished_at = report.pdf.name, report.finished_at
-    with mock.patch.object(services, "report_build_files") as build:
+    with mock.patch.object(tasks, "build_files") as build:
         report = run_task(report)
     build.assert_not_called()
     assert (report.status, report.attempts) == (Status.SUCCEEDED, 1)
@@ -290,15 +339,15 @@ def test_it_rebuilds_a_report_left_running_by_a_killed_worker(personas, scenario
 
 def test_only_the_first_run_to_finish_writes_files(personas, scenario, media):
     report = make_report(personas, scenario, status=Status.RUNNING, attempts=1)
-    assert services.report_finish(report_id=report.pk, pdf=b"%PDF-first", csv=b"a")
-    assert not services.report_finish(report_id=report.pk, pdf=b"%PDF-second", csv=b"b")
+    assert jobs.report_finish(report_id=report.pk, pdf=b"%PDF-first", csv=b"a")
+    assert not jobs.report_finish(report_id=report.pk, pdf=b"%PDF-second", csv=b"b")
     report.refresh_from_db()
     assert Path(report.pdf.path).read_bytes() == b"%PDF-first"
     assert len(list(media.rglob("*.pdf"))) == 1
 
 
 def test_a_failure_ends_in_failed_with_the_reason(personas, scenario, media, eager):
-    with mock.patch.object(services, "report_build_files", side_effect=ValueError("bad row")):
+    with mock.patch.object(tasks, "build_files", side_effect=ValueError("bad row")):
         report = run_task(make_report(personas, scenario))
     assert report.status == Status.FAILED
     assert report.error == tasks.BUILD_FAILED.format(error="ValueError: bad row")
@@ -306,7 +355,7 @@ def test_a_failure_ends_in_failed_with_the_reason(personas, scenario, media, eag
 
 
 def test_a_transient_error_is_retried(personas, scenario, media, eager):
-    real = services.report_build_files
+    real = tasks.build_files
     calls = {"n": 0}
 
     def flaky(report):
@@ -315,13 +364,13 @@ def test_a_transient_error_is_retried(personas, scenario, media, eager):
             raise OperationalError("server closed the connection unexpectedly")
         return real(report)
 
-    with mock.patch.object(services, "report_build_files", side_effect=flaky):
+    with mock.patch.object(tasks, "build_files", side_effect=flaky):
         report = run_task(make_report(personas, scenario))
     assert (report.status, report.attempts, report.error) == (Status.SUCCEEDED, 2, "")
 
 
 def test_transient_errors_end_in_failed_after_the_last_retry(personas, scenario, media, eager):
-    with mock.patch.object(services, "report_build_files", side_effect=OSError("disk full")):
+    with mock.patch.object(tasks, "build_files", side_effect=OSError("disk full")):
         report = run_task(make_report(personas, scenario))
     assert report.status == Status.FAILED
     assert report.attempts == tasks.MAX_RETRIES + 1
@@ -339,34 +388,34 @@ def test_retries_back_off(personas):
 def test_the_soft_time_limit_ends_in_failed(personas, scenario, media, eager):
     from celery.exceptions import SoftTimeLimitExceeded
 
-    with mock.patch.object(services, "report_build_files", side_effect=SoftTimeLimitExceeded()):
+    with mock.patch.object(tasks, "build_files", side_effect=SoftTimeLimitExceeded()):
         report = run_task(make_report(personas, scenario))
     assert (report.status, report.error) == (Status.FAILED, tasks.TIMED_OUT)
 
 
 def test_it_gives_up_on_a_report_that_keeps_losing_its_worker(personas, scenario, media, eager):
     report = make_report(personas, scenario, status=Status.RUNNING,
-                         attempts=services.MAX_ATTEMPTS, started_at=timezone.now())
+                         attempts=jobs.MAX_ATTEMPTS, started_at=timezone.now())
     report = run_task(report)
     assert report.status == Status.FAILED
-    assert report.error == services.GAVE_UP.format(attempts=services.MAX_ATTEMPTS)
+    assert report.error == jobs.GAVE_UP.format(attempts=jobs.MAX_ATTEMPTS)
 
 
 def test_it_fails_jobs_whose_worker_and_message_were_both_lost(personas, scenario):
     old = make_report(personas, scenario, status=Status.RUNNING,
-                      started_at=timezone.now() - services.stale_after() - dt.timedelta(minutes=1))
+                      started_at=timezone.now() - jobs.stale_after() - dt.timedelta(minutes=1))
     fresh = make_report(personas, scenario, status=Status.RUNNING, as_of=TODAY - dt.timedelta(1),
                         started_at=timezone.now())
-    assert services.reports_fail_stale() == 1
+    assert jobs.reports_fail_stale() == 1
     old.refresh_from_db()
     fresh.refresh_from_db()
-    assert (old.status, old.error) == (Status.FAILED, services.STALE)
+    assert (old.status, old.error) == (Status.FAILED, jobs.STALE)
     assert fresh.status == Status.RUNNING
 
 
 def test_a_trial_report_covers_only_participating_sites_the_requester_sees(personas, scenario):
     report = make_report(personas, scenario, kind="trial", site=None,
                          requested_by=personas.network)
-    assert list(services.report_sites(report)) == [personas.site_a]
+    assert list(access.report_sites(report)) == [personas.site_a]
     report.requested_by = personas.national
-    assert set(services.report_sites(report)) == {personas.site_a, personas.site_b}
+    assert set(access.report_sites(report)) == {personas.site_a, personas.site_b}

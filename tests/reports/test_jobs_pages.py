@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from reports import services, tasks
+from reports import access, broker, jobs, tasks
 from reports.models import ReadinessReport
 from tests.reports.test_jobs import QUEUED_RESULT, TODAY, build_scenario, make_report
 
@@ -43,10 +43,10 @@ def test_a_valid_request_queues_the_job_and_shows_its_page(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"kind": "site", "trial": "TRIAL", "on": "2026-11-23"}, services.SITE_REQUIRED),
-        ({"kind": "site", "site": "A", "on": "2026-11-23"}, services.REQUIREMENT_SET_REQUIRED),
+        ({"kind": "site", "trial": "TRIAL", "on": "2026-11-23"}, access.SITE_REQUIRED),
+        ({"kind": "site", "site": "A", "on": "2026-11-23"}, access.REQUIREMENT_SET_REQUIRED),
         ({"kind": "site", "site": "A", "trial": "TRIAL", "on": "31/02/2026"}, "real date"),
-        ({"site": "A", "trial": "TRIAL", "on": "2026-11-23"}, services.UNKNOWN_KIND),
+        ({"site": "A", "trial": "TRIAL", "on": "2026-11-23"}, access.UNKNOWN_KIND),
     ],
 )
 def test_bad_input_shows_the_nhs_error_pattern(personas, scenario, data, message):
@@ -70,7 +70,7 @@ def test_a_broker_outage_is_explained_on_the_form(personas, scenario):
             "on": "2026-11-23",
         })
     assert response.status_code == 400
-    assert services.BROKER_UNAVAILABLE in response.content.decode()
+    assert broker.BROKER_UNAVAILABLE in response.content.decode()
 
 
 def test_my_reports_polls_only_unfinished_jobs(personas, scenario):
@@ -91,7 +91,7 @@ def test_the_status_fragment_stops_polling_once_finished(personas, scenario, set
     report = make_report(personas, scenario, status="running")
     client = personas.client_for(personas.coordinator_a)
     assert "every 2s" in client.get(f"/reports/{report.pk}/status/").content.decode()
-    services.report_finish(report_id=report.pk, pdf=b"%PDF-1.7", csv=b"site\r\n")
+    jobs.report_finish(report_id=report.pk, pdf=b"%PDF-1.7", csv=b"site\r\n")
     html = client.get(f"/reports/{report.pk}/status/").content.decode()
     assert "hx-get" not in html and f"/reports/{report.pk}/pdf/" in html
 
@@ -101,7 +101,7 @@ def test_downloads_are_attachments_for_those_who_may_see_the_scope(
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     report = make_report(personas, scenario, status="running")
-    services.report_finish(report_id=report.pk, pdf=b"%PDF-1.7", csv=b"site\r\n")
+    jobs.report_finish(report_id=report.pk, pdf=b"%PDF-1.7", csv=b"site\r\n")
     for persona in ("coordinator_a", "pharmacist_a", "network", "national"):
         response = personas.client_for(getattr(personas, persona)).get(f"/reports/{report.pk}/pdf/")
         assert response.status_code == 200, persona

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
 from pypdf import PdfReader
 
-from reports import csvexport, pdf, services
+from reports import csvexport, pdf, tasks
+from reports import document as report_document_module
 from reports.models import ReadinessReport
 from tests.reports.test_jobs import TODAY, build_scenario, make_report
 from tests.sites.factories import SiteFactory
@@ -27,9 +27,7 @@ def pdf_text(data: bytes) -> tuple[str, list[str]]:
 
 def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(personas, scenario):
     report = make_report(personas, scenario)
-    started = time.perf_counter()
-    data, _ = services.report_build_files(report)
-    elapsed = time.perf_counter() - started
+    data, _ = tasks.build_files(report)
     text, pages = pdf_text(data)
     flat = " ".join(text.split())
     for name in scenario.missing:
@@ -42,12 +40,12 @@ def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(per
     assert "Site: Alpha Hospital (RAA)" in flat and "23 November 2026" in flat
     assert "Appendix: every requirement of CARTX-01" in flat
     assert f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
-    assert elapsed < 5, f"site report took {elapsed:.2f} s"
+    # How long a site report takes is measured by tests/bench/bench_reports.py ("site PDF").
 
 
 def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):
     report = make_report(personas, scenario)
-    document = services.report_document(report)
+    document = report_document_module.report_document(report)
     rows = list(csv.DictReader(io.StringIO(csvexport.report_csv(document).decode("utf-8-sig"))))
     assert list(rows[0]) == csvexport.COLUMNS
     assessment = document.single
@@ -68,7 +66,7 @@ def test_the_csv_defuses_spreadsheet_formulas():
 
 def test_a_trial_with_no_requirements_says_so(personas, scenario):
     report = make_report(personas, scenario, trial=scenario.empty_trial)
-    data, csv_data = services.report_build_files(report)
+    data, csv_data = tasks.build_files(report)
     text, _ = pdf_text(data)
     assert "This trial has no requirements yet." in " ".join(text.split())
     assert csv_data.decode("utf-8-sig").strip() == ",".join(csvexport.COLUMNS)
@@ -79,7 +77,7 @@ def test_a_region_report_charts_ready_sites_per_region(personas, scenario):
     report = ReadinessReport.objects.create(
         kind="national", profile=scenario.profile, as_of=TODAY, requested_by=personas.national
     )
-    document = services.report_document(report)
+    document = report_document_module.report_document(report)
     assert [(b.label, b.first, b.second) for b in document.region_chart.bars] == [
         ("North", 0, 2), ("South", 0, 1)
     ]

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from reports import services, tasks
+from reports import access, broker, jobs, tasks
 from reports.models import ReadinessReport
 from tests.reports.test_jobs import QUEUED_RESULT, TODAY, build_scenario
 
@@ -54,13 +54,13 @@ def test_it_accepts_a_site_report_and_returns_202(
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"kind": "weekly"}, "kind", services.UNKNOWN_KIND),
+        ({"kind": "weekly"}, "kind", access.UNKNOWN_KIND),
         ({}, "kind", None),
-        ({"kind": "site", "trial": "TRIAL"}, "site", services.SITE_REQUIRED),
-        ({"kind": "site", "site": "SITE"}, "trial", services.REQUIREMENT_SET_REQUIRED),
+        ({"kind": "site", "trial": "TRIAL"}, "site", access.SITE_REQUIRED),
+        ({"kind": "site", "site": "SITE"}, "trial", access.REQUIREMENT_SET_REQUIRED),
         ({"kind": "site", "site": "SITE", "trial": "TRIAL", "profile": "cart_core"},
-         "profile", services.BOTH_TRIAL_AND_PROFILE),
-        ({"kind": "trial"}, "trial", services.TRIAL_REQUIRED),
+         "profile", access.BOTH_TRIAL_AND_PROFILE),
+        ({"kind": "trial"}, "trial", access.TRIAL_REQUIRED),
         ({"kind": "site", "site": "SITE", "trial": "TRIAL", "on": "31/02/2026"}, "on", None),
         ({"kind": "site", "site": "SITE", "trial": "TRIAL", "on": "tomorrow"}, "on", None),
         ({"kind": "site", "site": "abc", "trial": "TRIAL"}, "site", None),
@@ -120,7 +120,7 @@ def test_it_answers_503_with_the_reason_when_the_broker_is_down(personas, scenar
             format="json",
         )
     assert response.status_code == 503
-    assert response.json() == {"detail": services.BROKER_UNAVAILABLE}
+    assert response.json() == {"detail": broker.BROKER_UNAVAILABLE}
     assert not ReadinessReport.objects.filter(status__in=ReadinessReport.ACTIVE_STATUSES).exists()
 
 
@@ -131,7 +131,7 @@ def built(personas, scenario, settings, tmp_path):
         kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
         requested_by=personas.coordinator_a, status="running",
     )
-    services.report_finish(report_id=report.pk, pdf=b"%PDF-1.7 test", csv=b"site\r\n")
+    jobs.report_finish(report_id=report.pk, pdf=b"%PDF-1.7 test", csv=b"site\r\n")
     report.refresh_from_db()
     return report
 

@@ -31,7 +31,8 @@ import redis
 from django.db import connection
 from pypdf import PdfReader
 
-from reports import services, tasks
+from reports import document as report_document_module
+from reports import jobs, tasks
 from reports.models import ReadinessReport
 from tests.reports.test_jobs import TODAY, build_scenario
 
@@ -119,7 +120,7 @@ def wait_for(report: ReadinessReport, statuses: set[str], workers: Workers, time
 def test_a_real_worker_builds_the_pdf_and_csv(personas, workers):
     scenario = build_scenario(personas)
     workers.start()
-    report = services.report_request(
+    report = jobs.report_request(
         user=personas.coordinator_a, kind="site", site=personas.site_a.pk,
         trial=scenario.trial.pk, as_of=TODAY,
     )
@@ -136,7 +137,7 @@ def test_a_real_worker_builds_the_pdf_and_csv(personas, workers):
         assert name in text
     assert "1 of 2 Cell therapy laboratory scientists trained" in text
 
-    document = services.report_document(report)
+    document = report_document_module.report_document(report)
     rows = list(csv.DictReader(io.StringIO(
         Path(report.csv.path).read_text(encoding="utf-8-sig")
     )))
@@ -151,7 +152,7 @@ def test_a_report_whose_worker_is_killed_is_finished_once_by_another(personas, w
     first = workers.start(
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT), ATMP_TEST_REPORT_BUILD_DELAY="60"
     )
-    report = services.report_request(
+    report = jobs.report_request(
         user=personas.network, kind="site", site=personas.site_a.pk,
         trial=scenario.trial.pk, as_of=TODAY,
     )

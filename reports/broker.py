@@ -1,0 +1,50 @@
+"""The one place that hands a report job to the broker: the messenger of the job outbox.
+
+The task is named, not imported: the task calls the job lifecycle (reports.jobs), so the
+lifecycle must not import the task back. Celery's registry finds it by name (autodiscovery
+registers it), which keeps eager mode (tests) and the real worker on the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from atmp_portal.celery import app
+
+logger = logging.getLogger(__name__)
+
+BUILD_REPORT = "reports.tasks.build_report"
+BROKER_UNAVAILABLE = (
+    "The report could not be queued because the job queue is unavailable. "
+    "Nothing was started; please try again in a few minutes."
+)
+BROKER_ERRORS = (KombuOperationalError, RedisConnectionError, RedisTimeoutError, ConnectionError,
+                 TimeoutError)
+
+
+class BrokerUnavailable(RuntimeError):
+    """The job queue could not be reached: nothing was sent."""
+
+    def __init__(self, message: str = BROKER_UNAVAILABLE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def send_build(report_id: int) -> str:
+    """Send one build message for a job; its task id. Raises BrokerUnavailable."""
+    try:
+        result = app.tasks[BUILD_REPORT].apply_async(
+            args=[report_id],
+            # Fail fast: a user may be waiting on this; one quick retry is enough.
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5,
+                          "interval_max": 0.5},
+        )
+    except BROKER_ERRORS as exc:
+        logger.warning("Report %s not sent, broker unavailable: %s", report_id, exc)
+        raise BrokerUnavailable() from exc
+    return getattr(result, "id", None) or ""

@@ -1,0 +1,162 @@
+"""The report document: what a report's PDF and CSV both show, built from assessments.
+
+`report_document(report)` assesses the report's sites (reports.access.report_sites) with the
+readiness engine and lays out its charts; reports/pdf.py and reports/csvexport.py render the
+document and nothing else. This module imports neither of them, nor the job lifecycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from reports import readiness
+from reports.access import report_sites
+from reports.models import ReadinessReport
+from sites.models import Capability
+
+Kind = ReadinessReport.Kind
+
+CATEGORY_LABELS = {**dict(Capability.Category.choices), readiness.TRAINING: "Training"}
+NO_REQUIREMENTS = "This {owner} has no requirements yet."
+NO_SITES = "No sites in this report's scope are visible to its requester."
+
+
+BAR_LEFT = 190  # px: category or region names sit left of the bars
+BAR_SPACE = 300  # px given to the longest bar
+BAR_STEP = 26
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One horizontal bar of an SVG chart: `first` (met / ready) then `second` (gaps / not)."""
+
+    label: str
+    first: int
+    second: int
+    y: int
+    first_width: float
+    second_x: float
+    second_width: float
+    text_x: float
+
+    @property
+    def text_y(self) -> int:
+        return self.y + 16
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * BAR_STEP + 8
+
+
+def _chart(counts: dict[str, list[int]]) -> Chart:
+    largest = max((a + b for a, b in counts.values()), default=0) or 1
+    bars = []
+    for index, (label, (first, second)) in enumerate(counts.items()):
+        first_width = round(BAR_SPACE * first / largest, 1)
+        second_width = round(BAR_SPACE * second / largest, 1)
+        bars.append(Bar(
+            label=label, first=first, second=second, y=index * BAR_STEP + 4,
+            first_width=first_width, second_x=BAR_LEFT + first_width,
+            second_width=second_width, text_x=BAR_LEFT + first_width + second_width + 6,
+        ))
+    return Chart(bars)
+
+
+@dataclass
+class ReportDocument:
+    report: ReadinessReport
+    scope_label: str
+    requirement_owner: str
+    requirement_set: readiness.RequirementSet
+    assessments: list[readiness.SiteAssessment]
+    generated_at: dt.datetime
+    category_chart: Chart = field(default_factory=lambda: Chart([]))
+    region_chart: Chart | None = None
+
+    @property
+    def no_requirements_message(self) -> str:
+        return NO_REQUIREMENTS.format(owner=self.requirement_owner)
+
+    @property
+    def no_sites_message(self) -> str:
+        return NO_SITES
+
+    @property
+    def single(self) -> readiness.SiteAssessment | None:
+        return self.assessments[0] if len(self.assessments) == 1 else None
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "sites": len(self.assessments),
+            "ready": sum(1 for a in self.assessments if a.ready),
+            "blockers": sum(a.blockers for a in self.assessments),
+            "warnings": sum(a.warnings for a in self.assessments),
+            "expiring": sum(a.expiring for a in self.assessments),
+            "met": sum(a.met for a in self.assessments),
+        }
+
+    @property
+    def with_gaps(self) -> list[readiness.SiteAssessment]:
+        return [a for a in self.assessments if a.blockers or a.warnings]
+
+    @property
+    def with_expiring(self) -> list[readiness.SiteAssessment]:
+        return [a for a in self.assessments if a.expiring]
+
+
+def _category_counts(assessments: list[readiness.SiteAssessment]) -> dict[str, list[int]]:
+    counts: dict[str, list[int]] = {}
+    for assessment in assessments:
+        for row in assessment.rows:
+            label = CATEGORY_LABELS.get(row.requirement.category, row.requirement.category)
+            pair = counts.setdefault(label, [0, 0])
+            pair[0 if row.is_met else 1] += 1
+    return counts
+
+
+def _region_counts(assessments: list[readiness.SiteAssessment]) -> dict[str, list[int]]:
+    counts: dict[str, list[int]] = {}
+    for assessment in sorted(assessments, key=lambda a: a.site.region.name):
+        pair = counts.setdefault(assessment.site.region.name, [0, 0])
+        pair[0 if assessment.ready else 1] += 1
+    return counts
+
+
+def _scope_label(report: ReadinessReport) -> str:
+    if report.kind == Kind.SITE:
+        return f"Site: {report.site.name} ({report.site.ods_code})"
+    if report.kind == Kind.TRIAL:
+        return f"Trial: {report.trial.short_title}, its participating sites"
+    if report.kind == Kind.REGION:
+        return f"Region: {report.region.name}"
+    return "National: every site in the requester's scope"
+
+
+def report_document(report: ReadinessReport) -> ReportDocument:
+    """Assess the report's sites against its requirement set: a constant number of queries."""
+    if report.trial_id:
+        requirement_set, owner = readiness.requirement_set_for_trial(report.trial), "trial"
+    else:
+        requirement_set = readiness.requirement_set_for_profile(report.profile)
+        owner = "requirement profile"
+    sites = report_sites(report).select_related("region").order_by("region__name", "name")
+    assessments = readiness.rank(
+        readiness.assess(sites=sites, requirements=requirement_set, on=report.as_of)
+    )
+    document = ReportDocument(
+        report=report, scope_label=_scope_label(report), requirement_owner=owner,
+        requirement_set=requirement_set, assessments=assessments, generated_at=timezone.now(),
+        category_chart=_chart(_category_counts(assessments)),
+    )
+    if report.kind in (Kind.REGION, Kind.NATIONAL, Kind.TRIAL):
+        document.region_chart = _chart(_region_counts(assessments))
+    return document

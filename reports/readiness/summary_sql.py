@@ -1,0 +1,177 @@
+"""The ranking's fast path on PostgreSQL: the rules' outcomes counted by the database.
+
+The same decisions as rules.py, taken in one SQL statement so that the ranking fetches neither
+checklist rows nor training records: one row per site with how many requirements it meets (not
+expiring), meets but expiring, and meets of the mandatory ones.
+
+Training is counted, not sorted: a requirement for N staff is met when at least N staff in post
+hold a record valid on the date, and expiring when fewer than N hold one still valid on the
+horizon (the N-th longest cover lapses before it). A record without an override is valid on a
+day when it was completed on or after the earliest completion whose renewal reaches that day
+(`earliest_completion`, worked out here once per course), so no row needs date arithmetic.
+
+It reads the current records, so it serves today and future dates only; past dates go through
+the row path, which reads the change history (assessing.py, docs/readiness.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from functools import lru_cache
+
+from django.db import connection
+
+from atmp_portal.expiring import horizon
+from reports.readiness.loading import renewal_due
+from reports.readiness.outcome import Outcome
+from reports.readiness.requirements import CAPABILITY, RequirementSet
+from reports.readiness.results import SiteAssessment, from_counts
+from reports.readiness.rules import IN_PLACE
+from sites.models import Site, SiteCapability
+from sites.selectors import SiteRef
+from training.models import StaffMember, TrainingRecord
+
+_SUMMARY_SQL = """
+WITH visible AS (
+    SELECT unnest(%(site_ids)s::int[]) AS site_id
+), cap_req AS (
+    SELECT * FROM unnest(%(cap_idx)s::int[], %(cap_id)s::int[], %(cap_mandatory)s::bool[])
+        AS r(idx, capability_id, mandatory)
+), cap_met AS (
+    -- Met by any alternative in place with evidence valid on the date; expiring when the one
+    -- valid longest lapses before the horizon.
+    SELECT sc.site_id, bool_or(r.mandatory) AS mandatory,
+           bool_and(sc.evidence_expires_on IS NOT NULL)
+           AND max(sc.evidence_expires_on) < %(horizon)s AS expiring
+    FROM cap_req r
+    JOIN {site_capability} sc ON sc.capability_id = r.capability_id
+    JOIN visible v ON v.site_id = sc.site_id
+    WHERE sc.status = %(in_place)s
+      AND (sc.evidence_expires_on IS NULL OR sc.evidence_expires_on >= %(on)s)
+    GROUP BY sc.site_id, r.idx
+), train_req AS (
+    SELECT * FROM unnest(%(train_idx)s::int[], %(train_course)s::int[], %(train_role)s::text[],
+                         %(train_min)s::int[], %(train_mandatory)s::bool[],
+                         %(valid_from)s::date[], %(lasting_from)s::date[])
+        AS r(idx, course_id, role, min_staff, mandatory, valid_from, lasting_from)
+), trained AS (
+    -- Per staff member in post and requirement: valid on the date (every row here is), and
+    -- still valid on the horizon (a record lasting that long, and no leaving date before it).
+    SELECT s.site_id, r.idx, r.min_staff, r.mandatory,
+           bool_or(tr.expiry_override >= %(horizon)s
+                   OR (tr.expiry_override IS NULL
+                       AND (r.lasting_from IS NULL OR tr.completed_on >= r.lasting_from)))
+           AND (s.left_on IS NULL OR s.left_on > %(horizon)s) AS lasting
+    FROM {record} tr
+    JOIN train_req r ON r.course_id = tr.course_id
+    JOIN {staff} s ON s.id = tr.staff_id
+    JOIN visible v ON v.site_id = s.site_id
+    WHERE tr.course_id = ANY(%(train_course)s::int[])
+      AND tr.completed_on <= %(on)s
+      AND (tr.expiry_override >= %(on)s
+           OR (tr.expiry_override IS NULL
+               AND (r.valid_from IS NULL OR tr.completed_on >= r.valid_from)))
+      AND (s.left_on > %(on)s OR (s.left_on IS NULL AND s.active))
+      AND (r.role = '' OR jsonb_exists(s.roles, r.role))
+    GROUP BY s.site_id, s.id, r.idx, r.min_staff, r.mandatory
+), train_met AS (
+    SELECT site_id, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
+    FROM trained
+    GROUP BY site_id, idx, min_staff, mandatory
+    HAVING count(*) >= min_staff
+), met AS (
+    SELECT site_id, mandatory, expiring FROM cap_met
+    UNION ALL
+    SELECT site_id, mandatory, expiring FROM train_met
+)
+SELECT site_id,
+       count(*) FILTER (WHERE NOT expiring),
+       count(*) FILTER (WHERE expiring),
+       count(*) FILTER (WHERE mandatory)
+FROM met
+GROUP BY site_id
+"""
+
+
+def counts_in_database() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@lru_cache(maxsize=1024)
+def earliest_completion(months: int, day: dt.date) -> dt.date:
+    """The earliest completion date whose renewal falls on or after `day`.
+
+    A record completed on it or later (without an override) is still valid on `day`. Renewal
+    (add_months, clamped to the month end) never decreases as the completion date increases,
+    so a binary search over the days before `day` finds it.
+    """
+    low, high = day - dt.timedelta(days=31 * months + 31), day
+    while low < high:
+        middle = low + (high - low) // 2
+        if renewal_due(middle, months) >= day:
+            high = middle
+        else:
+            low = middle + dt.timedelta(days=1)
+    return low
+
+
+def _summary_params(
+    site_ids: list[int], requirements: RequirementSet, on: dt.date
+) -> dict[str, object]:
+    last = horizon(on)
+    params: dict[str, list] = {
+        name: []
+        for name in (
+            "cap_idx", "cap_id", "cap_mandatory", "train_idx", "train_course", "train_role",
+            "train_min", "train_mandatory", "valid_from", "lasting_from",
+        )
+    }  # fmt: skip
+    for idx, req in enumerate(requirements.requirements):
+        if req.kind == CAPABILITY:
+            for capability_id in req.capability_ids:
+                params["cap_idx"].append(idx)
+                params["cap_id"].append(capability_id)
+                params["cap_mandatory"].append(req.is_mandatory)
+            continue
+        months = req.renewal_months
+        params["train_idx"].append(idx)
+        params["train_course"].append(req.course_id)
+        params["train_role"].append(req.role or "")
+        params["train_min"].append(req.min_staff)
+        params["train_mandatory"].append(req.is_mandatory)
+        params["valid_from"].append(None if months is None else earliest_completion(months, on))
+        params["lasting_from"].append(None if months is None else earliest_completion(months, last))
+    return {**params, "site_ids": site_ids, "on": on, "horizon": last, "in_place": IN_PLACE}
+
+
+def summaries_in_database(
+    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date
+) -> list[SiteAssessment]:
+    """assess(summary_only=True) on PostgreSQL: one query whatever the number of sites."""
+    if not site_list:
+        return []
+    sql = _SUMMARY_SQL.format(
+        site_capability=SiteCapability._meta.db_table,
+        record=TrainingRecord._meta.db_table,
+        staff=StaffMember._meta.db_table,
+    )
+    params = _summary_params([site.pk for site in site_list], requirements, on)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = {site_id: rest for site_id, *rest in cursor.fetchall()}
+    mandatory = requirements.mandatory_count
+    recommended = len(requirements.requirements) - mandatory
+    assessments = []
+    for site in site_list:
+        met, expiring, met_mandatory = counts.get(site.pk, (0, 0, 0))
+        outcome_counts = Counter(
+            {
+                Outcome.BLOCKER: mandatory - met_mandatory,
+                Outcome.WARNING: recommended - (met + expiring - met_mandatory),
+                Outcome.EXPIRING: expiring,
+                Outcome.MET: met,
+            }
+        )
+        assessments.append(from_counts(site, on, requirements, outcome_counts, met_mandatory))
+    return assessments
