@@ -36,10 +36,17 @@ def _when(anchor: dt.date, days_ago: int, index: int) -> dt.datetime:
     return moment + dt.timedelta(minutes=index)
 
 
-def _wanted(obj, rows: list[HistoryRow], anchor: dt.date, names: list[str]) -> list[tuple]:
+def _extra_defaults(model, historical) -> dict:
+    """History columns the model itself has not (e.g. sites.models.ChecklistHistory's)."""
+    own = {f.attname for f in model._meta.concrete_fields}
+    return {f.attname: f.get_default() for f in historical._meta.concrete_fields
+            if f.name not in _HISTORY_FIELDS and f.attname not in own}
+
+
+def _wanted(obj, rows: list[HistoryRow], anchor: dt.date, names: list[str], extra: dict):
     wanted = []
     for index, row in enumerate(rows):
-        values = {name: getattr(obj, name) for name in names}
+        values = {name: extra[name] if name in extra else getattr(obj, name) for name in names}
         values.update(row.values)
         wanted.append((
             _when(anchor, row.days_ago, index), "+" if index == 0 else "~", row.reason,
@@ -52,6 +59,7 @@ def sync_history(model, timelines: list[tuple[object, list[HistoryRow]]], anchor
     """Make each object's history its timeline; returns how many objects were rewritten."""
     historical = model.history.model
     names = _attnames(historical)
+    extra = _extra_defaults(model, historical)
     pks = [obj.pk for obj, _ in timelines]
     existing: dict[int, list[tuple]] = {}
     for start in range(0, len(pks), BATCH_SIZE):
@@ -64,7 +72,7 @@ def sync_history(model, timelines: list[tuple[object, list[HistoryRow]]], anchor
             existing.setdefault(row[names.index("id") + 3], []).append(row)
     stale, fresh = [], []
     for obj, timeline in timelines:
-        wanted = _wanted(obj, timeline, anchor, names)
+        wanted = _wanted(obj, timeline, anchor, names, extra)
         if existing.get(obj.pk) == wanted:
             continue
         stale.append(obj.pk)

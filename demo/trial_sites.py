@@ -18,6 +18,28 @@ from trials.models import TrialSite
 Status = TrialSite.Status
 
 
+# The steps of site selection (trials.models.TRANSITIONS) that lead to each status.
+PATHS = {
+    Status.SHORTLISTED: (Status.SHORTLISTED,),
+    Status.INVITED: (Status.SHORTLISTED, Status.INVITED),
+    Status.INTERESTED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED),
+    Status.DECLINED: (Status.SHORTLISTED, Status.INVITED, Status.DECLINED),
+    Status.SELECTED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED),
+    Status.NOT_SELECTED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED,
+                          Status.NOT_SELECTED),
+    Status.IN_SETUP: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED,
+                      Status.IN_SETUP),
+    Status.OPEN: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED,
+                  Status.IN_SETUP, Status.OPEN),
+    Status.CLOSED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED,
+                    Status.IN_SETUP, Status.OPEN, Status.CLOSED),
+}
+# Days between a step and the one before it (set-up takes months; answers take days).
+GAPS = {Status.OPEN: (60, 140), Status.IN_SETUP: (7, 30), Status.SELECTED: (7, 30),
+        Status.NOT_SELECTED: (7, 30), Status.INTERESTED: (5, 20), Status.DECLINED: (5, 20),
+        Status.INVITED: (7, 30)}
+
+
 def opened_days_ago(row: dict) -> int | None:
     """Days before the anchor a participation opened (open and closed ones), else None."""
     if row["status"] not in (Status.OPEN, Status.CLOSED) or not row["planned_opening"]:
@@ -26,25 +48,25 @@ def opened_days_ago(row: dict) -> int | None:
 
 
 def _timeline(iras_id: str, row: dict) -> list[HistoryRow]:
+    """Each step of the participation's path, dated backwards from its last one."""
     rng = seeded_rng(row["ods_code"], "trial site", iras_id)
+    path = PATHS[row["status"]]
     opened = opened_days_ago(row)
-    status = row["status"]
-    if opened is None:
-        considered = rng.randint(60, HISTORY_DAYS)
-        steps = [(considered, Status.FEASIBILITY, "Feasibility requested")]
-        if status == Status.IN_SETUP:
-            steps.append((rng.randint(14, considered - 30), Status.IN_SETUP, "Site selected"))
-        return [HistoryRow(days, reason, {"status": value}) for days, value, reason in steps]
-    set_up = min(HISTORY_DAYS - 30, opened + rng.randint(60, 140))
-    steps = [
-        (min(HISTORY_DAYS, set_up + rng.randint(30, 90)), Status.FEASIBILITY,
-         "Feasibility requested"),
-        (set_up, Status.IN_SETUP, "Site selected"),
-        (opened, Status.OPEN, "Opened to recruitment"),
-    ]
-    if status == Status.CLOSED:
-        steps.append((rng.randint(10, max(11, opened - 60)), Status.CLOSED, "Recruitment closed"))
-    return [HistoryRow(days, reason, {"status": value}) for days, value, reason in steps]
+    if row["status"] == Status.CLOSED:
+        days = [rng.randint(10, max(11, opened - 60)), opened]
+    elif row["status"] == Status.OPEN:
+        days = [opened]
+    else:
+        days = [rng.randint(5, 60)]
+    while len(days) < len(path):
+        step = path[len(path) - len(days)]
+        days.append(days[-1] + rng.randint(*GAPS[step]))
+    steps = []
+    for when, status in zip(reversed(days), path, strict=True):
+        if when >= HISTORY_DAYS:  # before the portal: the participation starts as it was then
+            steps = []
+        steps.append(HistoryRow(min(when, HISTORY_DAYS), Status(status).label, {"status": status}))
+    return steps
 
 
 def sync_trial_site_history(trials: dict, sites: dict, anchor: dt.date, writer) -> None:
