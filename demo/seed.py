@@ -7,7 +7,12 @@ Dates. Checklist expiries, training completions and leaving dates are offsets fr
 date, today by default, so "expiring within 90 days" means something whatever day the demo is
 seeded. Running again on the same day writes nothing; on a later day the same rows get moved
 dates (they are matched on natural keys, never duplicated). Pass `anchor` to pin the dates,
-as the tests do. Reference dates (guidance effective dates, planned trial openings) are fixed.
+as the tests do. Trial openings and the year of history (demo/timeline.py) move with the
+anchor; guidance effective dates are fixed.
+
+Story. What each real site is meant to be ready for is planned in demo/story.py (the CAR-T
+centres ready for CAR-T core, open sites ready, sites in set-up near-ready...), and the
+records are drawn to fit it; docs/demo-data.md tells it.
 
 Scale. `scale=N` adds N times as many synthetic sites as there are real demo organisations
 (37), with codes RZ001, RZ002... (5-character trust-site codes that no real trust uses), spread

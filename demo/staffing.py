@@ -230,10 +230,14 @@ def _set_training(person: StaffPlan, course: str, days: int | None, steady: bool
 def _apply_floors(site: SiteProfile, staff: list[StaffPlan], courses) -> list[StaffPlan]:
     by_code = {course.code: course for course in courses}
     ceilings = {(course, role) for course, role in site.intent.ceiling}
+    rngs: dict[str, random.Random] = {}  # one per person: seeding is most of the cost
     for (code, role), count in sorted(site.intent.floor.items()):
         avoid = {r for c, r in ceilings if c == code}
         for index in _holders(staff, role, avoid)[:count]:
-            rng = seeded_rng(site.ods_code, "floor", staff[index].email, code)
+            email = staff[index].email
+            if email not in rngs:
+                rngs[email] = seeded_rng(site.ods_code, "floor", email)
+            rng = rngs[email]
             staff[index] = _set_training(staff[index], code, _valid_days(rng, by_code[code]), True)
     return staff
 
@@ -250,8 +254,8 @@ def _apply_ceilings(site: SiteProfile, staff: list[StaffPlan], courses) -> tuple
         course = by_code[code]
         valid = [i for i in _holders(staff, role, set()) if _is_valid(staff[i], course)]
         valid.sort(key=lambda i: code not in staff[i].steady)  # people a floor needs first
+        rng = seeded_rng(site.ods_code, "ceiling", code, role)
         for index in valid[most:]:
-            rng = seeded_rng(site.ods_code, "ceiling", staff[index].email, code)
             period = _period(course)
             days = None if period is None or rng.random() < 0.5 else period + rng.randint(5, 150)
             staff[index] = _set_training(staff[index], code, days, False)
