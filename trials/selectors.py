@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from sites.models import Site
+from sites.models import Site, SiteMembership
 from training.models import StaffRole
 from trials.models import (
     CapabilityRequirement,
@@ -207,3 +207,15 @@ def trial_history(trial: Trial, *, sites: QuerySet[Site]) -> list[HistoryRow]:
     rows = _trial_rows(trial) + _requirement_rows(trial) + _override_rows(trial)
     rows += _selection_rows(trial, sites)
     return sorted(rows, key=lambda row: row.when, reverse=True)
+
+
+def open_invitations(user, *, site: Site | None = None) -> list[TrialSite]:
+    """Invitations awaiting an answer at the sites this user coordinates (optionally one)."""
+    rows = TrialSite.objects.filter(
+        status=TrialSite.Status.INVITED,
+        site__memberships__user=user,
+        site__memberships__role=SiteMembership.Role.COORDINATOR,
+    )
+    if site is not None:
+        rows = rows.filter(site=site)
+    return list(rows.select_related("trial", "site").order_by("respond_by", "trial__short_title"))

@@ -320,3 +320,106 @@ def _mail_answer(trial_site: TrialSite, answered_by: User) -> None:
     inviter = trial_site.invited_by
     recipients = [inviter.email] if inviter is not None and inviter.is_active else []
     _send(f"{site.name} is {answer}: {trial.short_title}", body, recipients)
+
+
+# --- the API's whole-list writes -------------------------------------------------------------
+
+
+def trial_requirements_replace(
+    *,
+    trial: Trial,
+    user: User,
+    capability_requirements: list[dict] | None = None,
+    training_requirements: list[dict] | None = None,
+    overrides: list[dict] | None = None,
+    reason: str = "",
+) -> None:
+    """Make the trial's own requirements and overrides exactly the given lists (None: leave
+    that list alone). Unchanged entries are kept, so the history shows only real changes.
+
+    Entries: {"capabilities": [Capability], "level", "note"}; {"course", "role", "min_staff",
+    "level"}; {"requirement": an inherited row, "level", "reason"}.
+    """
+    with transaction.atomic():
+        if capability_requirements is not None:
+            _replace_capability_requirements(trial, capability_requirements, user, reason)
+        if training_requirements is not None:
+            _replace_training_requirements(trial, training_requirements, user, reason)
+        if overrides is not None:
+            _replace_overrides(trial, overrides, user)
+
+
+def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
+    def key(capabilities, level, note):
+        return frozenset(c.pk for c in capabilities), level, note
+
+    current = {
+        key(r.capabilities.all(), r.level, r.note): r
+        for r in trial.capability_requirements.prefetch_related("capabilities")
+    }
+    keep = set()
+    for entry in wanted:
+        k = key(entry["capabilities"], entry["level"], entry.get("note", ""))
+        keep.add(k)
+        if k not in current:
+            capability_requirement_add(owner=trial, capabilities=entry["capabilities"],
+                                       level=entry["level"], note=entry.get("note", ""),
+                                       user=user, reason=reason)
+    for k, requirement in current.items():
+        if k not in keep:
+            requirement_remove(requirement=requirement, user=user, reason=reason)
+
+
+def _replace_training_requirements(trial, wanted: list[dict], user, reason) -> None:
+    def key(course_id, role, min_staff, level):
+        return course_id, role, min_staff, level
+
+    current = {
+        key(r.course_id, r.role, r.min_staff, r.level): r for r in trial.training_requirements.all()
+    }
+    keep = set()
+    for entry in wanted:
+        k = key(entry["course"].pk, entry.get("role", ""), entry.get("min_staff", 1),
+                entry["level"])
+        keep.add(k)
+        if k not in current:
+            training_requirement_add(owner=trial, course=entry["course"],
+                                     role=entry.get("role", ""),
+                                     min_staff=entry.get("min_staff", 1), level=entry["level"],
+                                     user=user, reason=reason)
+    for k, requirement in current.items():
+        if k not in keep:
+            requirement_remove(requirement=requirement, user=user, reason=reason)
+
+
+def _replace_overrides(trial, wanted: list[dict], user) -> None:
+    kept = set()
+    for entry in wanted:
+        override = override_set(trial=trial, requirement=entry["requirement"],
+                                level=entry["level"], reason=entry["reason"], user=user)
+        kept.add(override.pk)
+    for override in trial.overrides.exclude(pk__in=kept):
+        override_remove(override=override, user=user, reason="Not in the new list of overrides")
+
+
+@transaction.atomic
+def trial_setup(
+    *,
+    trial: Trial,
+    user: User,
+    profiles: Iterable[RequirementProfile] | None = None,
+    capability_requirements: list[dict] | None = None,
+    training_requirements: list[dict] | None = None,
+    overrides: list[dict] | None = None,
+    reason: str = "",
+) -> Trial:
+    """Save a trial and (where given) its profiles, own requirements and overrides, all or
+    nothing (the API's POST and PATCH)."""
+    if profiles is None:
+        profiles = list(trial.profiles.all()) if trial.pk else []
+    trial_save(trial=trial, user=user, profiles=profiles, reason=reason)
+    trial_requirements_replace(
+        trial=trial, user=user, capability_requirements=capability_requirements,
+        training_requirements=training_requirements, overrides=overrides, reason=reason,
+    )
+    return trial

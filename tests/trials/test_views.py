@@ -209,3 +209,27 @@ def test_the_network_coordinator_selects_an_interested_site(personas):
     assert response.status_code == 302
     html = client.get(f"/trials/{trial.pk}/").content.decode()
     assert "Best placed" in html and "Selected" in html
+
+
+def test_the_ranking_offers_shortlisting_for_a_trial_to_network_coordinators_only(personas):
+    trial = TrialFactory()
+    TrialSiteFactory(trial=trial, site=personas.site_a, status=S.INVITED)
+    html = personas.client_for(personas.network).get(f"/readiness/?trial={trial.pk}").content.decode()
+    assert f'action="/trials/{trial.pk}/sites/bulk/"' in html
+    assert f'value="{personas.site_a.pk}"' in html and "Invited" in html
+    html = personas.client_for(personas.coordinator_a).get(f"/readiness/?trial={trial.pk}").content.decode()
+    assert "/sites/bulk/" not in html
+
+
+def test_site_coordinators_see_invitations_on_home_and_dashboard(personas):
+    trial = TrialFactory(short_title="ORION-19")
+    services.trial_site_add(trial=trial, site=personas.site_a, status=S.INVITED, user=personas.network)
+    answer_url = f"/trials/{trial.pk}/sites/{personas.site_a.pk}/answer/"
+    coordinator = personas.client_for(personas.coordinator_a)
+    assert answer_url in coordinator.get("/").content.decode()
+    assert answer_url in coordinator.get(f"/sites/{personas.site_a.pk}/dashboard/").content.decode()
+    gaps = f"/sites/{personas.site_a.pk}/readiness/?trial={trial.pk}"
+    assert gaps in coordinator.get("/").content.decode()
+    # Not the pharmacist's to answer, and not site B's.
+    assert answer_url not in personas.client_for(personas.pharmacist_a).get("/").content.decode()
+    assert "ORION-19 at" not in personas.client_for(personas.coordinator_b).get("/").content.decode()
