@@ -1,11 +1,55 @@
-"""Shared API pieces."""
+"""Shared API pieces: pagination and filtering that refuse what they cannot honour."""
 
 from __future__ import annotations
 
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+MAX_PAGE_SIZE = 500
+PAGE_SIZE_INVALID = f"Give page_size as a whole number from 1 to {MAX_PAGE_SIZE}."
+EMPTY_PARAMETER = "Give a value, or leave the parameter out."
 
 
 class Pagination(PageNumberPagination):
     # The default page size is REST_FRAMEWORK["PAGE_SIZE"] in settings.
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        """page_size as asked, or 400: a silently ignored -5 or 'abc' hides a client's bug."""
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [PAGE_SIZE_INVALID]})
+        return int(text)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, except that `?category=` (present but empty) is a 400, not 'no filter'.
+
+    An empty value is what a client sends when its own variable was unset; answering with the
+    unfiltered list would hand it every row as if they all matched.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = {
+                name: [EMPTY_PARAMETER]
+                for name in filterset.filters
+                if name in request.query_params and not request.query_params[name].strip()
+            }
+            if empty:
+                raise ValidationError(empty)
+        return super().filter_queryset(request, queryset, view)

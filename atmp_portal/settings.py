@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "atmp_portal.middleware.HealthCheckMiddleware",
+    # Outside everything else, so it also sees the error responses the others produce.
+    "atmp_portal.middleware.ResponseHeadersMiddleware",
+    "atmp_portal.middleware.JSONLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "atmp_portal.middleware.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by authentication into a response.
     "axes.middleware.AxesMiddleware",
@@ -144,6 +148,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Reusing connections made a one-query view 8x faster under gunicorn (STACK-NOTES.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails a request in seconds instead of holding it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -198,6 +206,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# JSON request bodies on /api/ are checked before any parser sees them
+# (atmp_portal.middleware.JSONLimitsMiddleware): larger is 413, deeper is 400.
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 FILE_UPLOAD_PERMISSIONS = 0o640
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -215,23 +227,57 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ATMP Site Readiness <no-reply@localhost>")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
-# Celery: with no REDIS_URL tasks run in-process, so `make run` needs no broker.
+# Celery. With REDIS_URL, Redis is the broker. Without it (make run's embedded default) the
+# broker is kombu's filesystem transport in EMBEDDED_BROKER_DIR and `make run` starts a real
+# worker beside the web server, so reports take the production path (docs/reliability.md).
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or None
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+EMBEDDED_BROKER_DIR = env.path("EMBEDDED_BROKER_DIR", default=BASE_DIR / ".tmp" / "broker")
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# No result backend: job state lives on ReadinessReport (the outbox), never in Celery results.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Redis hands an unacknowledged task (its worker died) to another worker after this many
-# seconds; it must exceed the longest task (reports: 360 s hard limit).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
-}
+# Every broker call gives up after this many seconds (connect and read), so a hung Redis
+# answers like a stopped one: a quick, clear 503, and no web worker left waiting.
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=3.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis hands an unacknowledged message back after this long; the job outbox
+        # (REPORT_LEASE_SECONDS) resumes a dead worker's report much sooner than this.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+        "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_TIMEOUT_SECONDS,
+        "retry_on_timeout": False,
+        "health_check_interval": 10,
+    }
+else:
+    Path(EMBEDDED_BROKER_DIR).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(EMBEDDED_BROKER_DIR),
+        "data_folder_out": str(EMBEDDED_BROKER_DIR),
+        "polling_interval": 0.5,
+    }
+# The report job outbox (reports.jobs.reports_sweep, run by beat every REPORT_SWEEP_SECONDS):
+# a worker holds a running job for REPORT_LEASE_SECONDS and renews it by a heartbeat every
+# third of that; a job whose lease ran out lost its worker and is sent again (attempts
+# counted, failed after ReadinessReport.MAX_ATTEMPTS). A job queued longer than
+# REPORT_RESEND_AFTER_SECONDS is sent again (its message may have been lost with Redis).
+REPORT_LEASE_SECONDS = env.float("REPORT_LEASE_SECONDS", default=30)
+REPORT_RESEND_AFTER_SECONDS = env.float("REPORT_RESEND_AFTER_SECONDS", default=60)
+REPORT_SWEEP_SECONDS = env.float("REPORT_SWEEP_SECONDS", default=10)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "report-outbox-sweep": {
+        "task": "reports.tasks.sweep_reports",
+        "schedule": REPORT_SWEEP_SECONDS,
+        # A sweep nobody ran in time is replaced by the next one, never piled up.
+        "options": {"expires": REPORT_SWEEP_SECONDS},
+    },
     "expiry-reminders-daily": {
         "task": "training.tasks.send_expiry_reminders",
         "schedule": crontab(hour=6, minute=30),
@@ -250,8 +296,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "atmp_portal.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["atmp_portal.api.StrictFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "atmp_portal.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -275,6 +321,9 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.ReadinessReport.Status",
         "RegionKindEnum": "sites.models.Region.Kind",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
+        "RequirementLevelEnum": "trials.models.RequirementLevel",
+        "RequirementOverrideLevelEnum": "trials.models.RequirementOverride.Level",
+        "RequirementKindEnum": ["capability", "training"],
     },
 }
 
@@ -297,6 +346,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the portal never uses are off; passkeys (WebAuthn) stay allowed for MFA.
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default=(
+        "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+        "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+        "browsing-topics=(), publickey-credentials-create=(self), "
+        "publickey-credentials-get=(self)"
+    ),
+)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -307,10 +366,17 @@ SESSION_COOKIE_HTTPONLY = True
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    _stop(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {"()": "atmp_portal.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -19,3 +19,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", "/tmp/atmp-portal-test-media")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Without a broker (the SQLite guidance run), tasks run in-process as they always have in tests.
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("REDIS_URL")

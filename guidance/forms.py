@@ -6,6 +6,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from atmp_portal.dates import DateField
 from atmp_portal.enums import AtmpClass, ProductStatus
 from guidance.models import GuidanceDocument, Section, Topic
 from guidance.services import REVIEW_BEFORE_EFFECTIVE
@@ -35,7 +36,8 @@ def _with_all(label: str, choices) -> list[tuple[str, str]]:
 class SearchForm(forms.Form):
     q = forms.CharField(
         label="Search guidance", required=False, strip=True,
-        help_text='Use quotes for a phrase ("dry shipper") and a minus sign to leave a word out.',
+        help_text='Words or a question. Use quotes for a phrase ("dry shipper") and a minus sign '
+        "to leave a word out.",
     )
     section = forms.ChoiceField(
         label="Section", required=False, choices=_with_all("All sections", Section.choices)
@@ -107,11 +109,11 @@ class PublishForm(forms.Form):
         label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Readers see this note with the new version.",
     )
-    effective_date = forms.DateField(
+    effective_date = DateField(
         label="Effective from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="For example, 2026-03-31.",
     )
-    review_due = forms.DateField(
+    review_due = DateField(
         label="Review due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="When an editor must check this guidance again.",
     )

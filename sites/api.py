@@ -36,6 +36,12 @@ class SiteFilter(django_filters.FilterSet):
         queryset=Region.objects.all(),
         help_text="Region code, e.g. NENC.",
     )
+    # Sites in no ATTC have attc "" in their rows; "" cannot be asked for as a filter value
+    # (an empty parameter is refused), so the filter offers the ATTCs only.
+    attc = django_filters.ChoiceFilter(
+        choices=[choice for choice in Site.Attc.choices if choice[0]],
+        help_text="Only sites in this Advanced Therapy Treatment Centre.",
+    )
 
     class Meta:
         model = Site

@@ -6,11 +6,12 @@ import uuid
 
 from django import forms
 
+from atmp_portal.dates import FORM_INVALID, DateField
 from sites.models import Capability, SiteCapability
 from sites.services import NOT_APPLICABLE_REASON_REQUIRED
 from sites.uploads import evidence_check
 
-DATE_INVALID = "Enter a real date, for example 31/03/2027"
+DATE_INVALID = FORM_INVALID
 STATUS_REQUIRED = "Select the status of this capability"
 
 
@@ -24,13 +25,13 @@ class DateInput(forms.DateInput):
 def date_field(
     label: str, *, required: bool, help_text: str = "", required_message: str = ""
 ) -> forms.DateField:
-    """A date picked in the browser or typed as DD/MM/YYYY, with the NHS.UK wording for errors."""
+    """A date picked in the browser or typed as DD/MM/YYYY (atmp_portal.dates), NHS.UK wording."""
     error_messages = {"invalid": DATE_INVALID}
     if required_message:
         error_messages["required"] = required_message
-    return forms.DateField(
+    return DateField(
         label=label, required=required, help_text=help_text, widget=DateInput(),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"], error_messages=error_messages,
+        error_messages=error_messages,
     )
 
 

@@ -130,6 +130,7 @@ def world(personas: Personas) -> World:
         "region_code": personas.north.code, "region": personas.north.code,
         "region_id": personas.north.pk,
         "format": "json",
+        "kind": "capability", "requirement_id": 1,
     }
     # API routers call every id "pk": which object it means follows from the path.
     world.pk_by_prefix = {

@@ -140,10 +140,11 @@ def test_it_pages_lists_with_page_and_page_size(personas):
     assert len(last["results"]) == 1 and last["next"] is None
 
 
-def test_it_caps_page_size_at_500(personas):
+def test_it_gives_up_to_500_per_page_and_refuses_more(personas):
     CapabilityFactory.create_batch(501)
     client = api_client_for(personas.editor)
-    assert len(client.get("/api/v1/capabilities/", {"page_size": 10_000}).json()["results"]) == 500
+    assert len(client.get("/api/v1/capabilities/", {"page_size": 500}).json()["results"]) == 500
+    assert client.get("/api/v1/capabilities/", {"page_size": 10_000}).status_code == 400
     assert len(client.get("/api/v1/capabilities/").json()["results"]) == 50
 
 

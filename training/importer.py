@@ -15,6 +15,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import User
+from atmp_portal import dates
 from sites.models import Site
 from training.models import Course, StaffMember, TrainingRecord
 
@@ -133,12 +134,11 @@ def parse_rows(raw: bytes) -> list[RowOutcome]:
 
 
 def parse_date(text: str) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """YYYY-MM-DD or DD/MM/YYYY within the portal's range (atmp_portal.dates), else None."""
+    try:
+        return dates.parse_date(text)
+    except ValueError:
+        return None
 
 
 def _check_dates(row: RowOutcome, on: dt.date) -> None:

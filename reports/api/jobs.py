@@ -11,6 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from atmp_portal.dates import ApiDateField
 from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from reports.views.jobs import file_response
@@ -25,21 +26,26 @@ class ReportRequestSerializer(serializers.Serializer):
     region = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     trial = serializers.IntegerField(required=False, allow_null=True)
     profile = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    on = serializers.DateField(
-        required=False, allow_null=True, input_formats=["iso-8601"],
+    on = ApiDateField(
+        required=False, allow_null=True,
         help_text="Assessment date, YYYY-MM-DD; default today.",
         error_messages={"invalid": "on: enter a date as YYYY-MM-DD, for example 2026-03-31."},
     )
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    progress = serializers.CharField(
+        source="progress_label", read_only=True,
+        help_text='What the requester is told, e.g. "Queued", "Building", '
+        '"Retrying (attempt 2 of 3)", "Succeeded".',
+    )
     pdf = serializers.SerializerMethodField()
     csv = serializers.SerializerMethodField()
 
     class Meta:
         model = ReadinessReport
-        fields = ["id", "kind", "status", "error", "as_of", "created_at", "finished_at", "pdf",
-                  "csv"]
+        fields = ["id", "kind", "status", "progress", "attempts", "error", "as_of", "created_at",
+                  "finished_at", "pdf", "csv"]
 
     def _url(self, report: ReadinessReport, name: str) -> str | None:
         if report.status != ReadinessReport.Status.SUCCEEDED:

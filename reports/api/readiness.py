@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from atmp_portal.api import Pagination
+from atmp_portal.dates import ApiDateField
 from reports import readiness
 from reports.links import gap_path
 from sites.access import site_for, visible_regions, visible_sites
@@ -37,9 +38,8 @@ class ReadinessQuerySerializer(serializers.Serializer):
     trial = serializers.CharField(required=False, help_text="Trial id.")
     profile = serializers.CharField(required=False, help_text="Requirement profile code.")
     region = serializers.CharField(required=False, help_text="Region code, e.g. NENC.")
-    on = serializers.DateField(
+    on = ApiDateField(
         required=False,
-        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": BAD_DATE},
         help_text="Assess as of this date (YYYY-MM-DD); default today.",
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from atmp_portal.dates import DateField
 from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from sites.access import scoped_regions, visible_sites
@@ -21,7 +22,7 @@ from trials.models import RequirementProfile
 
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 QUEUED = "Your report has been requested. This page shows when it is ready."
-DATE_INVALID = "Enter the assessment date as a real date, for example 31 3 2026."
+DATE_INVALID = "Enter the assessment date as a real date, for example 31/03/2026."
 
 
 class ReportRequestForm(forms.Form):
@@ -50,9 +51,8 @@ class ReportRequestForm(forms.Form):
         help_text="Instead of a trial, for site, region and national reports.",
         empty_label="Choose a profile", to_field_name="code",
     )
-    on = forms.DateField(
-        label="Assess as of", help_text="For example, 31/3/2026. Leave as today for current readiness.",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"],
+    on = DateField(
+        label="Assess as of", help_text="For example, 31/03/2026. Leave as today for current readiness.",
         widget=DateInput(),
         error_messages={"required": DATE_INVALID, "invalid": DATE_INVALID},
     )
@@ -98,7 +98,6 @@ def report_request(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    jobs.reports_fail_stale()
     page = Paginator(access.reports_of(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "reports/report_list.html", {"page": page})
 

@@ -66,7 +66,7 @@ def test_an_editor_creates_previews_and_publishes(personas):
         ({"change_note": "", "effective_date": "2026-05-01", "review_due": "2027-05-01"},
          "change_note", "This field is required."),
         ({"change_note": "x", "effective_date": "31/02/2026", "review_due": "2027-05-01"},
-         "effective_date", "Enter a valid date."),
+         "effective_date", "Enter a real date, for example 31/03/2027"),
         ({"change_note": "x", "effective_date": "2026-05-01", "review_due": "2040-05-01"},
          "review_due", forms.REVIEW_TOO_FAR),
     ],

@@ -142,7 +142,7 @@ def test_it_filters_the_ranking_by_region(personas, scenario):
 
 def test_it_shows_a_bad_date_next_to_the_field(personas, scenario):
     response = personas.client_for(personas.network).get(
-        RANKING, {"trial": scenario.trial.pk, "on": "31/03/2026"}
+        RANKING, {"trial": scenario.trial.pk, "on": "2026-3-31"}
     )
     assert response.status_code == 200
     content = response.content.decode()
