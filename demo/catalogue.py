@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -90,9 +91,16 @@ def load_sites(regions: dict[str, Region]) -> dict[str, Site]:
                 "attc": row["attc"],
                 "description": row["relevance"],
                 "is_demo": True,
+                "latitude": _degrees(row["latitude"]),
+                "longitude": _degrees(row["longitude"]),
             },
         )
     return sites
+
+
+def _degrees(value: float) -> Decimal:
+    """A coordinate as the model stores it (4 decimal places: about 10 m)."""
+    return Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
 def load_capabilities() -> dict[str, Capability]:

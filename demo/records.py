@@ -220,7 +220,10 @@ def sync_sites(rows: list[Site], writer: Writer) -> dict[str, Site]:
     existing = {site.ods_code: site for site in Site.objects.filter(
         ods_code__in=[row.ods_code for row in rows]
     )}
-    fields = ["name", "code_system", "region", "city", "attc", "description", "is_demo"]
+    fields = [
+        "name", "code_system", "region", "city", "attc", "description", "is_demo", "latitude",
+        "longitude",
+    ]
     to_create, to_update, sites = [], [], {}
     for row in rows:
         row.clean_fields()

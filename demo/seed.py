@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 
 from django.db import transaction
@@ -37,7 +38,7 @@ from demo.catalogue import (
     load_sites,
     load_trials,
 )
-from demo.names import TOWNS_BY_REGION
+from demo.names import TOWN_LOCATIONS, TOWNS_BY_REGION
 from demo.plans import (
     CAR_T_CENTRES,
     CapabilityInfo,
@@ -133,6 +134,16 @@ def _real_profiles() -> dict[str, SiteProfile]:
     }
 
 
+def _near(ods_code: str, town: str) -> tuple[Decimal, Decimal]:
+    """A synthetic site's location: its town, moved by up to ~5 km (seeded by its code)."""
+    latitude, longitude = TOWN_LOCATIONS[town]
+    rng = seeded_rng(ods_code, "location")
+    return (
+        Decimal(str(round(latitude + rng.uniform(-0.04, 0.04), 4))),
+        Decimal(str(round(longitude + rng.uniform(-0.06, 0.06), 4))),
+    )
+
+
 def _synthetic_sites(
     scale: int, regions: dict[str, Region], trials: dict[str, Trial], writer: Writer
 ) -> tuple[dict[str, Site], dict[str, SiteProfile]]:
@@ -145,15 +156,19 @@ def _synthetic_sites(
         ods_code = SYNTHETIC_PREFIX + _base36(number, 3)
         region = region_codes[(number - 1) % len(region_codes)]
         towns = TOWNS_BY_REGION[region]
+        town = towns[(number - 1) // len(region_codes) % len(towns)]
+        latitude, longitude = _near(ods_code, town)
         rows.append(Site(
             name=SYNTHETIC_NAME.format(number=number),
             ods_code=ods_code,
             code_system=Site.CodeSystem.ODS,
             region=regions[region],
-            city=towns[(number - 1) // len(region_codes) % len(towns)],
+            city=town,
             attc=Site.Attc.NONE,
             description=SYNTHETIC_DESCRIPTION,
             is_demo=True,
+            latitude=latitude,
+            longitude=longitude,
         ))
         rng = seeded_rng(ods_code, "trials")
         chosen = rng.sample(sorted(trials), rng.randint(1, 3))
