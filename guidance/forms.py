@@ -10,6 +10,8 @@ from atmp_portal.dates import DateField
 from atmp_portal.enums import AtmpClass, ProductStatus
 from guidance.models import GuidanceDocument, Section, Topic
 from guidance.services import REVIEW_BEFORE_EFFECTIVE
+from sites.models import Capability
+from training.models import Course
 
 # Paths under /guidance/ that a document slug must not take.
 RESERVED_SLUGS = frozenset({"acknowledgements", "editor", "search"})
@@ -153,3 +155,18 @@ class PublishForm(forms.Form):
             elif review > effective + dt.timedelta(days=5 * 366):
                 self.add_error("review_due", REVIEW_TOO_FAR)
         return cleaned
+
+
+class SupportsForm(forms.Form):
+    """Which capabilities and courses a document helps with (shown where the gap is)."""
+
+    capabilities = forms.ModelMultipleChoiceField(
+        label="Capabilities this guidance helps a site put in place", required=False,
+        queryset=Capability.objects.order_by("category", "name"),
+        widget=forms.CheckboxSelectMultiple, to_field_name="code",
+    )
+    courses = forms.ModelMultipleChoiceField(
+        label="Courses this guidance supports", required=False,
+        queryset=Course.objects.order_by("title"), widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+    )

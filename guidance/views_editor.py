@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from guidance import selectors, services
-from guidance.forms import DocumentForm, DraftForm, PublishForm
+from guidance.forms import DocumentForm, DraftForm, PublishForm, SupportsForm
 from guidance.models import GuidanceDocument, GuidanceVersion
 from guidance.rendering import raw_text_warnings, render_markdown
 
 DRAFT_SAVED = "Draft saved."
 PUBLISHED = "Version {number} published."
+SUPPORTS_SAVED = "Capabilities and courses saved."
 RETIRED = "“{title}” has been retired: it no longer appears in search."
 
 
@@ -174,3 +175,21 @@ def document_retire(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, RETIRED.format(title=document.title))
         return redirect("guidance:editor_list")
     return render(request, "guidance/editor/document_retire.html", {"document": document})
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def document_supports(request: HttpRequest, slug: str) -> HttpResponse:
+    """The capabilities and courses a document supports."""
+    document = _live_document(slug)
+    form = SupportsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"capabilities": document.capabilities.all(), "courses": document.courses.all()},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.document_links_update(document=document, user=request.user, **form.cleaned_data)
+        messages.success(request, SUPPORTS_SAVED)
+        return redirect("guidance:editor_document", slug=slug)
+    return render(request, "guidance/editor/document_supports.html", {
+        "document": document, "form": form,
+    })
