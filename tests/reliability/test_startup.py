@@ -99,3 +99,25 @@ def test_a_web_server_with_a_wrong_database_port_says_so_and_answers_503(tmp_pat
     text = log.read_text()
     assert "web: database unreachable at 127.0.0.1:1/atmp_nowhere" in text
     assert "Traceback" not in text, text
+
+
+def test_a_worker_says_in_one_line_that_the_database_cannot_be_reached(tmp_path):
+    env = {k: v for k, v in _env(DATABASE_URL=WRONG_PORT_URL).items() if k != "REDIS_URL"}
+    env["EMBEDDED_BROKER_DIR"] = str(tmp_path / "broker")
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", "--pool=solo",
+             "--without-gossip", "--without-mingle"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    try:
+        deadline = time.monotonic() + 45
+        while "database unreachable" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+    text = log.read_text()
+    assert "worker: database unreachable at 127.0.0.1:1/atmp_nowhere: " in text, text
+    assert "Traceback" not in text
