@@ -109,7 +109,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "atmp_portal.middleware.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by authentication into a response.
     "axes.middleware.AxesMiddleware",
@@ -483,8 +482,11 @@ LOGGING = {
         "text": {"format": "%(message)s"},
         "json": {"()": "atmp_portal.logs.JsonFormatter"},
     },
+    "filters": {"database_one_line": {"()": "atmp_portal.health.DropDatabaseTracebacks"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # A database that cannot be reached is logged in one line (atmp_portal.health.server_error).
+    "loggers": {"django.request": {"filters": ["database_one_line"]}},
 }
 
 # A met item whose validity ends within this many days is "expiring" (docs/readiness.md).
