@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from trials.models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CHANGE_REASON = "Demo data (seed_demo)"
+# The day data/trials.json's opening dates are written for (see load_trials).
+TRIAL_DATES_AS_OF = dt.date(2026, 11, 23)
 
 # Seeded guidance is dated, not "today": the version record must not change between runs.
 GUIDANCE_EFFECTIVE_DATE = dt.date(2026, 1, 5)
@@ -90,9 +93,16 @@ def load_sites(regions: dict[str, Region]) -> dict[str, Site]:
                 "attc": row["attc"],
                 "description": row["relevance"],
                 "is_demo": True,
+                "latitude": _degrees(row["latitude"]),
+                "longitude": _degrees(row["longitude"]),
             },
         )
     return sites
+
+
+def _degrees(value: float) -> Decimal:
+    """A coordinate as the model stores it (4 decimal places: about 10 m)."""
+    return Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
 def load_capabilities() -> dict[str, Capability]:
@@ -199,8 +209,13 @@ def load_trials(
     profiles: dict[str, RequirementProfile],
     capabilities: dict[str, Capability],
     courses: dict[str, Course],
+    anchor: dt.date,
 ) -> dict[str, Trial]:
-    """The 8 fictional trials; full_clean validates every registry identifier's format."""
+    """The 8 fictional trials; full_clean validates every registry identifier's format.
+
+    Opening dates in data/trials.json are written as of TRIAL_DATES_AS_OF and move with the
+    anchor, so a site that opened "six months ago" still did whatever day the seed runs.
+    """
     trials = {}
     for row in load("trials"):
         fields = (
@@ -219,12 +234,13 @@ def load_trials(
         _replace_requirements({"trial": trial}, row, capabilities, courses)
         for participation in row["sites"]:
             planned = participation["planned_opening"]
+            shift = anchor - TRIAL_DATES_AS_OF
             _upsert(
                 TrialSite,
                 {"trial": trial, "site": sites[participation["ods_code"]]},
                 {
                     "status": participation["status"],
-                    "planned_opening": dt.date.fromisoformat(planned) if planned else None,
+                    "planned_opening": dt.date.fromisoformat(planned) + shift if planned else None,
                 },
             )
         trials[row["iras_id"]] = trial
