@@ -10,7 +10,6 @@ from __future__ import annotations
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
@@ -70,16 +69,6 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(_SETUP_PATHS) and self._needs_setup(request):
+        if not request.path.startswith(_SETUP_PATHS) and needs_mfa_setup(request.user):
             return setup_refused_response(request)
         return self.get_response(request)
-
-    @staticmethod
-    def _needs_setup(request: HttpRequest) -> bool:
-        try:
-            return needs_mfa_setup(request.user)
-        except (OperationalError, InterfaceError):
-            # The database is down, so the session cannot be read here. Let the request go on:
-            # the view meets the same error, which DatabaseUnavailableMiddleware answers with
-            # a 503 (an exception raised here would reach no handler and be a 500).
-            return False
