@@ -375,6 +375,14 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep nobody ran in time is replaced by the next one, never piled up.
         "options": {"expires": REPORT_SWEEP_SECONDS},
     },
+    "guidance-reread-sweep-hourly": {
+        "task": "guidance.tasks.sweep_reread_notices",
+        "schedule": crontab(minute=20),
+    },
+    "guidance-review-reminders-monthly": {
+        "task": "guidance.tasks.send_review_reminders",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
     "expiry-reminders-daily": {
         "task": "training.tasks.send_expiry_reminders",
         "schedule": crontab(hour=6, minute=30),

@@ -1,7 +1,7 @@
 """Assessing sites: load what the rules need in bulk, apply them, rank the results.
 
 Every function here costs a fixed number of queries whatever the number of sites, staff or
-records (ARCHITECTURE.md, "Readiness semantics").
+records (docs/architecture.md, "Readiness").
 """
 
 from __future__ import annotations
