@@ -1,7 +1,7 @@
 """Assessing sites: load what the rules need in bulk, apply them, rank the results.
 
 Every function here costs a fixed number of queries whatever the number of sites, staff or
-records (ARCHITECTURE.md, "Readiness semantics"). A past date reads what was recorded then
+records (docs/architecture.md, "Readiness"). A past date reads what was recorded then
 (history.py); today and later dates read the current records (loading.py).
 """
 

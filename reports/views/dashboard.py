@@ -12,27 +12,19 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reports import readiness
+from reports.selectors import site_trials_and_profiles
 from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
 from sites.checklist import completion_by_category
-from sites.models import Site
 from training.expiry import expiring_items
 from training.matrix import training_matrix
-from trials.access import visible_trials
-from trials.models import RequirementProfile
-
-
-def _trials_and_profiles(user, site: Site):
-    """The trials the site takes part in (those the user may see) and every profile."""
-    trials = list(visible_trials(user).filter(trial_sites__site=site).order_by("short_title"))
-    return trials, list(RequirementProfile.objects.order_by("name"))
 
 
 @login_required
 def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    trials, profiles = _trials_and_profiles(request.user, site)
+    trials, profiles = site_trials_and_profiles(request.user, site)
     by_trial, by_profile = readiness.assess_site_for(
         site=site, trials=trials, profiles=profiles, on=today
     )
@@ -60,7 +52,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
 def site_training_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    trials, profiles = _trials_and_profiles(request.user, site)
+    trials, profiles = site_trials_and_profiles(request.user, site)
     trial_sets, profile_sets = readiness.requirement_sets(trials=trials, profiles=profiles)
     course_ids = set().union(
         *(s.course_ids for s in (*trial_sets.values(), *profile_sets.values()))

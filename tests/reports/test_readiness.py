@@ -1,4 +1,4 @@
-"""The readiness engine, rule by rule (ARCHITECTURE.md "Readiness semantics", docs/readiness.md)."""
+"""The readiness engine, rule by rule (docs/architecture.md "Readiness", docs/readiness.md)."""
 
 from __future__ import annotations
 

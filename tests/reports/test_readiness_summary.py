@@ -196,7 +196,7 @@ def test_it_pages_the_ranking_and_keeps_the_query_in_the_links(personas):
     )
     ranked_sites = [a.site.pk for a in first.context["ranked"]]
     assert [row[1].site.pk for row in second.context["rows"]] == ranked_sites[RANKING_PAGE_SIZE:]
-    rank, assessment, url = second.context["rows"][0][:3]
+    rank, assessment, url, _ = second.context["rows"][0]
     assert url == (
         reverse("reports:site-readiness", args=[assessment.site.pk])
         + f"?profile=paged&on={ON.isoformat()}"
