@@ -235,8 +235,10 @@ def seed_demo(
         capabilities = load_capabilities()
         courses = load_courses()
         profiles = load_profiles(capabilities, courses)
-        trials = load_trials(sites, profiles, capabilities, courses, result.anchor)
         users = load_users(result.password)
+        trials = load_trials(
+            sites, profiles, capabilities, courses, result.anchor, users["national@demo.nhs.uk"]
+        )
         load_guidance(users["editor@demo.nhs.uk"])
 
         capability_info, course_info = _catalogue_info(capabilities, courses)

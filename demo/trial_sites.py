@@ -62,10 +62,15 @@ def _timeline(iras_id: str, row: dict) -> list[HistoryRow]:
         step = path[len(path) - len(days)]
         days.append(days[-1] + rng.randint(*GAPS[step]))
     steps = []
-    for when, status in zip(reversed(days), path, strict=True):
+    for index, (when, status) in enumerate(zip(reversed(days), path, strict=True)):
         if when >= HISTORY_DAYS:  # before the portal: the participation starts as it was then
             steps = []
-        steps.append(HistoryRow(min(when, HISTORY_DAYS), Status(status).label, {"status": status}))
+        values = {"status": status}
+        if index < len(path) - 1:  # the current row's reason is the last step's
+            values["reason"] = ""
+        if status == Status.SHORTLISTED:  # not invited yet
+            values.update(invited_by_id=None, respond_by=None, message="")
+        steps.append(HistoryRow(min(when, HISTORY_DAYS), Status(status).label, values))
     return steps
 
 

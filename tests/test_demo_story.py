@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.db import transaction
 
+from accounts.models import User
 from demo.seed import seed_demo
 from demo.story import CAR_T_CENTRES, LAPSE
 from demo.timeline import HISTORY_DAYS
@@ -186,3 +187,20 @@ def test_people_join_and_leave_during_the_year(data):
     assert reasons["Joined the site"] >= 20
     assert reasons["Left the site"] == StaffMember.objects.filter(active=False).count()
     assert TrainingRecord.history.filter(history_change_reason="Training renewed").count() >= 100
+
+
+def test_invitations_have_a_deadline_and_the_demo_coordinator_has_one_to_answer(data, client):
+    invited = list(_participations(TrialSite.Status.INVITED).select_related("invited_by"))
+    assert len(invited) >= 4
+    for trial_site in invited:
+        assert trial_site.respond_by > ANCHOR, str(trial_site)
+        assert trial_site.invited_by.email == "national@demo.nhs.uk"
+        assert trial_site.message
+    declined = _participations(TrialSite.Status.DECLINED)
+    assert declined and all(trial_site.reason for trial_site in declined)
+
+    client.force_login(User.objects.get(email="coordinator@demo.nhs.uk"))
+    page = client.get("/").content.decode()
+    assert "Trial invitations to answer" in page
+    assert "ONCOVIR-M at The Newcastle upon Tyne Hospitals" in page
+    assert "answer by 14 December 2026" in page
