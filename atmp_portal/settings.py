@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sites",
     "training",
     "trials",
+    "actions",
     "guidance",
     "reports",
     "home",

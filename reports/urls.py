@@ -12,6 +12,7 @@ urlpatterns += [
     path("sites/<int:site_id>/readiness/", readiness_views.site_readiness, name="site-readiness"),
 ]
 
+from reports.views import actions as action_views  # noqa: E402
 from reports.views import checklist as checklist_views  # noqa: E402
 from reports.views import dashboard as dashboard_views  # noqa: E402
 
@@ -21,6 +22,12 @@ urlpatterns += [
     path(
         "sites/<int:site_id>/checklist/<int:capability_id>/", checklist_views.capability_item,
         name="capability",
+    ),
+    path("sites/<int:site_id>/actions/", action_views.action_list, name="action-list"),
+    path("sites/<int:site_id>/actions/new/", action_views.action_new, name="action-new"),
+    path(
+        "sites/<int:site_id>/actions/<int:action_id>/", action_views.action_edit,
+        name="action-edit",
     ),
     path("sites/<int:site_id>/dashboard/", dashboard_views.site_dashboard, name="site-dashboard"),
     path(

@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reports import readiness
+from reports.actions import trial_forecasts
+from reports.expiry_list import expiry_lists
 from reports.selectors import site_trials_and_profiles
 from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
@@ -28,22 +30,34 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     by_trial, by_profile = readiness.assess_site_for(
         site=site, trials=trials, profiles=profiles, on=today
     )
+    forecasts, open_actions = trial_forecasts(site, by_trial)
     readiness_rows = [
-        {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a}
-        for t, a in zip(trials, by_trial, strict=True)
+        {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a,
+         "forecast": f,
+         "blockers": [(g, open_actions.get(g.requirement.key, [])) for g in a.gaps if g.is_blocker]}
+        for t, a, f in zip(trials, by_trial, forecasts, strict=True)
     ] + [
         {"kind": "Requirement profile", "name": p.name, "query": f"profile={p.code}",
          "assessment": a}
         for p, a in zip(profiles, by_profile, strict=True)
     ]
-    expiring = expiring_items(site_ids=[site.pk], on=today)
+    action_list = sorted(
+        (a for group in open_actions.values() for a in group), key=lambda a: (a.target_date, a.pk)
+    )
+    expiry = expiry_lists(
+        site_id=site.pk, items=expiring_items(site_ids=[site.pk], on=today), trials=trials,
+        trial_assessments=by_trial, params=request.GET, on=today,
+    )
     return render(request, "reports/site_dashboard.html", {
         "site": site,
         "on": today,
         "readiness_rows": readiness_rows,
         "completion": completion_by_category(site),
-        "expiring": [(item, item.days_left(today)) for item in expiring],
+        "expiry": expiry,
+        "expiring_days": readiness.expiring_days(),
         "changes": recent_changes(site),
+        "action_list": action_list,
+        "overdue": sum(1 for a in action_list if a.is_overdue),
         "can_write": can_write_site(request.user, site),
     })
 
