@@ -6,6 +6,7 @@ from guidance import api as guidance_api
 from reports.api import jobs as report_jobs_api
 from reports.api import readiness as readiness_api
 from sites import api as sites_api
+from sites.api import checklist as checklist_api
 from training import api as training_api
 from trials import api as trials_api
 
@@ -27,6 +28,14 @@ urlpatterns = [
         readiness_api.SiteReadinessView.as_view(),
         name="api-site-readiness",
     ),
+    path("sites/<int:site_id>/capabilities/", checklist_api.ChecklistList.as_view(),
+         name="api-site-checklist"),
+    path("sites/<int:site_id>/capabilities/<slug:capability_code>/", checklist_api.ChecklistItemView.as_view(),
+         name="api-site-capability"),
+    path("sites/<int:site_id>/capabilities/<slug:capability_code>/evidence/",
+         checklist_api.ChecklistEvidenceView.as_view(), name="api-site-capability-evidence"),
+    path("sites/<int:site_id>/evidence/<int:doc_id>/", checklist_api.EvidenceDownload.as_view(),
+         name="api-site-evidence"),
     path("reports/", report_jobs_api.ReportListCreate.as_view(), name="api-reports"),
     path("reports/<int:report_id>/", report_jobs_api.ReportDetail.as_view(), name="api-report"),
     path("reports/<int:report_id>/pdf/", report_jobs_api.ReportPdf.as_view(),

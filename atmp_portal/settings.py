@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reports.models.ReadinessReport.Kind",
         "ReportStatusEnum": "reports.models.ReadinessReport.Status",
         "RegionKindEnum": "sites.models.Region.Kind",
+        "SiteCapabilityStatusEnum": "sites.models.SiteCapability.Status",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
     },
 }

@@ -15,6 +15,7 @@ from sites.checklist import ChecklistItem, checklist_for, checklist_item
 from sites.editing import checklist_item_submit
 from sites.forms import CapabilityItemForm
 from sites.models import Capability, Site
+from sites.uploads import evidence_response
 
 
 @login_required
@@ -89,14 +90,4 @@ def _saved(request: HttpRequest, site: Site, capability: Capability) -> HttpResp
 def evidence_download(request: HttpRequest, site_id: int, doc_id: int) -> FileResponse:
     """An evidence file, only to people who may read its site; never shown inline."""
     site = site_for(request.user, site_id)
-    document = get_object_or_404(site.documents.all(), pk=doc_id)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("No such document.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(get_object_or_404(site.documents.all(), pk=doc_id))
