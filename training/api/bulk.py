@@ -21,6 +21,7 @@ from training.bulk import (
 )
 
 NOTHING_SAVED = "No records were saved: {rows} of {total} rows have errors."
+NOT_A_FEED = "No records were saved: send {\"records\": [...]} with 1 to 10,000 records."
 
 
 class FeedRecordSerializer(serializers.Serializer):
@@ -40,7 +41,7 @@ class FeedRecordSerializer(serializers.Serializer):
 
 class FeedSerializer(serializers.Serializer):
     records = serializers.ListField(
-        child=serializers.JSONField(), min_length=1, max_length=MAX_RECORDS,
+        child=serializers.JSONField(allow_null=True), min_length=1, max_length=MAX_RECORDS,
         help_text=f"1 to {MAX_RECORDS:,} records.",
     )
 
@@ -65,7 +66,11 @@ FEED_ERRORS = inline_serializer("TrainingFeedErrors", {
         "row": serializers.IntegerField(help_text="1 = the first record."),
         "field": serializers.CharField(help_text="The record's field, or `row` for the whole."),
         "message": serializers.CharField(),
-    }, many=True),
+    }, many=True, required=False, help_text="Each row's problems (rows were readable)."),
+    "records": serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="What is wrong with the body as a whole (it is not a list of records).",
+    ),
 })
 
 
@@ -80,15 +85,20 @@ class TrainingRecordsBulk(APIView):
         responses={
             200: FEED_RESULT,
             400: OpenApiResponse(FEED_ERRORS, description=(
-                "Nothing saved. `errors` lists each row's problems (row number and field); a "
-                "body that is not {records: [...]} answers {records: [...]} instead.")),
+                "Nothing saved. `errors` lists each row's problems (row number and field); "
+                "`records` says what is wrong with a body that is not a list of records.")),
         },
     )
     def post(self, request: Request, site_id: int) -> Response:
         # Staff and their training are the coordinators' (as on the pages): others get 404.
         site = site_for(request.user, site_id, write=True)
         payload = FeedSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            errors = payload.errors if isinstance(payload.errors, dict) else {}
+            return Response(
+                {"detail": NOT_A_FEED, "records": errors.get("records", [NOT_A_FEED])},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         records = payload.validated_data["records"]
         try:
             result = training_records_upsert(
