@@ -71,8 +71,44 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.lower()
+        # set_password() keeps the raw password until the save; after it, it is gone.
+        self.password_changed_on_save = self._password is not None
         super().save(*args, **kwargs)
 
     @property
     def is_network_coordinator(self) -> bool:
         return bool(self.network_scope)
+
+
+class ApiToken(models.Model):
+    """A named API token a user holds (`Authorization: Token <key>`).
+
+    Only a SHA-256 digest of the key is stored: the key is shown once, when it is made.
+    A token works until it expires or is revoked; all of a user's tokens are revoked when
+    their password changes or their account is deactivated (accounts.signals).
+    """
+
+    KEY_PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(
+        max_length=KEY_PREFIX_LENGTH, help_text="The key's first characters, to recognise it."
+    )
+    read_only = models.BooleanField(default=False, help_text="May only read (GET, HEAD, OPTIONS).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now

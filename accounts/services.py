@@ -8,12 +8,19 @@ uses the same function, so both obey the same rules.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 INVALID_EMAIL = "'{email}' is not a valid e-mail address."
 WEAK_PASSWORD = "Password rejected: {reasons}"
@@ -75,3 +82,48 @@ def account_upsert(
         user.is_guidance_editor = is_guidance_editor
     user.save()
     return user, created
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+SIGN_IN_TOKEN_NAME = "API sign-in"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    key: str  # shown to the user once; only its digest is stored
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, days: int | None = None, read_only: bool = False
+) -> IssuedToken:
+    """A new token for `user`, valid for `days` (settings.API_TOKEN_DAYS by default)."""
+    days = days or settings.API_TOKEN_DAYS
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        digest=token_digest(key),
+        prefix=key[: ApiToken.KEY_PREFIX_LENGTH],
+        read_only=read_only,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return IssuedToken(token=token, key=key)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

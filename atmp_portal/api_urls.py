@@ -5,6 +5,7 @@ from accounts import api as accounts_api
 from guidance import api as guidance_api
 from reports.api import jobs as report_jobs_api
 from reports.api import readiness as readiness_api
+from reports.api import trials as report_trials_api
 from sites import api as sites_api
 from sites.api import checklist as checklist_api
 from training import api as training_api
@@ -17,11 +18,15 @@ router = SimpleRouter()
 router.register("sites", sites_api.SiteViewSet, basename="site")
 router.register("capabilities", sites_api.CapabilityViewSet, basename="capability")
 router.register("courses", training_api.CourseViewSet, basename="course")
-router.register("trials", trials_api.TrialViewSet, basename="trial")
+router.register("trials", report_trials_api.TrialViewSet, basename="trial")
 
 urlpatterns = [
     path("auth/token/", accounts_api.ObtainToken.as_view(), name="api-token"),
     *router.urls,
+    path("trials/<int:trial_id>/sites/", trials_api.TrialSitesView.as_view(),
+         name="api-trial-sites"),
+    path("trials/<int:trial_id>/sites/<int:site_id>/", trials_api.TrialSiteView.as_view(),
+         name="api-trial-site"),
     path("readiness/", readiness_api.RankingView.as_view(), name="api-readiness-ranking"),
     path("guidance/", guidance_api.GuidanceSearch.as_view(), name="api-guidance-search"),
     path("guidance/<slug:slug>/", guidance_api.GuidanceDetail.as_view(), name="api-guidance"),

@@ -12,6 +12,7 @@ import sys
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -27,6 +28,11 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 def _stop(reason: str) -> None:
     """Stop start-up with one line, not a traceback: operators read this in a service log."""
     sys.exit(f"atmp_portal: configuration error: {reason}")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _module_exists(name: str) -> bool:
@@ -68,6 +74,12 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    # Sign-in: password, OpenID Connect single sign-on and MFA (docs/adr/0007-sign-in-with-django-allauth.md).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "atmp_portal",
     "accounts",
     "sites",
@@ -83,16 +95,21 @@ MIDDLEWARE = [
     "atmp_portal.middleware.HealthCheckMiddleware",
     # Outside everything else, so it also sees the error responses the others produce.
     "atmp_portal.middleware.ResponseHeadersMiddleware",
+    "atmp_portal.middleware.JSONLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A user whose role needs MFA and who has none reaches only the MFA set-up pages.
+    "accounts.mfa.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "atmp_portal.middleware.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by authentication into a response.
     "axes.middleware.AxesMiddleware",
@@ -146,10 +163,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Reusing connections made a one-query view 8x faster under gunicorn (STACK-NOTES.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails a request in seconds instead of holding it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.signin_limits.AddressLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -186,6 +208,79 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 # pass it as "username" (axes would otherwise look for an "email" field and count nothing).
 AXES_USERNAME_CALLABLE = "accounts.views.lockout_username"
 AXES_VERBOSE = False
+# Besides the per-account lockout: this many failed sign-ins from one address within the
+# cool-off time block that address. High on purpose, for the reason above (one NAT address per
+# trust); it stops a single machine from guessing across many accounts.
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=50)
+
+# django-allauth (docs/adr/0007-sign-in-with-django-allauth.md). Accounts are made by administrators
+# (manage.py add_user): nobody signs up, and single sign-on only matches existing accounts.
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.EmailLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+# django-axes owns the password lockout (5); allauth's own limit, above it so axes answers
+# first, bounds the guesses at MFA codes: 10 per user per 5 minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/300s/key"}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="NHSmail")
+# Entra ID: the directory (tenant) id that every token must carry in its 'tid' claim.
+OIDC_TENANT_ID = env.str("OIDC_TENANT_ID", default="")
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    _stop("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too.")
+if not PASSWORD_LOGIN and not OIDC_ISSUER:
+    _stop("PASSWORD_LOGIN is off: set OIDC_ISSUER, or nobody can sign in.")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {
+                    "server_url": OIDC_ISSUER,
+                    # Entra ID puts tid, oid and xms_edov in the ID token only, not in userinfo.
+                    "fetch_userinfo": False,
+                    "token_auth_method": "client_secret_post",
+                },
+            }
+        ]
+        if OIDC_ISSUER
+        else [],
+    }
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "ATMP Site Readiness"
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Roles that must use MFA: network, editor, admin (Django admin users), coordinator,
+# pharmacist. Off by default with DEBUG (make run's demo users sign in with a password only).
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES", default=[] if DEBUG else ["network", "editor", "admin"]
+)
+# API tokens: how long a new one lasts (days), and the longest a user may choose.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+_MFA_ROLES = {"network", "editor", "admin", "coordinator", "pharmacist"}
+if set(MFA_REQUIRED_ROLES) - _MFA_ROLES:
+    _stop(
+        f"MFA_REQUIRED_ROLES: unknown role {sorted(set(MFA_REQUIRED_ROLES) - _MFA_ROLES)}; "
+        f"choose from {', '.join(sorted(_MFA_ROLES))}."
+    )
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -200,6 +295,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# JSON request bodies on /api/ are checked before any parser sees them
+# (atmp_portal.middleware.JSONLimitsMiddleware): larger is 413, deeper is 400.
+API_JSON_MAX_BYTES = env.int("API_JSON_MAX_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 FILE_UPLOAD_PERMISSIONS = 0o640
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -217,23 +316,64 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ATMP Site Readiness <no-reply@localhost>")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
-# Celery: with no REDIS_URL tasks run in-process, so `make run` needs no broker.
+# Celery. With REDIS_URL, Redis is the broker. Without it (make run's embedded default) the
+# broker is kombu's filesystem transport in EMBEDDED_BROKER_DIR and `make run` starts a real
+# worker beside the web server, so reports take the production path (docs/reliability.md).
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or None
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The cache holds API rate-limit and failed sign-in counters: shared by all web processes in
+# production (Redis); per process with make run.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+EMBEDDED_BROKER_DIR = env.path("EMBEDDED_BROKER_DIR", default=BASE_DIR / ".tmp" / "broker")
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# No result backend: job state lives on ReadinessReport (the outbox), never in Celery results.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Redis hands an unacknowledged task (its worker died) to another worker after this many
-# seconds; it must exceed the longest task (reports: 360 s hard limit).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
-}
+# Every broker call gives up after this many seconds (connect and read), so a hung Redis
+# answers like a stopped one: a quick, clear 503, and no web worker left waiting.
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=3.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis hands an unacknowledged message back after this long; the job outbox
+        # (REPORT_LEASE_SECONDS) resumes a dead worker's report much sooner than this.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+        "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_TIMEOUT_SECONDS,
+        "retry_on_timeout": False,
+        "health_check_interval": 10,
+    }
+else:
+    Path(EMBEDDED_BROKER_DIR).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(EMBEDDED_BROKER_DIR),
+        "data_folder_out": str(EMBEDDED_BROKER_DIR),
+        "polling_interval": 0.5,
+    }
+# The report job outbox (reports.jobs.reports_sweep, run by beat every REPORT_SWEEP_SECONDS):
+# a worker holds a running job for REPORT_LEASE_SECONDS and renews it by a heartbeat every
+# third of that; a job whose lease ran out lost its worker and is sent again (attempts
+# counted, failed after ReadinessReport.MAX_ATTEMPTS). A job queued longer than
+# REPORT_RESEND_AFTER_SECONDS is sent again (its message may have been lost with Redis).
+REPORT_LEASE_SECONDS = env.float("REPORT_LEASE_SECONDS", default=30)
+REPORT_RESEND_AFTER_SECONDS = env.float("REPORT_RESEND_AFTER_SECONDS", default=60)
+REPORT_SWEEP_SECONDS = env.float("REPORT_SWEEP_SECONDS", default=10)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "report-outbox-sweep": {
+        "task": "reports.tasks.sweep_reports",
+        "schedule": REPORT_SWEEP_SECONDS,
+        # A sweep nobody ran in time is replaced by the next one, never piled up.
+        "options": {"expires": REPORT_SWEEP_SECONDS},
+    },
     "expiry-reminders-daily": {
         "task": "training.tasks.send_expiry_reminders",
         "schedule": crontab(hour=6, minute=30),
@@ -247,7 +387,11 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttling.ApiUserThrottle",
+        "accounts.throttling.ApiAnonThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "atmp_portal.api.Pagination",
@@ -258,6 +402,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+API_THROTTLE_RATES = {
+    "user": env.str("API_THROTTLE_USER", default="600/minute"),
+    "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+    "token_sign_in": env.str("API_THROTTLE_TOKEN_SIGN_IN", default="10/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ATMP Site Readiness Portal API",
@@ -278,6 +427,9 @@ SPECTACULAR_SETTINGS = {
         "RegionKindEnum": "sites.models.Region.Kind",
         "SiteCapabilityStatusEnum": "sites.models.SiteCapability.Status",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
+        "RequirementLevelEnum": "trials.models.RequirementLevel",
+        "RequirementOverrideLevelEnum": "trials.models.RequirementOverride.Level",
+        "RequirementKindEnum": ["capability", "training"],
     },
 }
 
@@ -292,7 +444,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # The SSO button posts to us, and we redirect the form to the provider's sign-in page:
+        # browsers apply form-action to that redirect too.
+        "form-action": [SELF, *([_origin(OIDC_ISSUER)] if OIDC_ISSUER else [])],
         "frame-ancestors": [NONE],
     }
 }

@@ -1,16 +1,17 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts import views as account_views
 from home import views as home_views
 
+# The admin signs in through the portal's sign-in, so it gets the same lockout and MFA.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
+    path("accounts/", include("accounts.urls")),
     path("", home_views.home, name="home"),
-    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accessibility/", TemplateView.as_view(template_name="accessibility.html"),
          name="accessibility"),
     path("sites/", include("sites.urls")),

@@ -159,9 +159,9 @@ def _synthetic_sites(
         chosen = rng.sample(sorted(trials), rng.randint(1, 3))
         participations = []
         for iras in chosen:
-            status = rng.choices(["feasibility", "in_setup", "open"], weights=[4, 3, 3])[0]
+            status = rng.choices(["shortlisted", "in_setup", "open"], weights=[4, 3, 3])[0]
             opening = None
-            if status != "feasibility" or rng.random() < 0.5:
+            if status != "shortlisted" or rng.random() < 0.5:
                 opening = SYNTHETIC_OPENING_BASE + dt.timedelta(days=rng.randint(0, 540))
             participations.append((iras, status, opening))
         participation_rows.append((ods_code, participations))

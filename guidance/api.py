@@ -79,10 +79,16 @@ class GuidanceSearch(GenericAPIView):
     """Current guidance ranked by relevance to `q` (websearch syntax), with highlighted snippets."""
 
     serializer_class = SearchResultSerializer
+    # The results come from guidance.search, not a queryset; the browsable API's filter form
+    # asks for one all the same (and answered 500 without it).
+    queryset = GuidanceVersion.objects.none()
+    filter_backends: list = []
 
     @extend_schema(
         tags=["guidance"],
         operation_id="guidance_search",
+        # A page of results (count, next, previous, results), not one result.
+        responses={200: SearchResultSerializer(many=True)},
         parameters=[
             OpenApiParameter("q", str, description='Words, "phrases", OR, -exclusions.'),
             OpenApiParameter("section", str, enum=Section.values),

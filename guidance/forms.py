@@ -36,7 +36,8 @@ def _with_all(label: str, choices) -> list[tuple[str, str]]:
 class SearchForm(forms.Form):
     q = forms.CharField(
         label="Search guidance", required=False, strip=True,
-        help_text='Use quotes for a phrase ("dry shipper") and a minus sign to leave a word out.',
+        help_text='Words or a question. Use quotes for a phrase ("dry shipper") and a minus sign '
+        "to leave a word out.",
     )
     section = forms.ChoiceField(
         label="Section", required=False, choices=_with_all("All sections", Section.choices)

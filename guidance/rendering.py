@@ -8,6 +8,7 @@ run in a pharmacist's browser. The demo seed and the guidance journey both call 
 from __future__ import annotations
 
 import html as html_lib
+import re
 from urllib.parse import urlsplit
 
 import markdown
@@ -19,7 +20,8 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
         "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br", "hr",
     }
 )
-ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}}
+# "*": nothing on every tag: without it nh3 keeps its default title and lang everywhere.
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "*": set()}
 ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
 _EXTENSIONS = ["tables", "sane_lists"]
@@ -33,14 +35,39 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# Elements whose content the HTML parser reads as raw text up to their closing tag: one left
+# open (an unclosed <script>) swallowed, and the sanitiser then dropped, everything after it.
+RAW_TEXT_TAG = re.compile(
+    r"<(/?)(script|style|textarea|title|xmp|iframe|noscript|noembed|noframes|plaintext)\b",
+    re.IGNORECASE,
+)
+RAW_HTML_SHOWN_AS_TEXT = (
+    "The text contains <{tag}>, which is shown as text rather than run: "
+    "raw HTML is not allowed in guidance."
+)
+
+
+def raw_text_warnings(text: str) -> list[str]:
+    """What the editor should hear about: each raw-text element in the Markdown, once."""
+    tags = dict.fromkeys(match.group(2).lower() for match in RAW_TEXT_TAG.finditer(text or ""))
+    return [RAW_HTML_SHOWN_AS_TEXT.format(tag=tag) for tag in tags]
+
+
+def _escape_raw_text_tags(text: str) -> str:
+    return RAW_TEXT_TAG.sub(lambda m: f"&lt;{m.group(1)}{m.group(2)}", text)
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown and keep only the allowed tags, attributes and link schemes.
 
     Tags outside the list are dropped but their text is kept (a stray ``<h1>`` becomes
-    plain text); ``<script>`` and ``<style>`` lose their content too. Links get
+    plain text); ``<script>``, ``<style>`` and the other raw-text elements are escaped first,
+    so they show as text and can never swallow what follows them. Links get
     ``rel="noopener noreferrer"``.
     """
-    html = markdown.markdown(text or "", extensions=_EXTENSIONS, output_format="html")
+    html = markdown.markdown(
+        _escape_raw_text_tags(text or ""), extensions=_EXTENSIONS, output_format="html"
+    )
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -162,3 +163,59 @@ def site_acknowledgements(site: Site) -> tuple[list[User], list[DocumentReaders]
             row.add(user, _reading(version, read.get((user.pk, version.document_id), set())))
         rows.append(row)
     return readers, rows
+
+
+REVIEW_SOON_DAYS = 60
+
+
+class ReviewStatus(StrEnum):
+    RETIRED = "retired"
+    UNPUBLISHED = "unpublished"
+    OVERDUE = "overdue"
+    SOON = "soon"
+    OK = "ok"
+
+
+# The statuses an editor must act on: the review list and the monthly reminder.
+REVIEW_DUE = (ReviewStatus.OVERDUE, ReviewStatus.SOON)
+
+
+def review_status(
+    document: GuidanceDocument, current: GuidanceVersion | None, today: dt.date
+) -> ReviewStatus:
+    """Past its review date, within REVIEW_SOON_DAYS of it, fine, or not applicable."""
+    if document.is_retired:
+        return ReviewStatus.RETIRED
+    if current is None or current.review_due is None:
+        return ReviewStatus.UNPUBLISHED
+    if current.is_review_overdue(today):
+        return ReviewStatus.OVERDUE
+    if (current.review_due - today).days <= REVIEW_SOON_DAYS:
+        return ReviewStatus.SOON
+    return ReviewStatus.OK
+
+
+@dataclass
+class EditorRow:
+    document: GuidanceDocument
+    current: GuidanceVersion | None
+    draft: GuidanceVersion | None
+    review: ReviewStatus
+
+
+def editor_documents(*, today: dt.date) -> list[EditorRow]:
+    """Every document with its current version, draft and review status (two queries)."""
+    # The list shows numbers, statuses and dates: the versions' texts stay in the database.
+    versions = GuidanceVersion.objects.defer(
+        "summary", "body_markdown", "body_html", "body_text", "search_vector"
+    ).order_by("-number")
+    documents = GuidanceDocument.objects.prefetch_related(
+        Prefetch("versions", queryset=versions)
+    ).order_by("retired_at", "title")
+    rows = []
+    for document in documents:
+        versions_ = list(document.versions.all())
+        current = next((v for v in versions_ if v.is_current), None)
+        draft = next((v for v in versions_ if v.status == GuidanceVersion.Status.DRAFT), None)
+        rows.append(EditorRow(document, current, draft, review_status(document, current, today)))
+    return rows

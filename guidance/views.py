@@ -15,12 +15,23 @@ from django.views.decorators.http import require_POST
 from guidance import search as guidance_search
 from guidance import selectors, services
 from guidance.forms import SearchForm, search_params
-from guidance.models import GuidanceVersion, Topic
+from guidance.models import GuidanceVersion
 from sites.access import site_for, visible_sites
 
 RESULTS_PER_PAGE = 20
 ACKNOWLEDGED = "You have confirmed that you read version {number}."
 NEWER_VERSION = "A newer version has been published since you opened this page: read it first."
+
+
+def _label_with_counts(form: SearchForm, facets: list) -> None:
+    """Each filter option names how many results it would give with this query."""
+    for facet in facets:
+        counts = {option.code: option.count for option in facet.options}
+        field = form.fields[facet.name]
+        field.choices = [
+            (code, f"{label} ({counts.get(code, 0)})" if code else label)
+            for code, label in field.choices
+        ]
 
 
 @login_required
@@ -30,31 +41,36 @@ def guidance_list(request: HttpRequest) -> HttpResponse:
     filters = {"q": "", "section": "", "topic": "", "atmp_class": ""}
     if form.is_bound and form.is_valid():
         filters.update(form.cleaned_data)
-    results = (
-        guidance_search.search(user=request.user, **filters)
-        if not form.errors
-        else GuidanceVersion.objects.none()
+    found = guidance_search.find(
+        user=request.user, q=filters["q"], section=filters["section"] or None,
+        topic=filters["topic"] or None, atmp_class=filters["atmp_class"] or None,
     )
+    results = found.results if not form.errors else GuidanceVersion.objects.none()
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     versions = list(page.object_list)
     status = selectors.reading_status(request.user, versions)
     rows = [
-        {
-            "version": v,
-            "snippet": guidance_search.snippet_for(v, filters["q"]) if filters["q"] else None,
-            "reading": status[v.document_id],
-        }
+        {"version": v, "snippet": found.snippet(v), "reading": status[v.document_id]}
         for v in versions
     ]
+    facets = found.facets() if not form.errors else []
+    _label_with_counts(form, facets)
+    few = bool(found.text) and not form.errors and (found.most_words or not page.paginator.count)
     kept = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(request, "guidance/guidance_list.html", {
         "form": form,
         "rows": rows,
         "page": page,
         "query": filters["q"],
+        "most_words": found.most_words,
+        "suggestion": found.suggestion if few else None,
+        "suggestion_query": urlencode({**kept, "q": found.suggestion}) if few and found.suggestion
+        else "",
         "searching": any(filters.values()),
+        "filtered": any(filters[k] for k in ("section", "topic", "atmp_class")),
         "querystring": urlencode(kept),
-        "topics": Topic.choices,
+        "topic_facet": next((f for f in facets if f.name == "topic"), None),
+        "topic_link": urlencode({k: v for k, v in kept.items() if k != "topic"}),
     })
 
 

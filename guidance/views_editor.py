@@ -11,19 +11,17 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from guidance import services
+from guidance import selectors, services
 from guidance.forms import DocumentForm, DraftForm, PublishForm
 from guidance.models import GuidanceDocument, GuidanceVersion
 from guidance.rendering import render_markdown
 
-REVIEW_SOON_DAYS = 60
 DRAFT_SAVED = "Draft saved."
 PUBLISHED = "Version {number} published."
 RETIRED = "“{title}” has been retired: it no longer appears in search."
@@ -63,31 +61,11 @@ def _live_document(slug: str) -> GuidanceDocument:
 
 @editor_required
 def document_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    # The list shows numbers, statuses and dates: the versions' texts stay in the database.
-    versions = GuidanceVersion.objects.defer(
-        "summary", "body_markdown", "body_html", "body_text", "search_vector"
-    ).order_by("-number")
-    documents = GuidanceDocument.objects.prefetch_related(
-        Prefetch("versions", queryset=versions)
-    ).order_by("retired_at", "title")
-    rows = []
-    for document in documents:
-        versions = list(document.versions.all())
-        current = next((v for v in versions if v.is_current), None)
-        draft = next((v for v in versions if v.status == GuidanceVersion.Status.DRAFT), None)
-        if document.is_retired:
-            review = "retired"
-        elif current is None or current.review_due is None:
-            review = "unpublished"
-        elif current.is_review_overdue(today):
-            review = "overdue"
-        elif (current.review_due - today).days <= REVIEW_SOON_DAYS:
-            review = "soon"
-        else:
-            review = "ok"
-        rows.append({"document": document, "current": current, "draft": draft, "review": review})
-    return render(request, "guidance/editor/document_list.html", {"rows": rows})
+    rows = selectors.editor_documents(today=timezone.localdate())
+    return render(request, "guidance/editor/document_list.html", {
+        "rows": rows,
+        "due": [row for row in rows if row.review in selectors.REVIEW_DUE],
+    })
 
 
 @editor_required

@@ -23,6 +23,9 @@ class ReadinessReport(models.Model):
         FAILED = "failed", "Failed"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    # A job is started at most this many times (first run, retries after a transient error or
+    # a lost worker); then it is failed with the reason.
+    MAX_ATTEMPTS = 3
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -54,10 +57,21 @@ class ReadinessReport(models.Model):
         help_text="Hash of requester, kind, scope, requirement set and date: one active job each.",
     )
     task_id = models.CharField(max_length=255, blank=True, editable=False)
+    # The outbox (reports.jobs.reports_sweep): when the build message was last handed to the
+    # broker, and until when the worker building the job holds it (renewed by its heartbeat).
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"]),
+            # The outbox sweep looks only at active jobs, a handful among all reports ever made.
+            models.Index(
+                fields=["status"], condition=models.Q(status__in=["queued", "running"]),
+                name="report_active_jobs",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~(models.Q(trial__isnull=False) & models.Q(profile__isnull=False)),
@@ -86,3 +100,19 @@ class ReadinessReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} report #{self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def progress_label(self) -> str:
+        """What the requester is told while the job is active: a retry says so."""
+        if self.status == self.Status.RUNNING:
+            if self.attempts > 1:
+                return f"Retrying (attempt {self.attempts} of {self.MAX_ATTEMPTS})"
+            return "Building"
+        if self.status == self.Status.QUEUED and self.attempts:
+            return f"Retrying (attempt {self.attempts + 1} of {self.MAX_ATTEMPTS})"
+        return self.get_status_display()
+

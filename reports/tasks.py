@@ -1,26 +1,31 @@
-"""Celery task that builds a readiness report: the one place the pipeline's parts meet.
+"""Celery tasks: build a readiness report, and sweep the job outbox.
 
-claim (reports.jobs) -> document (reports.document) -> PDF and CSV (reports.pdf,
-reports.csvexport) -> finish or fail (reports.jobs). Nothing imports this module back: jobs
-send the task by name (reports.broker).
+build_report is the one place the pipeline's parts meet: claim (reports.jobs) -> document
+(reports.document) -> PDF and CSV (reports.pdf, reports.csvexport) -> finish or fail
+(reports.jobs). Nothing imports this module back: jobs send the task by name
+(reports.broker).
 
-Delivery: `acks_late` + `reject_on_worker_lost`, so a worker killed mid-build leaves its
-message unacknowledged and the broker hands it to another worker (Redis does so once the
-visibility timeout passes, CELERY_VISIBILITY_TIMEOUT). The job itself is idempotent: a
-finished job does nothing, a job left 'running' is rebuilt, and only the first run to
-finish writes files (reports.jobs.report_finish).
+Delivery: the ReadinessReport row is the truth. While a worker builds, a heartbeat thread
+renews the job's lease; a worker killed mid-build stops renewing it, and sweep_reports (beat,
+every REPORT_SWEEP_SECONDS) sends the job again once the lease has run out, so another
+worker resumes it within about a lease and a sweep (docs/reliability.md). `acks_late` +
+`reject_on_worker_lost` keep the message too; a late duplicate finds the job finished or held
+and does nothing. Only the first run to finish writes files (reports.jobs.report_finish).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from contextlib import contextmanager
+from functools import partial
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 from reports import csvexport, document, jobs, pdf
 
@@ -28,12 +33,14 @@ logger = logging.getLogger(__name__)
 
 # Errors worth another try: the database or the file system hiccupped.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
-MAX_RETRIES = 3
+# Every start counts against ReadinessReport.MAX_ATTEMPTS (retries and lost workers alike);
+# Celery's own retry count is only a backstop.
+MAX_RETRIES = jobs.MAX_ATTEMPTS
 SOFT_TIME_LIMIT = 300
 TIME_LIMIT = 360
 
 TIMED_OUT = f"The report took longer than {SOFT_TIME_LIMIT} seconds to build and was stopped."
-TRANSIENT_GAVE_UP = "The report could not be built after {tries} tries: {error}"
+TRANSIENT_GAVE_UP = "The report could not be built after {tries} attempts: {error}"
 RETRYING = "Retrying after a temporary error: {error}"
 BUILD_FAILED = "The report could not be built: {error}"
 
@@ -63,6 +70,38 @@ def _record(update, report_id: int, reason: str) -> None:
         logger.exception("Report %s: could not record %r", report_id, reason)
 
 
+@contextmanager
+def _heartbeat(report_id: int, attempt: int, eager: bool):
+    """Renew the job's lease every third of REPORT_LEASE_SECONDS while the build runs.
+
+    A thread, because the build itself (WeasyPrint) cannot stop to do it. It has its own
+    database connection, closed when it ends. Eager runs (tests) need no lease renewal."""
+    if eager:
+        yield
+        return
+    stop = threading.Event()
+    interval = max(settings.REPORT_LEASE_SECONDS / 3, 0.2)
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    if not jobs.report_heartbeat(report_id=report_id, attempt=attempt):
+                        return
+                except (OperationalError, InterfaceError) as exc:
+                    logger.warning("Report %s: heartbeat failed: %s", report_id, exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"report-{report_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval + 5)
+
+
 def build_files(report) -> tuple[bytes, bytes]:
     """The PDF and CSV of one report, from the same document."""
     built = document.report_document(report)
@@ -79,32 +118,46 @@ def build_files(report) -> tuple[bytes, bytes]:
 )
 def build_report(self, report_id: int) -> str:
     """Build one report's PDF and CSV; always ends in succeeded or failed (or a retry)."""
+    report = None
     try:
         report = jobs.report_claim(report_id=report_id)
         if report is None:
             return "nothing to do"
-        _test_delay()
-        pdf_file, csv_file = build_files(report)
+        with _heartbeat(report_id, report.attempts, eager=bool(self.request.is_eager)):
+            _test_delay()
+            pdf_file, csv_file = build_files(report)
         finished = jobs.report_finish(report_id=report_id, pdf=pdf_file, csv=csv_file)
         return "succeeded" if finished else "already finished"
     except SoftTimeLimitExceeded:
         jobs.report_fail(report_id=report_id, reason=TIMED_OUT)
         return "failed"
     except TRANSIENT_ERRORS as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        if self.request.retries < self.max_retries:
-            logger.warning("Report %s: transient error, retrying: %s", report_id, error)
-            _record(jobs.report_requeue, report_id, RETRYING.format(error=error))
-            raise self.retry(exc=exc, countdown=_retry_countdown(self.request.retries)) from exc
-        logger.exception("Report %s failed after retries", report_id)
-        _record(
-            jobs.report_fail, report_id,
-            TRANSIENT_GAVE_UP.format(tries=self.request.retries + 1, error=error),
-        )
-        return "failed"
+        return _transient(self, report_id, report, exc)
     except Exception as exc:
         logger.exception("Report %s failed", report_id)
         jobs.report_fail(
             report_id=report_id, reason=BUILD_FAILED.format(error=f"{type(exc).__name__}: {exc}")
         )
         return "failed"
+
+
+def _transient(task, report_id: int, report, exc: BaseException) -> str:
+    """Retry with backoff while attempts remain; then fail with the last error."""
+    error = f"{type(exc).__name__}: {exc}"
+    attempts = report.attempts if report is not None else task.request.retries + 1
+    if attempts < jobs.MAX_ATTEMPTS and task.request.retries < task.max_retries:
+        countdown = _retry_countdown(task.request.retries)
+        logger.warning("Report %s: transient error, retrying in %s s: %s", report_id,
+                       countdown, error)
+        _record(partial(jobs.report_requeue, delay=countdown), report_id,
+                RETRYING.format(error=error))
+        raise task.retry(exc=exc, countdown=countdown) from exc
+    logger.error("Report %s failed after %s attempts: %s", report_id, attempts, error)
+    _record(jobs.report_fail, report_id, TRANSIENT_GAVE_UP.format(tries=attempts, error=error))
+    return "failed"
+
+
+@shared_task(ignore_result=True)
+def sweep_reports() -> int:
+    """The job outbox sweep: resend lost messages, reclaim jobs whose worker died."""
+    return jobs.reports_sweep()

@@ -36,3 +36,9 @@ urlpatterns += [
     path("reports/<int:report_id>/pdf/", job_views.report_pdf, name="pdf"),
     path("reports/<int:report_id>/csv/", job_views.report_csv, name="csv"),
 ]
+
+from reports.views import overview as overview_views  # noqa: E402
+
+urlpatterns += [
+    path("trials/<int:trial_id>/preview/", overview_views.trial_preview, name="trial-preview"),
+]

@@ -76,3 +76,13 @@ def eager():
     yield
     celery_app.conf.task_always_eager = previous
 
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit and failed sign-in counters live in the cache: each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

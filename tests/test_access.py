@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
 from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from reports.models import ReadinessReport
 from tests.conftest import Personas
 from tests.guidance.factories import GuidanceVersionFactory
@@ -130,6 +131,9 @@ def world(personas: Personas) -> World:
         "region_code": personas.north.code, "region": personas.north.code,
         "region_id": personas.north.pk,
         "format": "json",
+        "provider_id": "sso",
+        "token_id": api_token_create(user=personas.coordinator_a, name="world").token.pk,
+        "kind": "capability", "requirement_id": 1,
     }
     # API routers call every id "pk": which object it means follows from the path.
     world.pk_by_prefix = {
@@ -137,6 +141,8 @@ def world(personas: Personas) -> World:
         "api/v1/trials/": trial.pk,
         "api/v1/capabilities/": capability.pk,
         "api/v1/courses/": course.pk,
+        # allauth looks a passkey up among the signed-in user's own: none here, so 404.
+        "accounts/2fa/webauthn/keys/": 1,
     }
     return world
 
@@ -175,7 +181,14 @@ PUBLIC = {
     "logout": "signing out needs no session (GET is refused with 405; POST just redirects)",
     "accessibility": "the accessibility statement must be readable before signing in",
     "api-token": "exchanges an e-mail address and password for a token",
-    "admin:login": "the admin's own sign-in page",
+    "admin:login": "the admin's sign-in: it sends anonymous visitors to the portal's sign-in",
+    "account_login": "the sign-in page's name in django-allauth (same view as 'login')",
+    "account_logout": "the sign-out's name in django-allauth (same view as 'logout')",
+    "account_inactive": "allauth's 'this account is inactive' page, shown instead of signing in",
+    "socialaccount_login_cancelled": "single sign-on cancelled at the provider: says so",
+    "socialaccount_login_error": "single sign-on failed at the provider: says so (401)",
+    "openid_connect_login": "starts single sign-on (404 when no provider is configured)",
+    "openid_connect_callback": "the provider sends the browser back here to finish sign-on",
     "admin:logout": "signing out of the admin",
 }
 STATIC_PREFIXES = ("static/", "media/")
@@ -219,7 +232,9 @@ def test_it_serves_the_public_pages_to_anonymous_visitors():
     client = Client()
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/accessibility/").status_code == 200
-    assert client.get("/admin/login/").status_code == 200
+    admin_login = client.get("/admin/login/")
+    assert admin_login.status_code == 302
+    assert admin_login["Location"] == "/accounts/login/?next=%2Fadmin%2Flogin%2F"
 
 
 def test_it_walks_every_url_pattern(world):

@@ -8,10 +8,11 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.api import BAD_CREDENTIALS
+from accounts.models import ApiToken
+from accounts.services import token_digest
 from accounts.views import LOCKOUT_MESSAGE
 from sites.models import Capability
 from tests.accounts.factories import PASSWORD, UserFactory
@@ -40,18 +41,25 @@ def test_it_exchanges_email_and_password_for_a_token_that_then_works():
                            format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=user).key
+    stored = ApiToken.objects.get(user=user)
+    assert stored.digest == token_digest(token), "only the key's digest is stored"
+    assert response.json()["expires_at"].startswith(stored.expires_at.date().isoformat())
 
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/courses/").status_code == 200
 
 
-def test_it_gives_the_same_token_twice():
+def test_it_gives_a_new_token_each_time_and_both_work():
+    """Only digests are stored, so an earlier key cannot be handed out again."""
     UserFactory(email="token.user@nhs.example")
     body = {"email": "token.user@nhs.example", "password": PASSWORD}
     first = APIClient().post(TOKEN_URL, body, format="json").json()["token"]
     second = APIClient().post(TOKEN_URL, body, format="json").json()["token"]
-    assert first == second
+    assert first != second
+    for key in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert client.get("/api/v1/courses/").status_code == 200
 
 
 def test_it_refuses_a_wrong_password_with_a_reason():
@@ -61,7 +69,7 @@ def test_it_refuses_a_wrong_password_with_a_reason():
     )
     assert response.status_code == 400
     assert response.json() == {"detail": BAD_CREDENTIALS}
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_it_refuses_an_inactive_account():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -87,7 +88,7 @@ class Trial(TimeStamped):
         default=False, help_text="Fictional trial for demonstrations; never link to registries."
     )
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"], m2m_fields=[profiles])
 
     class Meta:
         ordering = ["short_title"]
@@ -100,15 +101,23 @@ class CapabilityRequirement(models.Model):
     """A capability needed by a profile or a trial; any one of its alternatives meets it."""
 
     profile = models.ForeignKey(
-        RequirementProfile, null=True, blank=True, on_delete=models.CASCADE,
+        RequirementProfile,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="capability_requirements",
     )
     trial = models.ForeignKey(
-        Trial, null=True, blank=True, on_delete=models.CASCADE,
+        Trial,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="capability_requirements",
     )
     capabilities = models.ManyToManyField(
-        Capability, related_name="+", help_text="Alternatives: meeting any one meets the requirement."
+        Capability,
+        related_name="+",
+        help_text="Alternatives: meeting any one meets the requirement.",
     )
     level = models.CharField(max_length=12, choices=RequirementLevel.choices)
     note = models.CharField(max_length=200, blank=True)
@@ -133,11 +142,17 @@ class TrainingRequirement(models.Model):
     """At least `min_staff` active staff (holding `role`, if set) with valid training in a course."""
 
     profile = models.ForeignKey(
-        RequirementProfile, null=True, blank=True, on_delete=models.CASCADE,
+        RequirementProfile,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="training_requirements",
     )
     trial = models.ForeignKey(
-        Trial, null=True, blank=True, on_delete=models.CASCADE,
+        Trial,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="training_requirements",
     )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
@@ -165,17 +180,96 @@ class TrainingRequirement(models.Model):
         return f"{self.course.code} × {self.min_staff} {self.role or 'any role'}"
 
 
+class RequirementOverride(TimeStamped):
+    """A trial's decision about one requirement it inherits from a profile.
+
+    The sponsor may accept an inherited mandatory item as recommended, or not need it at all
+    (domain.md, RENEW-SCD). The override acts on the merged requirement with the same identity
+    (docs/readiness.md, "Trial overrides"), and always says why.
+    """
+
+    class Level(models.TextChoices):
+        RECOMMENDED = "recommended", "Relaxed to recommended"
+        EXCLUDED = "excluded", "Excluded for this trial"
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="overrides")
+    capability_requirement = models.ForeignKey(
+        CapabilityRequirement, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    training_requirement = models.ForeignKey(
+        TrainingRequirement, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.CharField(max_length=12, choices=Level.choices)
+    reason = models.CharField(max_length=500)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    capability_requirement__isnull=False, training_requirement__isnull=True
+                )
+                | models.Q(capability_requirement__isnull=True, training_requirement__isnull=False),
+                name="override_names_one_requirement",
+            ),
+            models.UniqueConstraint(
+                fields=["trial", "capability_requirement"],
+                name="one_override_per_capability_requirement",
+            ),
+            models.UniqueConstraint(
+                fields=["trial", "training_requirement"],
+                name="one_override_per_training_requirement",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="override_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trial}: {self.requirement} {self.level}"
+
+    @property
+    def requirement(self) -> CapabilityRequirement | TrainingRequirement:
+        return self.capability_requirement or self.training_requirement
+
+
 class TrialSite(TimeStamped):
+    """A site's place in a trial's site selection (the NIHR expression-of-interest flow).
+
+    The status moves along `TRANSITIONS`; trials.services.trial_site_move is the only writer,
+    and the history keeps who, when and why for every step.
+    """
+
     class Status(models.TextChoices):
-        FEASIBILITY = "feasibility", "Feasibility"
+        SHORTLISTED = "shortlisted", "Shortlisted"
+        INVITED = "invited", "Invited"
+        INTERESTED = "interested", "Interested"
+        DECLINED = "declined", "Declined"
+        SELECTED = "selected", "Selected"
+        NOT_SELECTED = "not_selected", "Not selected"
         IN_SETUP = "in_setup", "In set-up"
         OPEN = "open", "Open to recruitment"
         CLOSED = "closed", "Closed"
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="trial_sites")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="trial_sites")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.FEASIBILITY)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SHORTLISTED)
     planned_opening = models.DateField(null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who sent the invitation: the site's answer is e-mailed to them.",
+    )
+    respond_by = models.DateField("response deadline", null=True, blank=True)
+    message = models.TextField("invitation message", blank=True)
+    reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the last step was taken (the site's answer, or the decision).",
+    )
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
@@ -185,3 +279,24 @@ class TrialSite(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.trial} at {self.site.ods_code}"
+
+    @property
+    def is_awaiting_answer(self) -> bool:
+        return self.status == self.Status.INVITED
+
+
+_S = TrialSite.Status
+# Where each status may go next. The site's own coordinator takes only the answers to an
+# invitation (SITE_ANSWERS); every other step is the network coordinator's.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    _S.SHORTLISTED: (_S.INVITED, _S.NOT_SELECTED),
+    _S.INVITED: (_S.INTERESTED, _S.DECLINED, _S.NOT_SELECTED),
+    _S.INTERESTED: (_S.SELECTED, _S.NOT_SELECTED),
+    _S.DECLINED: (),
+    _S.SELECTED: (_S.IN_SETUP, _S.NOT_SELECTED),
+    _S.NOT_SELECTED: (),
+    _S.IN_SETUP: (_S.OPEN, _S.CLOSED),
+    _S.OPEN: (_S.CLOSED,),
+    _S.CLOSED: (),
+}
+SITE_ANSWERS = (_S.INTERESTED, _S.DECLINED)

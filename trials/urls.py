@@ -1,9 +1,26 @@
 from django.urls import path
 
-from trials import views
+from trials import views, views_selection
 
 app_name = "trials"
 urlpatterns = [
     path("", views.trial_list, name="list"),
+    path("new/", views.trial_create, name="create"),
     path("<int:trial_id>/", views.trial_detail, name="detail"),
+    path("<int:trial_id>/edit/", views.trial_edit, name="edit"),
+    path("<int:trial_id>/requirements/", views.trial_requirements, name="requirements"),
+    path("<int:trial_id>/requirements/capability/", views.capability_requirement_add,
+         name="capability-add"),
+    path("<int:trial_id>/requirements/training/", views.training_requirement_add,
+         name="training-add"),
+    path("<int:trial_id>/requirements/override/", views.override_add, name="override-add"),
+    path("<int:trial_id>/requirements/<str:kind>/<int:requirement_id>/remove/", views.requirement_remove,
+         name="requirement-remove"),
+    path("<int:trial_id>/sites/", views_selection.trial_sites, name="sites"),
+    path("<int:trial_id>/sites/bulk/", views_selection.trial_sites_bulk, name="sites-bulk"),
+    path("<int:trial_id>/sites/<int:site_id>/", views_selection.trial_site, name="site"),
+    path("<int:trial_id>/sites/<int:site_id>/answer/", views_selection.invitation_answer,
+         name="site_answer"),
+    path("profiles/", views_selection.profile_list, name="profiles"),
+    path("profiles/<slug:profile_code>/", views_selection.profile_detail, name="profile"),
 ]

@@ -34,13 +34,18 @@ class ReportRequestSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    progress = serializers.CharField(
+        source="progress_label", read_only=True,
+        help_text='What the requester is told, e.g. "Queued", "Building", '
+        '"Retrying (attempt 2 of 3)", "Succeeded".',
+    )
     pdf = serializers.SerializerMethodField()
     csv = serializers.SerializerMethodField()
 
     class Meta:
         model = ReadinessReport
-        fields = ["id", "kind", "status", "error", "as_of", "created_at", "finished_at", "pdf",
-                  "csv"]
+        fields = ["id", "kind", "status", "progress", "attempts", "error", "as_of", "created_at",
+                  "finished_at", "pdf", "csv"]
 
     def _url(self, report: ReadinessReport, name: str) -> str | None:
         if report.status != ReadinessReport.Status.SUCCEEDED:

@@ -1,9 +1,8 @@
 """Requirement sets: what a trial, a profile or an ad-hoc list of capabilities asks of a site.
 
 A trial's set is assembled in steps (`_trial_set`): its profiles' requirements merged
-strictest-wins, then the trial's own requirements merged in. Each step is a plain function of
-`Requirement`s, so a further step (a trial relaxing or dropping an inherited requirement) goes
-between the two without touching the engine. The rules are in docs/readiness.md.
+strictest-wins, then the trial's overrides (relax an inherited requirement to recommended, or
+exclude it), then the trial's own requirements merged in (`assemble`). The rules are in docs/readiness.md.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from training.models import StaffRole
 from trials.models import (
     CapabilityRequirement,
     RequirementLevel,
+    RequirementOverride,
     RequirementProfile,
     TrainingRequirement,
     Trial,
@@ -195,6 +195,7 @@ class _LoadedRequirement:
     trial_id: int | None
     profile_id: int | None
     requirement: Requirement
+    row: tuple[str, int]  # (kind, pk) of the requirement row, which an override names
 
 
 def _source(req: CapabilityRequirement | TrainingRequirement) -> str:
@@ -220,7 +221,9 @@ def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
     for req, capabilities in grouped.values():
         notes = (req.note,) if req.note else ()
         requirement = _capability_requirement(capabilities, req.level, (_source(req),), notes)
-        loaded.append(_LoadedRequirement(req.trial_id, req.profile_id, requirement))
+        loaded.append(
+            _LoadedRequirement(req.trial_id, req.profile_id, requirement, (CAPABILITY, req.pk))
+        )
     training = (
         TrainingRequirement.objects.filter(condition)
         .select_related("profile", "course")
@@ -228,25 +231,89 @@ def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
     )
     for req in training:
         requirement = _training_requirement(req, (_source(req),))
-        loaded.append(_LoadedRequirement(req.trial_id, req.profile_id, requirement))
+        loaded.append(
+            _LoadedRequirement(req.trial_id, req.profile_id, requirement, (TRAINING, req.pk))
+        )
     return loaded
 
 
-def _trial_set(
-    trial: Trial, profile_ids: set[int], loaded: list[_LoadedRequirement]
+@dataclass(frozen=True)
+class Override:
+    """A trial's override of one inherited requirement row: relax it, or exclude it."""
+
+    row: tuple[str, int]
+    level: str  # RECOMMENDED or EXCLUDED
+    reason: str
+
+
+EXCLUDED = RequirementOverride.Level.EXCLUDED.value
+
+
+def _apply_overrides(
+    merged: dict[object, Requirement],
+    overrides: Iterable[Override],
+    rows: dict[tuple[str, int], Requirement],
+) -> None:
+    """Relax or drop the merged requirement each override names. The override acts on the
+    requirement's identity, so it relaxes what two profiles share (docs/readiness.md)."""
+    for override in overrides:
+        named = rows.get(override.row)
+        if named is None or _identity(named) not in merged:
+            continue
+        identity = _identity(named)
+        if override.level == EXCLUDED:
+            del merged[identity]
+            continue
+        current = merged[identity]
+        note = f"Recommended for this trial: {override.reason}"
+        merged[identity] = replace(current, level=RECOMMENDED, notes=(*current.notes, note))
+
+
+def assemble(
+    label: str,
+    *,
+    inherited: Iterable[_LoadedRequirement],
+    overrides: Iterable[Override] = (),
+    own: Iterable[Requirement] = (),
 ) -> RequirementSet:
-    """The trial's set: its profiles' requirements merged strictest-wins, then its own."""
-    inherited = merge_requirements(
-        item.requirement for item in loaded if item.profile_id in profile_ids
+    """A trial's set: its profiles' requirements merged strictest-wins, then its overrides,
+    then its own requirements (merged strictest-wins with what is left)."""
+    inherited = list(inherited)
+    merged = merge_requirements(item.requirement for item in inherited)
+    _apply_overrides(merged, overrides, {item.row: item.requirement for item in inherited})
+    return _ordered_set(label, merge_requirements([*merged.values(), *own]))
+
+
+def _load_overrides(trial_ids: list[int]) -> dict[int, list[Override]]:
+    """Every override of these trials: one query."""
+    found: dict[int, list[Override]] = {}
+    rows = RequirementOverride.objects.filter(trial_id__in=trial_ids).values_list(
+        "trial_id", "capability_requirement_id", "training_requirement_id", "level", "reason"
     )
-    own = [item.requirement for item in loaded if item.trial_id == trial.pk]
-    return _ordered_set(trial.short_title, merge_requirements([*inherited.values(), *own]))
+    for trial_id, cap_id, train_id, level, reason in rows:
+        row = (CAPABILITY, cap_id) if cap_id is not None else (TRAINING, train_id)
+        found.setdefault(trial_id, []).append(Override(row, level, reason))
+    return found
+
+
+def _trial_set(
+    trial: Trial,
+    profile_ids: set[int],
+    loaded: list[_LoadedRequirement],
+    overrides: Iterable[Override],
+) -> RequirementSet:
+    return assemble(
+        trial.short_title,
+        inherited=(item for item in loaded if item.profile_id in profile_ids),
+        overrides=overrides,
+        own=(item.requirement for item in loaded if item.trial_id == trial.pk),
+    )
 
 
 def requirement_sets(
     *, trials: Iterable[Trial] = (), profiles: Iterable[RequirementProfile] = ()
 ) -> tuple[dict[int, RequirementSet], dict[int, RequirementSet]]:
-    """Requirement sets of many trials and profiles at once (keyed by pk): three queries."""
+    """Requirement sets of many trials and profiles at once (keyed by pk): four queries."""
     trials, profiles = list(trials), list(profiles)
     trial_profiles: dict[int, set[int]] = {trial.pk: set() for trial in trials}
     if trials:
@@ -259,7 +326,11 @@ def requirement_sets(
     loaded = _load_requirements(
         Q(trial_id__in=list(trial_profiles)) | Q(profile_id__in=list(profile_ids))
     )
-    trial_sets = {trial.pk: _trial_set(trial, trial_profiles[trial.pk], loaded) for trial in trials}
+    overrides = _load_overrides(list(trial_profiles)) if trial_profiles else {}
+    trial_sets = {
+        trial.pk: _trial_set(trial, trial_profiles[trial.pk], loaded, overrides.get(trial.pk, ()))
+        for trial in trials
+    }
     profile_sets = {
         profile.pk: _ordered_set(
             profile.name,
@@ -276,6 +347,39 @@ def requirement_set_for_trial(trial: Trial) -> RequirementSet:
     """The trial's profiles plus its own requirements, merged (docs/readiness.md)."""
     trial_sets, _ = requirement_sets(trials=[trial])
     return trial_sets[trial.pk]
+
+
+def requirement_set_for_draft(
+    trial: Trial,
+    *,
+    capabilities: Iterable[Capability] = (),
+    capability_level: str = MANDATORY,
+    training: TrainingRequirement | None = None,
+    override: tuple[CapabilityRequirement | TrainingRequirement, str] | None = None,
+) -> RequirementSet:
+    """The trial's set as it would be with one more requirement or override (the set-up
+    page's preview). `training` is an unsaved TrainingRequirement; `override` is
+    (an inherited requirement row, RECOMMENDED or EXCLUDED). Four queries."""
+    profile_ids = set(trial.profiles.values_list("pk", flat=True))
+    loaded = _load_requirements(Q(trial_id=trial.pk) | Q(profile_id__in=profile_ids))
+    overrides = {o.row: o for o in _load_overrides([trial.pk]).get(trial.pk, ())}
+    if override is not None:
+        row, level = override
+        kind = CAPABILITY if isinstance(row, CapabilityRequirement) else TRAINING
+        overrides[(kind, row.pk)] = Override((kind, row.pk), level, "proposed")
+    extra = []
+    if capabilities:
+        extra.append(
+            _capability_requirement(list(capabilities), capability_level, (TRIAL_SPECIFIC,), ())
+        )
+    if training is not None:
+        extra.append(_training_requirement(training, (TRIAL_SPECIFIC,)))
+    return assemble(
+        trial.short_title,
+        inherited=(item for item in loaded if item.profile_id in profile_ids),
+        overrides=overrides.values(),
+        own=[*(item.requirement for item in loaded if item.trial_id == trial.pk), *extra],
+    )
 
 
 def requirement_set_for_profile(profile: RequirementProfile) -> RequirementSet:

@@ -98,7 +98,6 @@ def report_request(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    jobs.reports_fail_stale()
     page = Paginator(access.reports_of(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "reports/report_list.html", {"page": page})
 

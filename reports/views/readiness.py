@@ -23,7 +23,8 @@ from sites.access import site_for, visible_sites
 from sites.forms import DateInput
 from sites.models import Site
 from sites.selectors import site_refs
-from trials.access import visible_trials
+from trials.access import can_write_trials, visible_trials
+from trials.forms import BulkSelectionForm
 from trials.models import RequirementProfile, TrialSite
 
 BAD_DATE = "Enter a date as YYYY-MM-DD."
@@ -117,12 +118,15 @@ def ranking(request: HttpRequest) -> HttpResponse:
             )
         )
     page = Paginator(ranked, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    selection_trial = _selection_trial(request, form, trials)
     context = {
         "form": form,
         "requirement_set": requirement_set,
         "ranked": ranked,
         "page": page,
-        "rows": _ranking_rows(page, _focus_query(form)),
+        "rows": _ranking_rows(page, _focus_query(form), _selection_statuses(selection_trial)),
+        "selection_trial": selection_trial,
+        "bulk_form": BulkSelectionForm(sites=Site.objects.none()) if selection_trial else None,
         "querystring": _querystring_without_page(request),
         "on": _as_of(form),
         "region": next((r for r in regions if r.code == region_code), None),
@@ -130,8 +134,29 @@ def ranking(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/ranking.html", context)
 
 
-def _ranking_rows(page: Page, query: str) -> list[tuple[int, readiness.SiteAssessment, str]]:
-    """(rank, assessment, link to the site's page for the same set) for the sites on the page.
+def _selection_trial(request: HttpRequest, form: ReadinessQueryForm, trials: list):
+    """The ranked trial, when the user may shortlist and invite sites for it (else None)."""
+    if not (form.is_valid() and form.cleaned_data.get("trial") and can_write_trials(request.user)):
+        return None
+    return next(t for t in trials if str(t.pk) == form.cleaned_data["trial"])
+
+
+def _selection_statuses(trial) -> dict[int, str]:
+    """Site id → where the site is in the trial's selection (one query; {} without a trial)."""
+    if trial is None:
+        return {}
+    labels = dict(TrialSite.Status.choices)
+    return {
+        site_id: labels[status]
+        for site_id, status in TrialSite.objects.filter(trial=trial).values_list("site_id", "status")
+    }
+
+
+def _ranking_rows(
+    page: Page, query: str, statuses: dict[int, str]
+) -> list[tuple[int, readiness.SiteAssessment, str, str]]:
+    """(rank, assessment, link to the site's page for the same set, selection status) for the
+    sites on the page.
 
     The URL is reversed once and formatted per row: a `{% url %}` per row is most of the
     cost of rendering a long ranking.
@@ -143,7 +168,8 @@ def _ranking_rows(page: Page, query: str) -> list[tuple[int, readiness.SiteAsses
     )
     after += query
     return [
-        (rank, assessment, f"{before}{assessment.site.pk}{after}")
+        (rank, assessment, f"{before}{assessment.site.pk}{after}",
+         statuses.get(assessment.site.pk, ""))
         for rank, assessment in enumerate(page.object_list, start=page.start_index())
     ]
 

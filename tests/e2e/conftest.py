@@ -54,3 +54,4 @@ def assert_accessible(page) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{page.url}: " + "; ".join(bad)
+from tests.accounts.oidc import oidc_issuer, sso  # noqa: E402,F401 (pytest fixtures for SSO journeys)

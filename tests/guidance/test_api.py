@@ -82,3 +82,22 @@ def test_it_is_read_only(corpus, api, personas):
 def test_it_demands_authentication(client, corpus):
     assert client.get(SEARCH).status_code in (401, 403)
     assert client.get(reverse("api-guidance", args=["thawing"])).status_code in (401, 403)
+
+
+def test_the_browsable_api_renders_a_search(corpus, api):
+    response = api.get(SEARCH, {"q": "alert"}, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "text/html" in response["Content-Type"]
+
+
+def test_the_schema_documents_the_search_as_a_page_of_results_with_its_errors(api):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    responses = schema["paths"][SEARCH]["get"]["responses"]
+    ok = responses["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    page = schema["components"]["schemas"][ok]
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    assert page["properties"]["results"]["type"] == "array"
+    assert page["properties"]["results"]["items"]["$ref"].endswith("/SearchResult")
+    assert {"400", "404"} <= set(responses)

@@ -37,7 +37,7 @@ def test_an_editor_creates_previews_and_publishes(personas):
     response = client.post(reverse("guidance:editor_create"), NEW_DOCUMENT)
     assert response.status_code == 302
     draft = GuidanceVersion.objects.get(document__slug="thawing-cells")
-    assert draft.status == GuidanceVersion.Status.DRAFT and "script" not in draft.body_html
+    assert draft.status == GuidanceVersion.Status.DRAFT and "<script" not in draft.body_html
 
     preview = client.post(reverse("guidance:editor_draft", args=["thawing-cells"]),
                           {"title": "Thawing cells", "summary": "s",
@@ -115,3 +115,18 @@ def test_the_editor_list_flags_overdue_reviews(personas):
                      review_due=dt.date.today() - dt.timedelta(days=3))
     page = personas.client_for(personas.editor).get(reverse("guidance:editor_list")).content
     assert b"Review overdue" in page
+
+
+def test_the_editor_list_names_documents_past_or_near_their_review_date(db):
+    import datetime as _dt
+
+    from guidance import selectors as _selectors
+    from tests.guidance.factories import publish_guidance as _publish
+
+    today = _dt.date.today()
+    _publish(title="Overdue one", slug="overdue", effective_date=today - _dt.timedelta(days=300),
+             review_due=today - _dt.timedelta(days=1))
+    _publish(title="Soon one", slug="soon", review_due=today + _dt.timedelta(days=30))
+    _publish(title="Fine one", slug="fine", review_due=today + _dt.timedelta(days=300))
+    rows = {r.document.slug: r.review for r in _selectors.editor_documents(today=today)}
+    assert rows == {"overdue": "overdue", "soon": "soon", "fine": "ok"}

@@ -166,3 +166,15 @@ def test_it_lets_no_payload_through_search_snippets():
 def test_the_safety_check_itself_catches_markup(unsafe):
     with pytest.raises(AssertionError):
         assert_safe(unsafe)
+
+
+@pytest.mark.parametrize("opening", ["<script>", "<style>", "<SCRIPT type='x'>", "<textarea>"])
+def test_an_unclosed_raw_text_element_never_drops_what_follows(opening):
+    from guidance.rendering import raw_text_warnings
+
+    text = f"First paragraph.\n\n{opening} alert(1)\n\nSecond paragraph.\n\n## Heading\n\nLast one."
+    rendered = render_markdown(text)
+    for kept in ("First paragraph.", "Second paragraph.", "Heading", "Last one."):
+        assert kept in rendered
+    assert "<script" not in rendered.lower() and "<style" not in rendered.lower()
+    assert raw_text_warnings(text)

@@ -14,17 +14,21 @@ def fallback(q, **filters):
     return list(guidance_search.search_fallback(versions, guidance_search.normalise_query(q)))
 
 
+def _labels(concepts):
+    return [concept.label for concept in concepts]
+
+
 def test_it_parses_phrases_exclusions_and_or():
-    groups = guidance_search.parse_terms('"spill kit" -bleach gene-therapy OR waste')
-    assert [(g.include, g.exclude) for g in groups] == [
+    groups = guidance_search.parse('"spill kit" -bleach gene-therapy OR waste').groups
+    assert [(_labels(g.include), _labels(g.exclude)) for g in groups] == [
         (["spill kit", "gene", "therapy"], ["bleach"]),
         (["waste"], []),
     ]
 
 
 def test_it_caps_the_number_of_terms():
-    groups = guidance_search.parse_terms(" ".join(f"w{i}" for i in range(50)))
-    assert len(groups[0].include) == guidance_search.MAX_FALLBACK_TERMS
+    groups = guidance_search.parse(" ".join(f"w{i}" for i in range(50))).groups
+    assert len(groups[0].include) == guidance_search.MAX_TERMS
 
 
 def test_it_scores_title_three_summary_two_body_one(corpus):

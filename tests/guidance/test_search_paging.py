@@ -71,7 +71,7 @@ def test_it_pages_in_the_same_order_as_the_whole_ranking():
 
 
 def test_it_gives_each_page_row_its_document_rank_and_snippet():
-    publish_guidance(title="Thawing cell therapy", summary="Thaw at the bedside.", slug="thawing")
+    publish_guidance(title="Thawing cell therapy", body="Thaw at the bedside.", slug="thawing")
     [version] = guidance_search.search(q="thaw", user=UserFactory())[:PAGE]
     with CaptureQueriesContext(connection) as captured:
         slug = version.document.slug

@@ -169,3 +169,24 @@ def test_pages_demand_login(client):
                 reverse("guidance:acknowledgements"), reverse("guidance:editor_list")]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_the_search_page_says_when_it_ranks_by_most_of_the_words(corpus, personas):
+    client = personas.client_for(personas.pharmacist_a)
+    page = client.get(reverse("guidance:list"), {"q": "dry shipper delivery"}).content.decode()
+    assert "contain most of them" in page
+    assert 'href="/guidance/receipt/"' in page
+
+
+def test_the_search_page_offers_a_spelling_when_little_is_found(corpus, personas):
+    client = personas.client_for(personas.pharmacist_a)
+    page = client.get(reverse("guidance:list"), {"q": "cryopreserved Thawng"}).content.decode()
+    assert "Did you mean" in page and "cryopreserved thawing</a>?" in page
+
+
+def test_the_search_page_counts_results_per_filter_for_the_query(corpus, personas):
+    client = personas.client_for(personas.pharmacist_a)
+    page = client.get(reverse("guidance:list"), {"q": "GMO"}).content.decode()
+    assert "Waste (1" in page and "Spills and exposure (1" in page
+    assert "Storage (1" not in page
+    assert '<option value="governance_regulatory">Governance and regulatory (2)</option>' in page

@@ -75,17 +75,6 @@ def build_scenario(personas) -> Scenario:
                     "Cryogenic handling")
 
 
-@pytest.fixture
-def scenario(personas) -> Scenario:
-    return build_scenario(personas)
-
-
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
 def request_site_report(personas, scenario, user=None, **overrides) -> ReadinessReport:
     params = dict(user=user or personas.coordinator_a, kind="site", site=personas.site_a.pk,
                   trial=scenario.trial.pk, as_of=TODAY)
@@ -373,9 +362,9 @@ def test_transient_errors_end_in_failed_after_the_last_retry(personas, scenario,
     with mock.patch.object(tasks, "build_files", side_effect=OSError("disk full")):
         report = run_task(make_report(personas, scenario))
     assert report.status == Status.FAILED
-    assert report.attempts == tasks.MAX_RETRIES + 1
+    assert report.attempts == ReadinessReport.MAX_ATTEMPTS
     assert report.error == tasks.TRANSIENT_GAVE_UP.format(
-        tries=tasks.MAX_RETRIES + 1, error="OSError: disk full"
+        tries=ReadinessReport.MAX_ATTEMPTS, error="OSError: disk full"
     )
 
 
@@ -399,18 +388,6 @@ def test_it_gives_up_on_a_report_that_keeps_losing_its_worker(personas, scenario
     report = run_task(report)
     assert report.status == Status.FAILED
     assert report.error == jobs.GAVE_UP.format(attempts=jobs.MAX_ATTEMPTS)
-
-
-def test_it_fails_jobs_whose_worker_and_message_were_both_lost(personas, scenario):
-    old = make_report(personas, scenario, status=Status.RUNNING,
-                      started_at=timezone.now() - jobs.stale_after() - dt.timedelta(minutes=1))
-    fresh = make_report(personas, scenario, status=Status.RUNNING, as_of=TODAY - dt.timedelta(1),
-                        started_at=timezone.now())
-    assert jobs.reports_fail_stale() == 1
-    old.refresh_from_db()
-    fresh.refresh_from_db()
-    assert (old.status, old.error) == (Status.FAILED, jobs.STALE)
-    assert fresh.status == Status.RUNNING
 
 
 def test_a_trial_report_covers_only_participating_sites_the_requester_sees(personas, scenario):

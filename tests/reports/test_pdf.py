@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -28,9 +27,7 @@ def pdf_text(data: bytes) -> tuple[str, list[str]]:
 
 def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(personas, scenario):
     report = make_report(personas, scenario)
-    started = time.perf_counter()
     data, _ = tasks.build_files(report)
-    elapsed = time.perf_counter() - started
     text, pages = pdf_text(data)
     flat = " ".join(text.split())
     for name in scenario.missing:
@@ -43,7 +40,7 @@ def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(per
     assert "Site: Alpha Hospital (RAA)" in flat and "23 November 2026" in flat
     assert "Appendix: every requirement of CARTX-01" in flat
     assert f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
-    assert elapsed < 5, f"site report took {elapsed:.2f} s"
+    # How long a site report takes is measured by tests/bench/bench_reports.py ("site PDF").
 
 
 def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):

@@ -1,0 +1,221 @@
+"""Reads for trial set-up pages: inherited requirements, and a trial's change history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from sites.models import Site, SiteMembership
+from training.models import StaffRole
+from trials.models import (
+    CapabilityRequirement,
+    RequirementLevel,
+    RequirementOverride,
+    RequirementProfile,
+    TrainingRequirement,
+    Trial,
+    TrialSite,
+)
+
+_ROLES = dict(StaffRole.choices)
+_LEVELS = dict(RequirementLevel.choices)
+
+
+def capability_requirement_label(names: list[str], level: str) -> str:
+    return f"{' or '.join(sorted(names, key=str.lower))} ({_LEVELS.get(level, level).lower()})"
+
+
+def training_requirement_label(requirement: TrainingRequirement) -> str:
+    who = _ROLES.get(requirement.role, "staff in any role") if requirement.role else "any role"
+    return (
+        f"{requirement.course.title} — {requirement.min_staff} × {who} "
+        f"({_LEVELS.get(requirement.level, requirement.level).lower()})"
+    )
+
+
+def requirement_label(requirement: CapabilityRequirement | TrainingRequirement) -> str:
+    if isinstance(requirement, TrainingRequirement):
+        return training_requirement_label(requirement)
+    return capability_requirement_label(
+        [c.name for c in requirement.capabilities.all()], requirement.level
+    )
+
+
+def inherited_requirements(
+    trial: Trial,
+) -> list[tuple[RequirementProfile, CapabilityRequirement | TrainingRequirement, str]]:
+    """Every requirement of the trial's profiles, as (profile, requirement, label): 3 queries."""
+    profile_ids = list(trial.profiles.values_list("pk", flat=True))
+    capability = (
+        CapabilityRequirement.objects.filter(profile_id__in=profile_ids)
+        .select_related("profile")
+        .prefetch_related("capabilities")
+        .order_by("profile__name", "pk")
+    )
+    training = (
+        TrainingRequirement.objects.filter(profile_id__in=profile_ids)
+        .select_related("profile", "course")
+        .order_by("profile__name", "pk")
+    )
+    rows = [(r.profile, r, requirement_label(r)) for r in capability]
+    rows += [(r.profile, r, requirement_label(r)) for r in training]
+    return sorted(rows, key=lambda row: (row[0].name, row[2].lower()))
+
+
+def trial_overrides(trial: Trial) -> list[RequirementOverride]:
+    """The trial's overrides, each with a `label` naming the requirement it changes."""
+    overrides = list(
+        trial.overrides.select_related(
+            "capability_requirement__profile", "training_requirement__profile",
+            "training_requirement__course",
+        ).prefetch_related("capability_requirement__capabilities")
+    )
+    for override in overrides:
+        override.label = f"{requirement_label(override.requirement)}, from {override.requirement.profile}"
+    return overrides
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: dt.datetime
+    who: str
+    what: str
+    old: str
+    new: str
+    reason: str
+
+
+def _who(record) -> str:
+    user = record.history_user
+    return (user.full_name or user.email) if user is not None else "System"
+
+
+_TRIAL_FIELDS = {f.name: f for f in Trial._meta.fields}
+
+
+def _display(field_name: str, value) -> str:
+    field = _TRIAL_FIELDS.get(field_name)
+    if field is not None and field.choices:
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value) if value not in (None, "") else "—"
+
+
+def _trial_rows(trial: Trial) -> list[HistoryRow]:
+    records = list(trial.history.select_related("history_user").order_by("history_date"))
+    profiles = dict(RequirementProfile.objects.values_list("pk", "name"))
+    rows, previous = [], None
+    for record in records:
+        if previous is None:
+            rows.append(HistoryRow(record.history_date, _who(record), "Trial created", "", "",
+                                   record.history_change_reason or ""))
+        else:
+            for change in record.diff_against(previous).changes:
+                if change.field == "profiles":
+                    old = {profiles.get(r["requirementprofile"], "?") for r in change.old}
+                    new = {profiles.get(r["requirementprofile"], "?") for r in change.new}
+                    what, old_text, new_text = "Profiles", ", ".join(sorted(old)) or "—", \
+                        ", ".join(sorted(new)) or "—"
+                else:
+                    label = _TRIAL_FIELDS[change.field].verbose_name
+                    what = label[:1].upper() + label[1:]
+                    old_text, new_text = _display(change.field, change.old), \
+                        _display(change.field, change.new)
+                rows.append(HistoryRow(record.history_date, _who(record), what, old_text,
+                                       new_text, record.history_change_reason or ""))
+        previous = record
+    return rows
+
+
+def _capability_names(trial: Trial) -> dict[int, list[str]]:
+    """Each of the trial's capability requirements (deleted ones too) → capability names, from
+    the last historical record that still listed them."""
+    through = CapabilityRequirement.history.model.capabilities.model
+    names: dict[int, dict[int, list[str]]] = {}
+    for req_id, history_id, name in through.objects.filter(history__trial_id=trial.pk).values_list(
+        "history__id", "history__history_id", "capability__name"
+    ):
+        names.setdefault(req_id, {}).setdefault(history_id, []).append(name)
+    return {req_id: by_record[max(by_record)] for req_id, by_record in names.items()}
+
+
+def _requirement_rows(trial: Trial) -> list[HistoryRow]:
+    rows = []
+    names = _capability_names(trial)
+    kinds = {"+": "added", "-": "removed", "~": "changed"}
+    for record in CapabilityRequirement.history.filter(trial_id=trial.pk).select_related(
+        "history_user"
+    ):
+        if record.history_type == "~":
+            continue  # setting the alternatives right after creating it (services add only)
+        label = capability_requirement_label(names.get(record.id, ["?"]), record.level)
+        old, new = ("", label) if record.history_type != "-" else (label, "")
+        rows.append(HistoryRow(record.history_date, _who(record),
+                               f"Capability requirement {kinds[record.history_type]}",
+                               old, new, record.history_change_reason or ""))
+    for record in TrainingRequirement.history.filter(trial_id=trial.pk).select_related(
+        "history_user", "course"
+    ):
+        label = training_requirement_label(record)
+        old, new = ("", label) if record.history_type != "-" else (label, "")
+        rows.append(HistoryRow(record.history_date, _who(record),
+                               f"Training requirement {kinds[record.history_type]}",
+                               old, new, record.history_change_reason or ""))
+    return rows
+
+
+def _override_rows(trial: Trial) -> list[HistoryRow]:
+    rows, last_level = [], {}
+    levels = dict(RequirementOverride.Level.choices)
+    for record in RequirementOverride.history.filter(trial_id=trial.pk).select_related(
+        "history_user", "capability_requirement__profile", "training_requirement__course",
+    ).prefetch_related("capability_requirement__capabilities").order_by("history_date"):
+        target = record.capability_requirement or record.training_requirement
+        label = requirement_label(target) if target is not None else "a removed requirement"
+        old = last_level.get(record.id, "Inherited as the profile states")
+        new = levels.get(record.level, record.level)
+        if record.history_type == "-":
+            old, new = new, "Inherited as the profile states"
+        last_level[record.id] = levels.get(record.level, record.level)
+        rows.append(HistoryRow(record.history_date, _who(record), f"Override: {label}", old, new,
+                               record.reason if record.history_type != "-"
+                               else record.history_change_reason or ""))
+    return rows
+
+
+def _selection_rows(trial: Trial, sites: QuerySet[Site]) -> list[HistoryRow]:
+    rows, last = [], {}
+    for record in TrialSite.history.filter(trial_id=trial.pk, site__in=sites).select_related(
+        "history_user", "site"
+    ).order_by("history_date"):
+        status = TrialSite.Status(record.status).label
+        old = last.get(record.id, "")
+        if old != status:
+            rows.append(HistoryRow(record.history_date, _who(record), f"Site: {record.site.name}",
+                                   old, status, record.reason or record.history_change_reason
+                                   or ""))
+        last[record.id] = status
+    return rows
+
+
+def trial_history(trial: Trial, *, sites: QuerySet[Site]) -> list[HistoryRow]:
+    """Every recorded change to the trial, its requirements, overrides and the selection of
+    `sites` (those the reader may see), newest first (who, when, old → new, why)."""
+    rows = _trial_rows(trial) + _requirement_rows(trial) + _override_rows(trial)
+    rows += _selection_rows(trial, sites)
+    return sorted(rows, key=lambda row: row.when, reverse=True)
+
+
+def open_invitations(user, *, site: Site | None = None) -> list[TrialSite]:
+    """Invitations awaiting an answer at the sites this user coordinates (optionally one)."""
+    rows = TrialSite.objects.filter(
+        status=TrialSite.Status.INVITED,
+        site__memberships__user=user,
+        site__memberships__role=SiteMembership.Role.COORDINATOR,
+    )
+    if site is not None:
+        rows = rows.filter(site=site)
+    return list(rows.select_related("trial", "site").order_by("respond_by", "trial__short_title"))
