@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from tests.training.factories import StaffMemberFactory
 from training.api.staff import UNKNOWN_FIELD
 from training.forms import EMAIL_TAKEN, ROLES_REQUIRED
 from training.models import StaffMember
-from tests.training.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
