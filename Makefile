@@ -9,7 +9,7 @@ NODE_OK := node_modules/.installed
 ASSETS  := static/build/portal.css
 
 help:
-	@echo "make run    - install everything, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make run    - install everything, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test   - install what tests need, lint, check the app graph, check migrations, run the whole suite"
 	@echo "make bench  - benchmarks (not part of make test); writes docs/performance.md"
 	@echo "make lock   - refresh constraints.txt from the current virtualenv"
@@ -30,10 +30,26 @@ $(ASSETS): $(NODE_OK) static/build.mjs $(wildcard static/src/*)
 
 install: $(VENV_OK) $(ASSETS)
 
+# The web server and, beside it, a real Celery worker with the outbox sweep (beat) built in:
+# on Redis when REDIS_URL is set, otherwise on kombu's filesystem transport (.tmp/broker/).
+# The worker's own PID is recorded ($$! of a plain command, and its --pidfile); Ctrl-C or the
+# server ending stops it (warm shutdown, then SIGKILL after 10 s).
+RUN_PORT ?= 8000
 run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+	@export DEBUG=$${DEBUG:-true}; mkdir -p .tmp; \
+	$(PY) -m celery -A atmp_portal worker --beat --schedule=.tmp/celerybeat-schedule \
+	  --concurrency=1 --loglevel=INFO --pidfile=$(CURDIR)/.tmp/worker.pid & \
+	worker=$$!; \
+	stop_worker() { \
+	  kill -TERM $$worker 2>/dev/null || return 0; \
+	  for _ in $$(seq 100); do kill -0 $$worker 2>/dev/null || return 0; sleep 0.1; done; \
+	  kill -KILL $$worker 2>/dev/null; \
+	}; \
+	trap 'stop_worker' EXIT; trap 'exit 130' INT TERM; \
+	echo "Worker $$worker on $${REDIS_URL:-the embedded broker (.tmp/broker/)}"; \
+	$(PY) manage.py runserver 127.0.0.1:$(RUN_PORT)
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from guidance import api as guidance_api
 from reports.api import jobs as report_jobs_api
+from reports.api import overview as overview_api
 from reports.api import readiness as readiness_api
 from reports.api import trials as report_trials_api
 from sites import api as sites_api
@@ -28,6 +29,9 @@ urlpatterns = [
     path("trials/<int:trial_id>/sites/<int:site_id>/", trials_api.TrialSiteView.as_view(),
          name="api-trial-site"),
     path("readiness/", readiness_api.RankingView.as_view(), name="api-readiness-ranking"),
+    path("readiness/blockers/", overview_api.BlockersView.as_view(),
+         name="api-readiness-blockers"),
+    path("readiness/trend/", overview_api.TrendView.as_view(), name="api-readiness-trend"),
     path("guidance/", guidance_api.GuidanceSearch.as_view(), name="api-guidance-search"),
     path("guidance/<slug:slug>/", guidance_api.GuidanceDetail.as_view(), name="api-guidance"),
     path(

@@ -7,15 +7,23 @@ manage.py, so an operator reads the same sentence everywhere.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 
 logger = logging.getLogger("atmp_portal.health")
 
 DATABASE_DOWN = "database unreachable at {where}: {reason}"
 BROKER_DOWN = "broker unreachable at {where}: {reason}"
+DATABASE_UNAVAILABLE = (
+    "The service is temporarily unavailable: its database cannot be reached. "
+    "Please try again in a few minutes."
+)
+UNREACHABLE = (OperationalError, InterfaceError)
 
 
 def first_line(exc: BaseException) -> str:
@@ -78,3 +86,39 @@ def log_database_problem(process: str) -> bool:
     if problem:
         logger.error("%s: %s", process, problem)
     return problem is None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a request that failed because the database cannot be reached answers 503
+    with one log line, wherever it failed (a view, or a middleware reading the session);
+    anything else is Django's 500 page."""
+    from django.contrib.auth.models import AnonymousUser  # not at import: logging loads this
+
+    exception = sys.exc_info()[1]
+    if not isinstance(exception, UNREACHABLE):
+        return defaults.server_error(request)
+    if not getattr(request, "_atmp_database_down_logged", False):
+        request._atmp_database_down_logged = True
+        logger.error("%s %s: %s", request.method, request.path, DATABASE_DOWN.format(
+            where=database_where(), reason=first_line(exception)))
+    # The session and the user cannot be read either: without this every middleware on the
+    # way out would try again and fail again. (SessionMiddleware skips a session it cannot
+    # see, and keeps the cookie, so the user stays signed in for when the database is back.)
+    request.session = None
+    request.user = AnonymousUser()
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(DATABASE_UNAVAILABLE, status=503,
+                                content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "30"
+    return response
+
+
+class DropDatabaseTracebacks(logging.Filter):
+    """On django.request: drop the traceback record of a request that failed only because the
+    database cannot be reached; server_error has logged it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, UNREACHABLE)

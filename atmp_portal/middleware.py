@@ -1,5 +1,5 @@
-"""Project middleware: liveness and readiness probes, request guards (JSON limits, a database
-that cannot be reached), and the headers and error bodies every response needs."""
+"""Project middleware: liveness and readiness probes, JSON limits, and the headers and error
+bodies every response needs."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import re
 from http import HTTPStatus
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -24,10 +22,6 @@ HTML_UNDER_API = ("/api/docs/",)
 
 JSON_TOO_LARGE = "The request body is larger than {limit} bytes."
 JSON_TOO_DEEP = "The JSON body is nested more than {limit} levels deep."
-DATABASE_UNAVAILABLE = (
-    "The service is temporarily unavailable: its database cannot be reached. "
-    "Please try again in a few minutes."
-)
 
 
 class HealthCheckMiddleware:
@@ -104,38 +98,6 @@ def readiness_response() -> HttpResponse:
     if down:
         body["down"] = sorted(down)
     return JsonResponse(body, status=503 if down else 200)
-
-
-class DatabaseUnavailableMiddleware:
-    """A view that cannot reach the database answers 503 with one log line, not a 500 with
-    a traceback per request (a wrong DATABASE_URL port, a database restart)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        logger.error(
-            "%s %s: %s", request.method, request.path,
-            health.DATABASE_DOWN.format(where=health.database_where(),
-                                        reason=health.first_line(exception)),
-        )
-        # The session could not be read either: without this, SessionMiddleware would try
-        # again on the way out and turn the 503 into a 500 with a traceback. (It skips
-        # sessions it cannot see; the user's cookie is kept, so they stay signed in.)
-        request.session = None
-        request.user = AnonymousUser()
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
-        else:
-            response = HttpResponse(DATABASE_UNAVAILABLE, status=503,
-                                    content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = "30"
-        return response
 
 
 # Characters that matter for nesting: brackets, and the quote and backslash that start and

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sites",
     "training",
     "trials",
+    "actions",
     "guidance",
     "reports",
     "home",
@@ -109,7 +110,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "atmp_portal.middleware.DatabaseUnavailableMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by authentication into a response.
     "axes.middleware.AxesMiddleware",
@@ -339,7 +339,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every broker call gives up after this many seconds (connect and read), so a hung Redis
 # answers like a stopped one: a quick, clear 503, and no web worker left waiting.
-BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=3.0)
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -363,9 +363,9 @@ else:
 # third of that; a job whose lease ran out lost its worker and is sent again (attempts
 # counted, failed after ReadinessReport.MAX_ATTEMPTS). A job queued longer than
 # REPORT_RESEND_AFTER_SECONDS is sent again (its message may have been lost with Redis).
-REPORT_LEASE_SECONDS = env.float("REPORT_LEASE_SECONDS", default=30)
+REPORT_LEASE_SECONDS = env.float("REPORT_LEASE_SECONDS", default=15)
 REPORT_RESEND_AFTER_SECONDS = env.float("REPORT_RESEND_AFTER_SECONDS", default=60)
-REPORT_SWEEP_SECONDS = env.float("REPORT_SWEEP_SECONDS", default=10)
+REPORT_SWEEP_SECONDS = env.float("REPORT_SWEEP_SECONDS", default=5)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "report-outbox-sweep": {
@@ -373,6 +373,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REPORT_SWEEP_SECONDS,
         # A sweep nobody ran in time is replaced by the next one, never piled up.
         "options": {"expires": REPORT_SWEEP_SECONDS},
+    },
+    "guidance-reread-sweep-hourly": {
+        "task": "guidance.tasks.sweep_reread_notices",
+        "schedule": crontab(minute=20),
+    },
+    "guidance-review-reminders-monthly": {
+        "task": "guidance.tasks.send_review_reminders",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
     "expiry-reminders-daily": {
         "task": "training.tasks.send_expiry_reminders",
@@ -484,8 +492,11 @@ LOGGING = {
         "text": {"format": "%(message)s"},
         "json": {"()": "atmp_portal.logs.JsonFormatter"},
     },
+    "filters": {"database_one_line": {"()": "atmp_portal.health.DropDatabaseTracebacks"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # A database that cannot be reached is logged in one line (atmp_portal.health.server_error).
+    "loggers": {"django.request": {"filters": ["database_one_line"]}},
 }
 
 # A met item whose validity ends within this many days is "expiring" (docs/readiness.md).

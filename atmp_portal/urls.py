@@ -24,3 +24,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# A request that fails because the database cannot be reached answers 503 in one log line.
+handler500 = "atmp_portal.health.server_error"

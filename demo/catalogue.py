@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from trials.models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CHANGE_REASON = "Demo data (seed_demo)"
+# The day data/trials.json's opening dates are written for (see load_trials).
+TRIAL_DATES_AS_OF = dt.date(2026, 11, 23)
 
 # Seeded guidance is dated, not "today": the version record must not change between runs.
 GUIDANCE_EFFECTIVE_DATE = dt.date(2026, 1, 5)
@@ -90,9 +93,16 @@ def load_sites(regions: dict[str, Region]) -> dict[str, Site]:
                 "attc": row["attc"],
                 "description": row["relevance"],
                 "is_demo": True,
+                "latitude": _degrees(row["latitude"]),
+                "longitude": _degrees(row["longitude"]),
             },
         )
     return sites
+
+
+def _degrees(value: float) -> Decimal:
+    """A coordinate as the model stores it (4 decimal places: about 10 m)."""
+    return Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
 def load_capabilities() -> dict[str, Capability]:
@@ -199,8 +209,16 @@ def load_trials(
     profiles: dict[str, RequirementProfile],
     capabilities: dict[str, Capability],
     courses: dict[str, Course],
+    anchor: dt.date,
+    inviter: User,
 ) -> dict[str, Trial]:
-    """The 8 fictional trials; full_clean validates every registry identifier's format."""
+    """The 8 fictional trials; full_clean validates every registry identifier's format.
+
+    Opening dates and response deadlines in data/trials.json are written as of
+    TRIAL_DATES_AS_OF and move with the anchor, so a site that opened "six months ago" still
+    did whatever day the seed runs, and an invitation is still open. `inviter` (the national
+    network coordinator) sent every invitation.
+    """
     trials = {}
     for row in load("trials"):
         fields = (
@@ -218,17 +236,30 @@ def load_trials(
             trial.profiles.set(wanted_profiles)
         _replace_requirements({"trial": trial}, row, capabilities, courses)
         for participation in row["sites"]:
-            planned = participation["planned_opening"]
             _upsert(
                 TrialSite,
                 {"trial": trial, "site": sites[participation["ods_code"]]},
-                {
-                    "status": participation["status"],
-                    "planned_opening": dt.date.fromisoformat(planned) if planned else None,
-                },
+                _participation(participation, anchor - TRIAL_DATES_AS_OF, inviter),
             )
         trials[row["iras_id"]] = trial
     return trials
+
+
+def _participation(row: dict, shift: dt.timedelta, inviter: User) -> dict[str, Any]:
+    """A TrialSite's values; every status from `invited` on was invited by `inviter`."""
+
+    def moved(key: str) -> dt.date | None:
+        return dt.date.fromisoformat(row[key]) + shift if row.get(key) else None
+
+    invited = row["status"] != TrialSite.Status.SHORTLISTED
+    return {
+        "status": row["status"],
+        "planned_opening": moved("planned_opening"),
+        "invited_by": inviter if invited else None,
+        "respond_by": moved("respond_by"),
+        "message": row.get("message", ""),
+        "reason": row.get("reason", ""),
+    }
 
 
 def load_guidance(editor: User) -> dict[str, GuidanceDocument]:

@@ -7,6 +7,11 @@ on the same day writes nothing; on a later day it moves dates on the same rows.
 Natural keys: SiteCapability (site, capability), StaffMember (site, e-mail), TrainingRecord
 (staff, course) for the one record the seed keeps per person and course (records people add
 themselves are left alone), TrialSite (trial, site).
+
+History. For the real demo sites each record's history rows are the plan's timeline
+(demo/timeline.py), dated in the past, not the moment of the seed: demo/history.py replaces an
+object's history rows only when they differ from the timeline, so a second run on the same
+day leaves every row, history included, as it was.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from dataclasses import dataclass, field
 from django.db.models import DateField, F
 from django.db.models.functions import Cast
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
-from demo.catalogue import CHANGE_REASON
+from demo.history import HistoryRow, sync_history
 from demo.plans import SitePlan
+from demo.timeline import HISTORY_DAYS
 from sites.models import Capability, Site, SiteCapability
 from training.models import Course, StaffMember, TrainingRecord
 from trials.models import TrialSite
@@ -42,26 +47,29 @@ class Writer:
     history rows too took --scale 14 from 24 s to 64 s, so they are written without.
     """
 
+    anchor: dt.date
     history: bool = True
     counts: Counter = field(default_factory=Counter)
 
     def write(
         self, model, to_create: list, to_update: list, increments: Sequence[str] = ()
     ) -> None:
-        """Insert new rows and update changed ones."""
-        if to_create and self.history:
-            bulk_create_with_history(
-                to_create, model, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON
-            )
-        elif to_create:
+        """Insert new rows and update changed ones (their history is written by `history`)."""
+        if to_create:
             model.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         if to_update:
-            _update(model, to_update, increments, history=self.history)
+            _update(model, to_update, increments)
         self.counts[f"{model.__name__} created"] += len(to_create)
         self.counts[f"{model.__name__} updated"] += len(to_update)
 
+    def history_of(self, model, timelines: list[tuple[object, list[HistoryRow]]]) -> None:
+        if self.history:
+            self.counts[f"{model.__name__} history rewritten"] += sync_history(
+                model, timelines, self.anchor
+            )
 
-def _update(model, rows: list, increments: Sequence[str], *, history: bool) -> None:
+
+def _update(model, rows: list, increments: Sequence[str]) -> None:
     """Write changed fields with as few UPDATE statements as possible.
 
     Django's bulk_update builds a CASE expression per row and took 15 s for 6,000 training
@@ -94,10 +102,6 @@ def _update(model, rows: list, increments: Sequence[str], *, history: bool) -> N
     for values, pks in groups.values():
         for start in range(0, len(pks), BATCH_SIZE):
             model.objects.filter(pk__in=pks[start : start + BATCH_SIZE]).update(**values, **extra)
-    if history:
-        model.history.bulk_history_create(
-            rows, batch_size=BATCH_SIZE, update=True, default_change_reason=CHANGE_REASON
-        )
 
 
 def _set_changed(obj, values: dict) -> bool:
@@ -116,6 +120,22 @@ def _days(anchor: dt.date, offset: int | None) -> dt.date | None:
     return None if offset is None else anchor + dt.timedelta(days=offset)
 
 
+def _capability_timeline(row: SiteCapability, entry, anchor: dt.date) -> list[HistoryRow]:
+    """The entry's events; versions count up to the row's current one."""
+    events = entry.history
+    timeline = []
+    for index, event in enumerate(events):
+        last = index == len(events) - 1
+        timeline.append(HistoryRow(event.days_ago, event.reason, {
+            "status": event.status,
+            "notes": entry.notes if last else "",
+            "not_applicable_reason": entry.not_applicable_reason if last else "",
+            "evidence_expires_on": _days(anchor, event.expires_in_days),
+            "version": max(1, row.version - (len(events) - 1 - index)),
+        }))
+    return timeline
+
+
 def sync_capabilities(
     plans: dict[Site, SitePlan], capabilities: dict[str, Capability], anchor: dt.date,
     writer: Writer,
@@ -124,7 +144,7 @@ def sync_capabilities(
         (row.site_id, row.capability_id): row
         for row in SiteCapability.objects.filter(site__in=list(plans)).defer(*UNUSED)
     }
-    to_create, to_update = [], []
+    to_create, to_update, timelines = [], [], []
     for site, plan in plans.items():
         for entry in plan.capabilities:
             capability = capabilities[entry.code]
@@ -136,11 +156,27 @@ def sync_capabilities(
             }
             row = existing.get((site.pk, capability.pk))
             if row is None:
-                to_create.append(SiteCapability(site=site, capability=capability, **values))
+                row = SiteCapability(site=site, capability=capability,
+                                     version=max(1, len(entry.history)), **values)
+                to_create.append(row)
             elif _set_changed(row, values):
                 row.version += 1  # an open edit form of the old state must now fail
                 to_update.append(row)
+            timelines.append((row, entry))
     writer.write(SiteCapability, to_create, to_update, increments=["version"])
+    writer.history_of(SiteCapability, [
+        (row, _capability_timeline(row, entry, anchor)) for row, entry in timelines
+    ])
+
+
+def _staff_timeline(person) -> list[HistoryRow]:
+    start = HISTORY_DAYS if person.joined_days_ago is None else person.joined_days_ago
+    reason = "In post when the site joined the portal" if person.joined_days_ago is None \
+        else "Joined the site"
+    timeline = [HistoryRow(start, reason, {"active": True, "left_on": None})]
+    if not person.active:
+        timeline.append(HistoryRow(person.left_days_ago, "Left the site", {}))
+    return timeline
 
 
 def sync_staff(plans: dict[Site, SitePlan], anchor: dt.date, writer: Writer) -> dict:
@@ -149,7 +185,7 @@ def sync_staff(plans: dict[Site, SitePlan], anchor: dt.date, writer: Writer) -> 
         (row.site_id, row.email): row
         for row in StaffMember.objects.filter(site__in=list(plans)).defer(*UNUSED)
     }
-    staff, to_create, to_update = {}, [], []
+    staff, to_create, to_update, timelines = {}, [], [], []
     for site, plan in plans.items():
         for person in plan.staff:
             values = {
@@ -167,8 +203,26 @@ def sync_staff(plans: dict[Site, SitePlan], anchor: dt.date, writer: Writer) -> 
             elif _set_changed(row, values):
                 to_update.append(row)
             staff[(site.pk, person.email)] = row
+            timelines.append((row, _staff_timeline(person)))
     writer.write(StaffMember, to_create, to_update)
+    writer.history_of(StaffMember, timelines)
     return staff
+
+
+def _training_timeline(person, plan, anchor: dt.date) -> list[HistoryRow]:
+    """Recorded when completed (or when the person joined, or the history starts), then once
+    per renewal."""
+    start = HISTORY_DAYS if person.joined_days_ago is None else person.joined_days_ago
+    created = min(plan.completions[0], start)
+    known = [days for days in plan.completions if days >= created][-1:]
+    later = [days for days in plan.completions if days < created]
+    timeline = [HistoryRow(created, "Training recorded",
+                           {"completed_on": anchor - dt.timedelta(days=known[0])})]
+    timeline += [
+        HistoryRow(days, "Training renewed", {"completed_on": anchor - dt.timedelta(days=days)})
+        for days in later
+    ]
+    return timeline
 
 
 def sync_training(
@@ -181,23 +235,24 @@ def sync_training(
     for row in records.order_by("pk"):
         seeded.setdefault((row.staff_id, row.course_id), row)
         taken.add((row.staff_id, row.course_id, row.completed_on))
-    to_create, to_update = [], []
+    to_create, to_update, timelines = [], [], []
     for site, plan in plans.items():
         for person in plan.staff:
             member = staff[(site.pk, person.email)]
-            for code, days_ago in person.training:
-                course = courses[code]
-                completed_on = anchor - dt.timedelta(days=days_ago)
+            for training in person.training:
+                course = courses[training.course]
+                completed_on = anchor - dt.timedelta(days=training.completions[-1])
                 row = seeded.get((member.pk, course.pk))
                 if row is None:
-                    to_create.append(
-                        TrainingRecord(staff=member, course=course, completed_on=completed_on)
-                    )
+                    row = TrainingRecord(staff=member, course=course, completed_on=completed_on)
+                    to_create.append(row)
                 elif (member.pk, course.pk, completed_on) not in taken and _set_changed(
                     row, {"completed_on": completed_on}
                 ):
                     to_update.append(row)
+                timelines.append((row, _training_timeline(person, training, anchor)))
     writer.write(TrainingRecord, to_create, to_update)
+    writer.history_of(TrainingRecord, timelines)
 
 
 def sync_site_records(
@@ -220,7 +275,10 @@ def sync_sites(rows: list[Site], writer: Writer) -> dict[str, Site]:
     existing = {site.ods_code: site for site in Site.objects.filter(
         ods_code__in=[row.ods_code for row in rows]
     )}
-    fields = ["name", "code_system", "region", "city", "attc", "description", "is_demo"]
+    fields = [
+        "name", "code_system", "region", "city", "attc", "description", "is_demo", "latitude",
+        "longitude",
+    ]
     to_create, to_update, sites = [], [], {}
     for row in rows:
         row.clean_fields()

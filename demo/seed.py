@@ -7,7 +7,12 @@ Dates. Checklist expiries, training completions and leaving dates are offsets fr
 date, today by default, so "expiring within 90 days" means something whatever day the demo is
 seeded. Running again on the same day writes nothing; on a later day the same rows get moved
 dates (they are matched on natural keys, never duplicated). Pass `anchor` to pin the dates,
-as the tests do. Reference dates (guidance effective dates, planned trial openings) are fixed.
+as the tests do. Trial openings and the year of history (demo/timeline.py) move with the
+anchor; guidance effective dates are fixed.
+
+Story. What each real site is meant to be ready for is planned in demo/story.py (the CAR-T
+centres ready for CAR-T core, open sites ready, sites in set-up near-ready...), and the
+records are drawn to fit it; docs/demo-data.md tells it.
 
 Scale. `scale=N` adds N times as many synthetic sites as there are real demo organisations
 (37), with codes RZ001, RZ002... (5-character trust-site codes that no real trust uses), spread
@@ -20,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 
 from django.db import transaction
@@ -37,16 +43,12 @@ from demo.catalogue import (
     load_sites,
     load_trials,
 )
-from demo.names import TOWNS_BY_REGION
-from demo.plans import (
-    CAR_T_CENTRES,
-    CapabilityInfo,
-    CourseInfo,
-    SiteProfile,
-    plan_site,
-    seeded_rng,
-)
+from demo.names import TOWN_LOCATIONS, TOWNS_BY_REGION
+from demo.planner import plan_site
+from demo.plans import SERVICE_SITES, CapabilityInfo, CourseInfo, SiteProfile
 from demo.records import Writer, sync_site_records, sync_sites, sync_trial_sites
+from demo.story import CAR_T_CENTRES, Participation, seeded_rng, site_intent
+from demo.trial_sites import opened_days_ago, sync_trial_site_history
 from demo.users import DEMO_USERS, demo_password, load_users
 from guidance.models import GuidanceDocument, GuidanceVersion
 from sites.models import Capability, Region, Site, SiteCapability
@@ -65,7 +67,6 @@ SYNTHETIC_DESCRIPTION = "Synthetic site made by seed_demo --scale for benchmarks
 SYNTHETIC_OPENING_BASE = dt.date(2026, 1, 5)
 MAX_SYNTHETIC = 36**3 - 1
 SCALE_TOO_LARGE = "--scale {scale} would need more than {limit} synthetic site codes."
-ACTIVE_TRIAL_STATUSES = ("open", "in_setup")
 
 
 @dataclass
@@ -88,53 +89,68 @@ def _base36(number: int, width: int) -> str:
 
 
 @cache
-def _trial_needs() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Per trial (IRAS ID): mandatory capability codes and course codes, profiles included."""
+def _trial_courses() -> dict[str, frozenset[str]]:
+    """Per trial (IRAS ID): the courses its requirements name, its profiles' included."""
     profiles = {row["code"]: row for row in load("profiles")}
-    needs = {}
-    for trial in load("trials"):
-        parts = [profiles[code] for code in trial["profiles"]] + [trial]
-        capabilities = {
-            code
-            for part in parts
-            for requirement in part["capability_requirements"]
-            if requirement["level"] == "mandatory"
-            for code in requirement["any_of"]
-        }
-        courses = {req["course"] for part in parts for req in part["training_requirements"]}
-        needs[trial["iras_id"]] = (frozenset(capabilities), frozenset(courses))
-    return needs
+    return {
+        trial["iras_id"]: frozenset(
+            req["course"]
+            for part in [profiles[code] for code in trial["profiles"]] + [trial]
+            for req in part["training_requirements"]
+        )
+        for trial in load("trials")
+    }
 
 
-def _profile(ods_code: str, advanced: bool, participations: list[tuple[str, str]]) -> SiteProfile:
-    needs = _trial_needs()
-    active = [iras for iras, status in participations if status in ACTIVE_TRIAL_STATUSES]
+def _profile(
+    ods_code: str, attc: bool, participations: list[Participation],
+    capabilities: list[CapabilityInfo], *, history: bool,
+) -> SiteProfile:
+    not_applicable = {
+        info.code for info in capabilities
+        if info.applies_note in SERVICE_SITES and ods_code not in SERVICE_SITES[info.applies_note]
+    }
+    courses = _trial_courses()
     return SiteProfile(
         ods_code=ods_code,
-        advanced=advanced,
-        trial_statuses=tuple(status for _, status in participations),
-        required_capabilities=frozenset().union(*(needs[iras][0] for iras in active)),
-        trial_courses=frozenset().union(*(needs[iras][1] for iras, _ in participations)),
+        advanced=attc or ods_code in CAR_T_CENTRES,
+        intent=site_intent(ods_code, attc, participations, not_applicable),
+        trial_courses=frozenset().union(
+            *(courses[p.set_name.removeprefix("trial:")] for p in participations)
+        ),
+        history=history,
     )
 
 
-def _real_profiles() -> dict[str, SiteProfile]:
-    participations: dict[str, list[tuple[str, str]]] = {}
+def _real_profiles(capabilities: list[CapabilityInfo]) -> dict[str, SiteProfile]:
+    participations: dict[str, list[Participation]] = {}
     for trial in load("trials"):
         for row in trial["sites"]:
-            participations.setdefault(row["ods_code"], []).append((trial["iras_id"], row["status"]))
+            participations.setdefault(row["ods_code"], []).append(Participation(
+                f"trial:{trial['iras_id']}", row["status"], opened_days_ago(row),
+            ))
     return {
         row["ods_code"]: _profile(
-            row["ods_code"],
-            bool(row["attc"]) or row["ods_code"] in CAR_T_CENTRES,
-            participations.get(row["ods_code"], []),
+            row["ods_code"], bool(row["attc"]), participations.get(row["ods_code"], []),
+            capabilities, history=True,
         )
         for row in load("sites")
     }
 
 
+def _near(ods_code: str, town: str) -> tuple[Decimal, Decimal]:
+    """A synthetic site's location: its town, moved by up to ~5 km (seeded by its code)."""
+    latitude, longitude = TOWN_LOCATIONS[town]
+    rng = seeded_rng(ods_code, "location")
+    return (
+        Decimal(str(round(latitude + rng.uniform(-0.04, 0.04), 4))),
+        Decimal(str(round(longitude + rng.uniform(-0.06, 0.06), 4))),
+    )
+
+
 def _synthetic_sites(
-    scale: int, regions: dict[str, Region], trials: dict[str, Trial], writer: Writer
+    scale: int, regions: dict[str, Region], trials: dict[str, Trial], writer: Writer,
+    capabilities: list[CapabilityInfo],
 ) -> tuple[dict[str, Site], dict[str, SiteProfile]]:
     count = scale * len(load("sites"))
     if count > MAX_SYNTHETIC:
@@ -145,15 +161,19 @@ def _synthetic_sites(
         ods_code = SYNTHETIC_PREFIX + _base36(number, 3)
         region = region_codes[(number - 1) % len(region_codes)]
         towns = TOWNS_BY_REGION[region]
+        town = towns[(number - 1) // len(region_codes) % len(towns)]
+        latitude, longitude = _near(ods_code, town)
         rows.append(Site(
             name=SYNTHETIC_NAME.format(number=number),
             ods_code=ods_code,
             code_system=Site.CodeSystem.ODS,
             region=regions[region],
-            city=towns[(number - 1) // len(region_codes) % len(towns)],
+            city=town,
             attc=Site.Attc.NONE,
             description=SYNTHETIC_DESCRIPTION,
             is_demo=True,
+            latitude=latitude,
+            longitude=longitude,
         ))
         rng = seeded_rng(ods_code, "trials")
         chosen = rng.sample(sorted(trials), rng.randint(1, 3))
@@ -168,7 +188,8 @@ def _synthetic_sites(
         profiles[ods_code] = _profile(
             ods_code,
             seeded_rng(ods_code, "tier").random() < 0.25,
-            [(iras, status) for iras, status, _ in participations],
+            [Participation(f"trial:{iras}", status) for iras, status, _ in participations],
+            capabilities, history=False,
         )
     sites = sync_sites(rows, writer)
     sync_trial_sites([
@@ -214,20 +235,25 @@ def seed_demo(
         capabilities = load_capabilities()
         courses = load_courses()
         profiles = load_profiles(capabilities, courses)
-        trials = load_trials(sites, profiles, capabilities, courses)
         users = load_users(result.password)
+        trials = load_trials(
+            sites, profiles, capabilities, courses, result.anchor, users["national@demo.nhs.uk"]
+        )
         load_guidance(users["editor@demo.nhs.uk"])
 
         capability_info, course_info = _catalogue_info(capabilities, courses)
-        real = Writer(history=True)
+        real = Writer(anchor=result.anchor, history=True)
+        sync_trial_site_history(trials, sites, result.anchor, real)
         plans = {
             sites[ods_code]: plan_site(profile, capability_info, course_info)
-            for ods_code, profile in _real_profiles().items()
+            for ods_code, profile in _real_profiles(capability_info).items()
         }
         sync_site_records(plans, capabilities, courses, result.anchor, real)
-        synthetic = Writer(history=False)
+        synthetic = Writer(anchor=result.anchor, history=False)
         if scale:
-            synthetic_sites, profiles_by_code = _synthetic_sites(scale, regions, trials, synthetic)
+            synthetic_sites, profiles_by_code = _synthetic_sites(
+                scale, regions, trials, synthetic, capability_info
+            )
             plans = {
                 synthetic_sites[ods_code]: plan_site(profile, capability_info, course_info)
                 for ods_code, profile in profiles_by_code.items()

@@ -229,3 +229,40 @@ class Acknowledgement(models.Model):
     def is_current(self) -> bool:
         """True while the version read is still the published one; kept after that for history."""
         return self.version.status == GuidanceVersion.Status.PUBLISHED
+
+
+class RereadNotice(models.Model):
+    """One reader told once that a version they must re-read was published (guidance.notices)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="one_reread_notice_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} told of {self.version}"
+
+
+class ReviewReminder(models.Model):
+    """The monthly review reminder an editor was sent (one per editor and month)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(help_text="The first day of the month reminded for.")
+    documents = models.PositiveIntegerField(help_text="How many documents the reminder listed.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month"], name="one_review_reminder_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} reminded for {self.month:%B %Y}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,26 +55,6 @@ def readable_version(history: list[GuidanceVersion], number: int | None) -> Guid
 def previous_in(history: list[GuidanceVersion], version: GuidanceVersion) -> GuidanceVersion | None:
     older = [v for v in history if v.number is not None and v.number < version.number]
     return older[0] if older else None
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    kind: str  # "added" or "removed"
-    text: str
-
-
-def markdown_diff(old: str, new: str) -> list[DiffLine]:
-    """Lines removed from and added to the Markdown, in document order (blank lines skipped)."""
-    lines = []
-    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
-        marker, text = line[:2], line[2:]
-        if not text.strip():
-            continue
-        if marker == "+ ":
-            lines.append(DiffLine("added", text))
-        elif marker == "- ":
-            lines.append(DiffLine("removed", text))
-    return lines
 
 
 class Reading(StrEnum):
@@ -219,3 +198,19 @@ def editor_documents(*, today: dt.date) -> list[EditorRow]:
         draft = next((v for v in versions_ if v.status == GuidanceVersion.Status.DRAFT), None)
         rows.append(EditorRow(document, current, draft, review_status(document, current, today)))
     return rows
+
+
+def rereads_for(user: User) -> list[GuidanceVersion]:
+    """Current versions the user must re-read: read an earlier version, not this one. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    read_earlier = Acknowledgement.objects.filter(
+        user=user, version__document_id=OuterRef("document_id"),
+        version__number__lt=OuterRef("number"),
+    )
+    read_this = Acknowledgement.objects.filter(user=user, version=OuterRef("pk"))
+    return list(
+        current_versions().filter(Exists(read_earlier), ~Exists(read_this))
+        .defer("body_markdown", "body_html", "body_text", "search_vector")
+        .order_by("-published_at")
+    )

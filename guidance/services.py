@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from guidance import tasks
 from guidance.models import Acknowledgement, GuidanceDocument, GuidanceVersion
 from guidance.rendering import html_to_text, render_markdown
 
@@ -193,6 +194,12 @@ def version_publish(
     version._change_reason = f"Published as version {version.number}"
     version.save()
     search_vector_refresh(versions=GuidanceVersion.objects.filter(pk=version.pk))
+    if previous is not None:
+        # Everyone who read an earlier version must read this one: tell them once it is stored.
+        version_id = version.pk
+        # robust: a broker outage must not fail a publication already stored; the hourly
+        # sweep (tasks.sweep_reread_notices) sends what this message did not.
+        transaction.on_commit(lambda: tasks.send_reread_notices.delay(version_id), robust=True)
     return version
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from guidance import search as guidance_search
 from guidance import selectors, services
+from guidance.diff import rendered_diff
 from guidance.forms import SearchForm, search_params
 from guidance.models import GuidanceVersion
 from sites.access import site_for, visible_sites
@@ -90,8 +91,7 @@ def _document_page(request: HttpRequest, slug: str, number: int | None) -> HttpR
         "version": version,
         "current": current,
         "previous": previous,
-        "diff": selectors.markdown_diff(previous.body_markdown, version.body_markdown)
-        if previous else [],
+        "changes": rendered_diff(previous.body_html, version.body_html) if previous else [],
         "history": history,
         "reading": reading,
         "acknowledgement": acknowledgement,

@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("sites:list", "Sites"))
         items.append(("trials:list", "Trials"))
         items.append(("reports:ranking", "Readiness"))
+        if user.is_network_coordinator:
+            items.append(("reports:overview", "Overview"))
         items.append(("reports:list", "Reports"))
     items.append(("guidance:list", "Guidance"))
     path = request.path

@@ -46,3 +46,13 @@ def report_csv(document: ReportDocument) -> bytes:
                 )
             )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def csv_table(columns: list[str], rows) -> bytes:
+    """Any table as CSV (the overview's exports), with the same cell and encoding rules."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(_cell(value) for value in row)
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")

@@ -7,11 +7,13 @@ Built from readiness.assess() only, so the figures are the ranking's figures.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import statistics
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports import readiness
+from reports import readiness, ukmap
+from sites.models import Site
 from sites.selectors import SiteRef
 
 
@@ -64,4 +66,153 @@ def scope_summary(
         sites=len(assessments),
         ready=sum(1 for a in assessments if a.ready),
         blockers=most_common_blockers(assessments),
+    )
+
+
+# --- the national / regional overview -------------------------------------------------------
+
+
+def median_score(assessments: Iterable[readiness.SiteAssessment]) -> float | None:
+    scores = [a.score for a in assessments if a.score is not None]
+    return statistics.median(scores) if scores else None
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    code: str
+    name: str
+    sites: int
+    ready: int
+    median_score: float | None
+
+    @property
+    def median_percent(self) -> int | None:
+        return None if self.median_score is None else round(self.median_score * 100)
+
+
+def region_rollup(assessments: list[readiness.SiteAssessment]) -> list[RegionRow]:
+    """Sites, ready sites and the median score per region, by region name."""
+    by_region: dict[tuple[str, str], list[readiness.SiteAssessment]] = defaultdict(list)
+    for assessment in assessments:
+        region = assessment.site.region
+        by_region[(region.name, region.code)].append(assessment)
+    return [
+        RegionRow(code, name, len(rows), sum(1 for a in rows if a.ready), median_score(rows))
+        for (name, code), rows in sorted(by_region.items())
+    ]
+
+
+@dataclass(frozen=True)
+class MapMark:
+    assessment: readiness.SiteAssessment
+    x: float
+    y: float
+
+    @property
+    def diamond(self) -> str:
+        """The not-ready mark's corners (a diamond, so it differs from the ready circle by
+        shape, not only colour)."""
+        r = 5.5
+        x, y = self.x, self.y
+        return f"{x:g},{y - r:g} {x + r:g},{y:g} {x:g},{y + r:g} {x - r:g},{y:g}"
+
+
+def map_marks(
+    assessments: list[readiness.SiteAssessment], locations: dict[int, tuple]
+) -> list[MapMark]:
+    """A mark for each assessed site with a recorded location; not-ready sites last, so
+    they are drawn on top."""
+    marks = []
+    for assessment in sorted(assessments, key=lambda a: a.ready, reverse=True):
+        latitude, longitude = locations.get(assessment.site.pk, (None, None))
+        if latitude is not None and longitude is not None:
+            x, y = ukmap.project(float(latitude), float(longitude))
+            marks.append(MapMark(assessment, x, y))
+    return marks
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    on: dt.date
+    sites: int
+    ready: int
+    median_score: float | None
+
+    @property
+    def median_percent(self) -> int | None:
+        return None if self.median_score is None else round(self.median_score * 100)
+
+
+def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
+    """The last day of each of the previous `months - 1` months, then today: oldest first."""
+    dates = [today]
+    day = today.replace(day=1) - dt.timedelta(days=1)
+    while len(dates) < months:
+        dates.append(day)
+        day = day.replace(day=1) - dt.timedelta(days=1)
+    return dates[::-1]
+
+
+def readiness_trend(
+    *, sites: list[SiteRef], requirements: readiness.RequirementSet, today: dt.date,
+    months: int = 12,
+) -> list[TrendPoint]:
+    """Sites ready and the median score at each month end: one summary assessment per date
+    (a fixed number of queries per date, whatever the number of sites)."""
+    points = []
+    for on in month_ends(today, months):
+        assessed = readiness.assess(sites=sites, requirements=requirements, on=on,
+                                    summary_only=True)
+        points.append(TrendPoint(on, len(assessed), sum(1 for a in assessed if a.ready),
+                                 median_score(assessed)))
+    return points
+
+
+@dataclass(frozen=True)
+class Overview:
+    requirement_set: readiness.RequirementSet
+    on: dt.date
+    assessments: list[readiness.SiteAssessment]  # ranked
+    regions: list[RegionRow]
+    blockers: list[BlockerRow]
+    marks: list[MapMark]
+    outline: ukmap.MapOutline | None
+    trend: list[TrendPoint]
+
+    @property
+    def ready(self) -> int:
+        return sum(1 for a in self.assessments if a.ready)
+
+    @property
+    def unplaced(self) -> int:
+        return len(self.assessments) - len(self.marks)
+
+
+def site_locations(site_ids: list[int]) -> dict[int, tuple]:
+    """Site id → (latitude, longitude): one query."""
+    return {
+        pk: (latitude, longitude)
+        for pk, latitude, longitude in Site.objects.filter(pk__in=site_ids).values_list(
+            "pk", "latitude", "longitude"
+        )
+    }
+
+
+def build_overview(
+    *, sites: list[SiteRef], requirements: readiness.RequirementSet, on: dt.date,
+    with_trend: bool = True,
+) -> Overview:
+    """Everything the overview page shows, from one full assessment of the sites (and one
+    summary per month for the trend)."""
+    assessments = readiness.rank(readiness.assess(sites=sites, requirements=requirements, on=on))
+    return Overview(
+        requirement_set=requirements,
+        on=on,
+        assessments=assessments,
+        regions=region_rollup(assessments),
+        blockers=most_common_blockers(assessments),
+        marks=map_marks(assessments, site_locations([s.pk for s in sites])),
+        outline=ukmap.outline(),
+        trend=readiness_trend(sites=sites, requirements=requirements, today=on)
+        if with_trend else [],
     )

@@ -12,9 +12,23 @@ urlpatterns += [
     path("sites/<int:site_id>/readiness/", readiness_views.site_readiness, name="site-readiness"),
 ]
 
+from reports.views import actions as action_views  # noqa: E402
+from reports.views import checklist as checklist_views  # noqa: E402
 from reports.views import dashboard as dashboard_views  # noqa: E402
 
 urlpatterns += [
+    # The checklist's pages need the readiness engine (which trials need each item).
+    path("sites/<int:site_id>/checklist/", checklist_views.checklist, name="checklist"),
+    path(
+        "sites/<int:site_id>/checklist/<int:capability_id>/", checklist_views.capability_item,
+        name="capability",
+    ),
+    path("sites/<int:site_id>/actions/", action_views.action_list, name="action-list"),
+    path("sites/<int:site_id>/actions/new/", action_views.action_new, name="action-new"),
+    path(
+        "sites/<int:site_id>/actions/<int:action_id>/", action_views.action_edit,
+        name="action-edit",
+    ),
     path("sites/<int:site_id>/dashboard/", dashboard_views.site_dashboard, name="site-dashboard"),
     path(
         "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
@@ -41,4 +55,7 @@ from reports.views import overview as overview_views  # noqa: E402
 
 urlpatterns += [
     path("trials/<int:trial_id>/preview/", overview_views.trial_preview, name="trial-preview"),
+    path("overview/", overview_views.national_overview, name="overview"),
+    path("overview/blockers.csv", overview_views.blockers_csv, name="blockers-csv"),
+    path("readiness/ranking.csv", overview_views.ranking_csv, name="ranking-csv"),
 ]

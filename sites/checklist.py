@@ -1,4 +1,5 @@
-"""Reads for the readiness checklist page: items by category, each with its documents and history.
+"""Reads for the readiness checklist: one line per item (the list page), and one item in full
+(its documents and history, for its own page and the form).
 
 A constant number of queries whatever the size of the checklist or its history.
 """
@@ -10,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Count, Model
 
+from atmp_portal.expiring import is_expiring
 from sites.models import Capability, EvidenceDocument, Site, SiteCapability
 
 FIELD_LABELS = {
@@ -21,7 +23,11 @@ FIELD_LABELS = {
     "evidence_expires_on": "Evidence expires on",
 }
 STATUS_LABELS = dict(SiteCapability.Status.choices)
+NOT_RECORDED = "not_recorded"
+NOT_RECORDED_LABEL = "Not recorded"
 EMPTY = "(empty)"
+# Settled: the site has decided (in place, or does not apply); what the category progress counts.
+SETTLED = {SiteCapability.Status.IN_PLACE, SiteCapability.Status.NOT_APPLICABLE}
 
 
 @dataclass
@@ -46,6 +52,7 @@ class ChecklistItem:
     conflict_by: str = ""
     saved_at: dt.datetime | None = None
     pending: EvidenceDocument | None = None  # kept from a submission that could not be saved
+    needs: list | None = None  # trials and profiles that need it, when asked (reports)
 
     @property
     def version(self) -> int:
@@ -54,19 +61,44 @@ class ChecklistItem:
     @property
     def status_label(self) -> str:
         if self.site_capability is None:
-            return "Not recorded"
+            return NOT_RECORDED_LABEL
         return self.site_capability.get_status_display()
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.documents)
 
 
 @dataclass
-class ChecklistCategory:
-    value: str
-    label: str
-    items: list[ChecklistItem]
+class ChecklistRow:
+    """One item as the list page shows it: one line, no documents or history loaded."""
+
+    capability: Capability
+    site_capability: SiteCapability | None
+    evidence_count: int
+    needs: list = field(default_factory=list)  # which trials and profiles need it (reports)
 
     @property
-    def slug(self) -> str:
-        return self.value.replace("_", "-")
+    def status(self) -> str:
+        return self.site_capability.status if self.site_capability else NOT_RECORDED
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, NOT_RECORDED_LABEL)
+
+    @property
+    def expires_on(self) -> dt.date | None:
+        return self.site_capability.evidence_expires_on if self.site_capability else None
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in SETTLED
+
+    def is_expired(self, on: dt.date) -> bool:
+        return self.expires_on is not None and self.expires_on < on
+
+    def is_expiring(self, on: dt.date) -> bool:
+        return is_expiring(self.expires_on, on)
 
 
 def display_value(name: str, value: Any) -> str:
@@ -148,27 +180,17 @@ def _item(
     )
 
 
-def checklist_for(site: Site, writable_categories: set[str]) -> list[ChecklistCategory]:
-    """Every catalogue capability, grouped by category, with the site's record where it has one."""
+def checklist_rows(site: Site) -> list[ChecklistRow]:
+    """Every catalogue capability in category order, one line each: two queries."""
     recorded = {
         sc.capability_id: sc
-        for sc in SiteCapability.objects.filter(site=site).prefetch_related("evidence")
+        for sc in SiteCapability.objects.filter(site=site).annotate(evidence_count=Count("evidence"))
     }
-    history = _history_by_item(site)
-    labels = dict(Capability.Category.choices)
-    grouped: dict[str, list[ChecklistItem]] = defaultdict(list)
+    rows = []
     for capability in Capability.objects.order_by("category", "name"):
-        grouped[capability.category].append(
-            _item(
-                capability, recorded.get(capability.pk), history,
-                writable=capability.category in writable_categories,
-            )
-        )
-    return [
-        ChecklistCategory(value=value, label=labels[value], items=grouped[value])
-        for value, _ in Capability.Category.choices
-        if grouped.get(value)
-    ]
+        record = recorded.get(capability.pk)
+        rows.append(ChecklistRow(capability, record, record.evidence_count if record else 0))
+    return rows
 
 
 def checklist_item(site: Site, capability: Capability, *, writable: bool) -> ChecklistItem:
@@ -182,10 +204,6 @@ def checklist_item(site: Site, capability: Capability, *, writable: bool) -> Che
 
 def completion_by_category(site: Site) -> list[dict]:
     """Share of each category's catalogue the site has settled (in place or not applicable)."""
-    settled = {
-        SiteCapability.Status.IN_PLACE,
-        SiteCapability.Status.NOT_APPLICABLE,
-    }
     statuses = dict(
         SiteCapability.objects.filter(site=site).values_list("capability_id", "status")
     )
@@ -193,7 +211,7 @@ def completion_by_category(site: Site) -> list[dict]:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for pk, category in Capability.objects.values_list("pk", "category"):
         totals[category][1] += 1
-        if statuses.get(pk) in settled:
+        if statuses.get(pk) in SETTLED:
             totals[category][0] += 1
     return [
         {

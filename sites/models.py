@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
@@ -63,6 +63,15 @@ class Site(TimeStamped):
     )
     description = models.TextField(blank=True)
     is_demo = models.BooleanField(default=False)
+    # Approximate location of the main hospital, for the national map (WGS84 degrees).
+    latitude = models.DecimalField(
+        max_digits=7, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=7, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     history = HistoricalRecords()
 

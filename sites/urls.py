@@ -6,9 +6,5 @@ app_name = "sites"
 urlpatterns = [
     path("", views.site_list, name="list"),
     path("<int:site_id>/", views.site_detail, name="detail"),
-    path("<int:site_id>/checklist/", views.checklist, name="checklist"),
-    path(
-        "<int:site_id>/checklist/<int:capability_id>/", views.capability_item, name="capability"
-    ),
     path("<int:site_id>/evidence/<int:doc_id>/", views.evidence_download, name="evidence"),
 ]

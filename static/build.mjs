@@ -12,6 +12,7 @@
 //   static/build/nhsuk/assets/                  NHS.UK icons, favicons, manifest.json
 //   static/build/htmx.min.js                    htmx 2.0.x
 //   static/build/axe.min.js                     axe-core (browser accessibility tests)
+//   static/build/geo/countries-50m.json         Natural Earth country shapes (world-atlas)
 //
 // The build is idempotent: static/build is recreated from scratch every run.
 // No dependencies beyond `sass` (and Node's standard library).
@@ -41,6 +42,9 @@ const COPIES = [
   [join(NHSUK_DIST, "assets"), "nhsuk/assets"],
   [join(NODE_MODULES, "htmx.org", "dist", "htmx.min.js"), "htmx.min.js"],
   [join(NODE_MODULES, "axe-core", "axe.min.js"), "axe.min.js"],
+  // Natural Earth 1:50m country shapes (public domain) as TopoJSON: reports/ukmap.py draws the
+  // national map from it on the server.
+  [join(NODE_MODULES, "world-atlas", "countries-50m.json"), "geo/countries-50m.json"],
 ];
 
 const rel = (p) => relative(ROOT, p);

@@ -23,6 +23,7 @@ from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
+from actions.services import action_create
 from reports.models import ReadinessReport
 from tests.conftest import Personas
 from tests.guidance.factories import GuidanceVersionFactory
@@ -114,6 +115,10 @@ def world(personas: Personas) -> World:
         kind=ReadinessReport.Kind.SITE, site=site_a, trial=trial, as_of=dt.date(2026, 11, 23),
         requested_by=personas.coordinator_a, status=ReadinessReport.Status.QUEUED,
     )
+    action = action_create(
+        site=site_a, requirement_key="cap:ln2_storage", requirement_label="LN2", owner=staff,
+        target_date=dt.date(2027, 3, 31), user=personas.coordinator_a,
+    )
     world = World(personas)
     world.values = {
         "site_id": site_a.pk, "site_pk": site_a.pk, "site": site_a.pk,
@@ -127,7 +132,7 @@ def world(personas: Personas) -> World:
         "course_id": course.pk, "course_code": course.code,
         "profile_id": profile.pk, "profile_code": profile.code,
         "slug": guidance.slug, "document_slug": guidance.slug, "number": 1,
-        "report_id": report.pk,
+        "report_id": report.pk, "action_id": action.pk,
         "region_code": personas.north.code, "region": personas.north.code,
         "region_id": personas.north.pk,
         "format": "json",

@@ -71,6 +71,17 @@ def snapshot() -> dict[str, list]:
         "users": rows(User.objects, "email", "network_scope", "is_guidance_editor", "is_superuser"),
         "memberships": rows(SiteMembership.objects, "user__email", "site__ods_code", "role"),
         "network regions": rows(NetworkRegion.objects, "user__email", "region__code"),
+        # The year of history behind them: ids, dates and values.
+        "site capability history": rows(
+            SiteCapability.history, "id", "history_date", "history_type",
+            "history_change_reason", "status", "evidence_expires_on", "version",
+        ),
+        "staff history": rows(StaffMember.history, "id", "history_date", "active", "left_on"),
+        "training history": rows(
+            TrainingRecord.history, "id", "history_date", "history_change_reason",
+            "completed_on",
+        ),
+        "trial site history": rows(TrialSite.history, "id", "history_date", "status"),
     }
 
 
@@ -285,11 +296,14 @@ def test_training_is_valid_expiring_expired_or_missing(data):
 def test_a_later_day_moves_dates_on_the_same_rows(data):
     before = snapshot()
     expiry = SiteCapability.objects.exclude(evidence_expires_on=None).first()
+    history = [(row.history_date, row.history_change_reason) for row in expiry.history.all()]
 
     result = seed_demo(anchor=ANCHOR + dt.timedelta(days=30))
 
     after = snapshot()
     for table in before:
+        if "history" in table:  # rewritten: it is dated from the anchor (checked below)
+            continue
         assert [row[0] for row in after[table]] == [row[0] for row in before[table]], table
     moved = SiteCapability.objects.get(pk=expiry.pk)
     assert moved.evidence_expires_on == expiry.evidence_expires_on + dt.timedelta(days=30)
@@ -298,7 +312,10 @@ def test_a_later_day_moves_dates_on_the_same_rows(data):
     assert all(shifted[pk] - completed == dt.timedelta(days=30)
                for pk, *_, completed in before["training"])
     assert result.changes["TrainingRecord updated"] == len(before["training"])
-    assert moved.history.first().history_change_reason == "Demo data (seed_demo)"
+    # The history is dated from the anchor too: it moves with it, reasons unchanged.
+    assert [(row.history_date, row.history_change_reason) for row in moved.history.all()] == [
+        (when + dt.timedelta(days=30), reason) for when, reason in history
+    ]
 
 
 def test_scale_adds_synthetic_sites_deterministically_and_idempotently(data):

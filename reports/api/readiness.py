@@ -11,7 +11,7 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from atmp_portal.api import Pagination
 from atmp_portal.dates import ApiDateField
 from reports import readiness
+from reports.links import gap_path
 from sites.access import site_for, visible_regions, visible_sites
 from sites.selectors import site_refs
 from trials.access import trial_for
@@ -123,6 +124,16 @@ class GapRowSerializer(serializers.Serializer):
     trained_staff = serializers.ListField(child=serializers.CharField())
     trained_count = serializers.IntegerField()
     needed = serializers.IntegerField()
+    closes_at = serializers.SerializerMethodField(
+        help_text="The page where the gap is closed: the checklist item (capabilities) or the "
+        "training matrix (training)."
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_closes_at(self, row) -> str:
+        return self.context["request"].build_absolute_uri(
+            gap_path(self.context["site_id"], row)
+        )
 
 
 class SiteAssessmentSerializer(serializers.Serializer):
@@ -189,4 +200,5 @@ class SiteReadinessView(APIView):
         site = site_for(request.user, site_id)
         requirement_set, on, _ = _parse(request, with_region=False)
         (assessment,) = readiness.assess(sites=[site], requirements=requirement_set, on=on)
-        return Response(SiteAssessmentSerializer(assessment).data)
+        context = {"request": request, "site_id": site.pk}
+        return Response(SiteAssessmentSerializer(assessment, context=context).data)

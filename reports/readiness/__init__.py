@@ -8,15 +8,16 @@ records. The rules are in docs/readiness.md; the parts of this package:
 - rules.py         the one place that decides met / blocker / warning / expiring
 - outcome.py       the `Outcome` vocabulary
 - results.py       `GapRow` and `SiteAssessment`, what an assessment returns
-- loading.py       reading checklist states and training cover in bulk
+- loading.py       reading checklist states and training cover in bulk (today and later)
+- history.py       the same as of a past date, from the change history
 - summary_sql.py   the ranking's PostgreSQL fast path (the same rules, counted by the database)
-- assessing.py     `assess()`, `assess_site()`, `rank()`: load, apply the rules, rank
+- assessing.py     `assess()`, `assess_series()`, `assess_site()`, `rank()`
 """
 
 from __future__ import annotations
 
 from atmp_portal.expiring import expiring_days, is_expiring
-from reports.readiness.assessing import assess, assess_site, assess_site_for, rank
+from reports.readiness.assessing import assess, assess_series, assess_site, assess_site_for, rank
 from reports.readiness.outcome import BLOCKER, EXPIRING, MET, OUTCOMES, WARNING, Outcome
 from reports.readiness.requirements import (
     AD_HOC_LABEL,
@@ -55,6 +56,7 @@ __all__ = [
     "RequirementSet",
     "SiteAssessment",
     "assess",
+    "assess_series",
     "assess_site",
     "assess_site_for",
     "expiring_days",

@@ -1,51 +1,84 @@
 """Assessing sites: load what the rules need in bulk, apply them, rank the results.
 
 Every function here costs a fixed number of queries whatever the number of sites, staff or
-records (ARCHITECTURE.md, "Readiness semantics").
+records (docs/architecture.md, "Readiness"). A past date reads what was recorded then
+(history.py); today and later dates read the current records (loading.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from reports.readiness.history import end_of, is_past, load_timelines
 from reports.readiness.loading import (
     CapabilityStates,
     Cover,
     load_capability_states,
     load_staff_cover,
 )
-from reports.readiness.requirements import CAPABILITY, RequirementSet, requirement_sets
-from reports.readiness.results import GapRow, SiteAssessment, from_rows
-from reports.readiness.rules import capability_row, training_row
+from reports.readiness.outcome import Outcome
+from reports.readiness.requirements import TRAINING, RequirementSet, requirement_sets
+from reports.readiness.results import SiteAssessment, from_counts, from_rows
+from reports.readiness.rules import decide, row
 from reports.readiness.summary_sql import counts_in_database, summaries_in_database
 from sites.models import Site
 from sites.selectors import SiteRef
 from trials.models import RequirementProfile, Trial
 
 
+def _renewal(sets: Iterable[RequirementSet]) -> dict[int, int | None]:
+    """Course id -> months a completion stays valid, for the courses the sets require."""
+    return {
+        r.course_id: r.renewal_months for s in sets for r in s.requirements if r.kind == TRAINING
+    }
+
+
 def _load(
-    site_ids: list[int], capability_ids: set[int], course_ids: set[int], on: dt.date
+    site_ids: list[int], sets: list[RequirementSet], on: dt.date
 ) -> tuple[CapabilityStates, Cover]:
-    """The checklist states and training cover the rules read: two queries."""
+    """The checklist states and training cover the rules read: two queries (three for a past
+    date, from the history)."""
+    capability_ids = set().union(*(s.capability_ids for s in sets))
+    course_ids = set().union(*(s.course_ids for s in sets))
+    if is_past(on):
+        timelines = load_timelines(site_ids, capability_ids, course_ids, end_of(on))
+        return timelines.states(on), timelines.cover(on, _renewal(sets))
     return (
         load_capability_states(site_ids, capability_ids),
         load_staff_cover(site_ids, course_ids, on),
     )
 
 
-def _rows(
-    requirements: RequirementSet, states: CapabilityStates, cover: Cover, site_id: int, on: dt.date
-) -> list[GapRow]:
-    site_states, site_cover = states.get(site_id, {}), cover.get(site_id, {})
-    return [
-        capability_row(req, site_states, on)
-        if req.kind == CAPABILITY
-        else training_row(req, site_cover.get(req.course_id, ()), on)
-        for req in requirements.requirements
-    ]
+def _assessment(
+    site: Site | SiteRef,
+    requirements: RequirementSet,
+    states: CapabilityStates,
+    cover: Cover,
+    on: dt.date,
+    summary_only: bool,
+) -> SiteAssessment:
+    """One site's assessment from loaded data: every row, or (summary_only) just the counts."""
+    site_states, site_cover = states.get(site.pk, {}), cover.get(site.pk, {})
+    if not summary_only:
+        rows = [row(req, site_states, site_cover, on) for req in requirements.requirements]
+        return from_rows(site, on, requirements, rows)
+    counts: Counter[Outcome] = Counter()
+    met_mandatory = 0
+    for req in requirements.requirements:
+        outcome = decide(req, site_states, site_cover, on)
+        counts[outcome] += 1
+        met_mandatory += req.is_mandatory and outcome.is_met
+    return from_counts(site, on, requirements, counts, met_mandatory)
+
+
+def _site_list(sites: Iterable[Site | SiteRef]) -> list[Site | SiteRef]:
+    if isinstance(sites, QuerySet):
+        sites = sites.select_related("region")
+    return list(sites)
 
 
 def assess(
@@ -61,34 +94,58 @@ def assess(
     counts but no rows. On PostgreSQL the database then counts the outcomes in one query
     (summary_sql.py) instead of the checklist rows and training records being fetched here.
     """
-    if isinstance(sites, QuerySet):
-        sites = sites.select_related("region")
-    site_list = list(sites)
+    site_list = _site_list(sites)
     if summary_only and counts_in_database():
         return summaries_in_database(site_list, requirements, on)
-    site_ids = [site.pk for site in site_list]
-    states, cover = _load(site_ids, requirements.capability_ids, requirements.course_ids, on)
-    return [
-        from_rows(
-            site,
-            on,
-            requirements,
-            _rows(requirements, states, cover, site.pk, on),
-            keep_rows=not summary_only,
+    states, cover = _load([site.pk for site in site_list], [requirements], on)
+    return [_assessment(site, requirements, states, cover, on, summary_only) for site in site_list]
+
+
+def assess_series(
+    *,
+    sites: Iterable[Site | SiteRef],
+    requirements: RequirementSet,
+    dates: Iterable[dt.date],
+    summary_only: bool = True,
+) -> dict[dt.date, list[SiteAssessment]]:
+    """The sites' assessments as of each date (a trend), oldest date first.
+
+    Each date's list is what `assess(..., on=date)` returns, in the order of `sites`. Every past
+    date is answered from one read of the history: three queries for all of them, however many
+    dates; each date from today on costs what `assess` costs (one query on PostgreSQL with
+    `summary_only`, two otherwise).
+    """
+    site_list = _site_list(sites)
+    days = sorted(set(dates))
+    past = [day for day in days if is_past(day)]
+    result: dict[dt.date, list[SiteAssessment]] = {}
+    if past:
+        site_ids = [site.pk for site in site_list]
+        timelines = load_timelines(
+            site_ids, requirements.capability_ids, requirements.course_ids, end_of(past[-1])
         )
-        for site in site_list
-    ]
+        renewal = _renewal([requirements])
+        for day in past:
+            states, cover = timelines.states(day), timelines.cover(day, renewal)
+            result[day] = [
+                _assessment(site, requirements, states, cover, day, summary_only)
+                for site in site_list
+            ]
+    for day in days[len(past) :]:
+        result[day] = assess(
+            sites=site_list, requirements=requirements, on=day, summary_only=summary_only
+        )
+    return result
 
 
 def assess_site(
     *, site: Site, requirement_sets: Iterable[RequirementSet], on: dt.date
 ) -> list[SiteAssessment]:
-    """One site against several requirement sets (its page): two queries in all."""
+    """One site against several requirement sets (its page): two queries in all (three for a
+    past date)."""
     sets = list(requirement_sets)
-    capability_ids = set().union(*(s.capability_ids for s in sets))
-    course_ids = set().union(*(s.course_ids for s in sets))
-    states, cover = _load([site.pk], capability_ids, course_ids, on)
-    return [from_rows(site, on, s, _rows(s, states, cover, site.pk, on)) for s in sets]
+    states, cover = _load([site.pk], sets, on)
+    return [_assessment(site, s, states, cover, on, summary_only=False) for s in sets]
 
 
 def assess_site_for(
@@ -99,7 +156,7 @@ def assess_site_for(
     on: dt.date,
 ) -> tuple[list[SiteAssessment], list[SiteAssessment]]:
     """One site against each trial and each profile (its pages): the trials' assessments and
-    the profiles', in the order given. Five queries in all."""
+    the profiles', in the order given. Five queries in all (six for a past date)."""
     trial_sets, profile_sets = requirement_sets(trials=trials, profiles=profiles)
     sets = [trial_sets[t.pk] for t in trials] + [profile_sets[p.pk] for p in profiles]
     assessments = assess_site(site=site, requirement_sets=sets, on=on)

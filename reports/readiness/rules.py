@@ -16,7 +16,7 @@ from functools import lru_cache
 from atmp_portal.expiring import is_expiring
 from reports.readiness.loading import NEVER, CapabilityState, StaffCover
 from reports.readiness.outcome import Outcome
-from reports.readiness.requirements import Requirement, staff_noun
+from reports.readiness.requirements import CAPABILITY, Requirement, staff_noun
 from reports.readiness.results import GapRow
 from sites.models import SiteCapability
 
@@ -57,19 +57,30 @@ def gap_outcome(requirement: Requirement) -> Outcome:
 # --- capabilities ------------------------------------------------------------------------------
 
 
+def decide_capability(
+    requirement: Requirement, states: dict[int, CapabilityState], on: dt.date
+) -> tuple[Outcome, int | None]:
+    """The outcome, and the alternative that meets it (None when none does).
+
+    Several alternatives met: the one that stays valid longest carries the requirement.
+    """
+    met = [pk for pk in requirement.capability_ids if is_valid_evidence(states.get(pk), on)]
+    if not met:
+        return gap_outcome(requirement), None
+    pk = max(met, key=lambda pk: (states[pk].expires_on or NEVER, -pk))
+    return met_outcome(states[pk].expires_on, on), pk
+
+
 def capability_row(
     requirement: Requirement, states: dict[int, CapabilityState], on: dt.date
 ) -> GapRow:
-    met = [pk for pk in requirement.capability_ids if is_valid_evidence(states.get(pk), on)]
-    if not met:
-        return _capability_gap(requirement, states)
-    # The alternative that stays valid longest carries the requirement.
-    pk = max(met, key=lambda pk: (states[pk].expires_on or NEVER, -pk))
+    outcome, pk = decide_capability(requirement, states, on)
+    if pk is None:
+        return _capability_gap(requirement, outcome, states)
     state = states[pk]
     met_by = _names(requirement)[pk]
     alternatives = len(requirement.capability_ids) > 1
     prefix = f"Met by {met_by}; evidence" if alternatives else "In place; evidence"
-    outcome = met_outcome(state.expires_on, on)
     if state.expires_on is None:
         detail = f"{prefix} does not expire."
     elif outcome == Outcome.EXPIRING:
@@ -102,7 +113,9 @@ def _describe_alternative(name: str, state: CapabilityState | None) -> str:
     return f"{name}: {SiteCapability.Status(state.status).label.lower()}"
 
 
-def _capability_gap(requirement: Requirement, states: dict[int, CapabilityState]) -> GapRow:
+def _capability_gap(
+    requirement: Requirement, outcome: Outcome, states: dict[int, CapabilityState]
+) -> GapRow:
     """Not met: describe the alternative closest to being met."""
     ranked = sorted(
         requirement.capability_ids,
@@ -127,7 +140,7 @@ def _capability_gap(requirement: Requirement, states: dict[int, CapabilityState]
         detail = "Not in place."
     return GapRow(
         requirement=requirement,
-        outcome=gap_outcome(requirement),
+        outcome=outcome,
         detail=detail,
         status=status,
         expired_on=expired_on,
@@ -137,19 +150,33 @@ def _capability_gap(requirement: Requirement, states: dict[int, CapabilityState]
 # --- training ----------------------------------------------------------------------------------
 
 
+def decide_training(
+    requirement: Requirement, covers: Iterable[StaffCover], on: dt.date
+) -> tuple[Outcome, list[StaffCover], dt.date | None]:
+    """The outcome, the eligible staff (holding the role) and when cover falls below N.
+
+    Met when at least N eligible staff hold valid training; cover drops below N the day after
+    the N-th longest-lasting record lapses (None: never).
+    """
+    role = requirement.role
+    eligible = [c for c in covers if not role or role in c.roles]
+    lasting = sorted((c.valid_until for c in eligible if c.valid), reverse=True)
+    needed = requirement.min_staff
+    if len(lasting) < needed:
+        return gap_outcome(requirement), eligible, None
+    last_day = None if lasting[needed - 1] == NEVER else lasting[needed - 1]
+    return met_outcome(last_day, on), eligible, last_day
+
+
 def training_row(requirement: Requirement, covers: Iterable[StaffCover], on: dt.date) -> GapRow:
-    eligible = [c for c in covers if not requirement.role or requirement.role in c.roles]
+    outcome, eligible, expires_on = decide_training(requirement, covers, on)
     valid = sorted((c for c in eligible if c.valid), key=lambda c: c.name.lower())
     needed = requirement.min_staff
     names = [c.name for c in valid]
     summary = f"{len(valid)} of {needed} {staff_noun(requirement.role, needed)} trained"
     summary += f": {', '.join(names)}." if names else "."
     counts = {"trained_staff": names, "trained_count": len(valid), "needed": needed}
-    if len(valid) >= needed:
-        # Cover drops below N the day after the N-th longest-lasting record lapses.
-        lasting = sorted((c.valid_until for c in valid), reverse=True)
-        expires_on = None if lasting[needed - 1] == NEVER else lasting[needed - 1]
-        outcome = met_outcome(expires_on, on)
+    if outcome.is_met:
         if outcome == Outcome.EXPIRING:
             summary += f" Cover falls below {needed} after {long_date(expires_on)}."
         return GapRow(
@@ -170,8 +197,32 @@ def training_row(requirement: Requirement, covers: Iterable[StaffCover], on: dt.
         )
     return GapRow(
         requirement=requirement,
-        outcome=gap_outcome(requirement),
+        outcome=outcome,
         detail=summary,
         expired_on=lapsed[0].lapsed_on if lapsed else None,
         **counts,
     )
+
+
+def decide(
+    requirement: Requirement,
+    states: dict[int, CapabilityState],
+    cover: dict[int, list[StaffCover]],
+    on: dt.date,
+) -> Outcome:
+    """The outcome alone (the ranking and trends): the same decisions, without the wording."""
+    if requirement.kind == CAPABILITY:
+        return decide_capability(requirement, states, on)[0]
+    return decide_training(requirement, cover.get(requirement.course_id, ()), on)[0]
+
+
+def row(
+    requirement: Requirement,
+    states: dict[int, CapabilityState],
+    cover: dict[int, list[StaffCover]],
+    on: dt.date,
+) -> GapRow:
+    """The requirement's row for one site: its outcome and what explains it."""
+    if requirement.kind == CAPABILITY:
+        return capability_row(requirement, states, on)
+    return training_row(requirement, cover.get(requirement.course_id, ()), on)

@@ -10,8 +10,8 @@ horizon (the N-th longest cover lapses before it). A record without an override 
 day when it was completed on or after the earliest completion whose renewal reaches that day
 (`earliest_completion`, worked out here once per course), so no row needs date arithmetic.
 
-It reads the current records, so it serves today and future dates only; past dates go through
-the row path, which reads the change history (assessing.py, docs/readiness.md).
+Today and later dates read the tables; a past date reads, in their place, each row's last version
+saved before the end of that day from the change history, as the row path does (history.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from functools import lru_cache
 from django.db import connection
 
 from atmp_portal.expiring import horizon
+from reports.readiness.history import end_of, is_past
 from reports.readiness.loading import renewal_due
 from reports.readiness.outcome import Outcome
 from reports.readiness.requirements import CAPABILITY, RequirementSet
@@ -74,7 +75,7 @@ WITH visible AS (
                AND (r.valid_from IS NULL OR tr.completed_on >= r.valid_from)))
       AND (s.left_on > %(on)s OR (s.left_on IS NULL AND s.active))
       AND (r.role = '' OR jsonb_exists(s.roles, r.role))
-    GROUP BY s.site_id, s.id, r.idx, r.min_staff, r.mandatory
+    GROUP BY s.site_id, s.id, s.left_on, r.idx, r.min_staff, r.mandatory
 ), train_met AS (
     SELECT site_id, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
     FROM trained
@@ -92,6 +93,35 @@ SELECT site_id,
 FROM met
 GROUP BY site_id
 """
+
+
+# For a past date the same statement reads, instead of each table, the last version of each row
+# saved before the end of that day, dropping rows whose last version is a deletion (history.py).
+_AS_OF = """(
+    SELECT * FROM (
+        SELECT DISTINCT ON (id) *
+        FROM {history}
+        WHERE history_date < %(until)s AND {condition}
+        ORDER BY id, history_date DESC, history_id DESC
+    ) latest
+    WHERE history_type <> '-'
+)"""
+_AS_OF_CONDITIONS = {
+    "site_capability": "site_id = ANY(%(site_ids)s::int[]) AND capability_id = ANY(%(cap_id)s::int[])",
+    # Staff ever at one of the sites (they may have moved since); records ever of one of the courses.
+    "staff": "id IN (SELECT id FROM {history} WHERE site_id = ANY(%(site_ids)s::int[]))",
+    "record": "id IN (SELECT id FROM {history} WHERE course_id = ANY(%(train_course)s::int[]))",
+}
+
+
+def _as_of_sources() -> dict[str, str]:
+    models = {"site_capability": SiteCapability, "staff": StaffMember, "record": TrainingRecord}
+    sources = {}
+    for name, model in models.items():
+        history = model.history.model._meta.db_table
+        condition = _AS_OF_CONDITIONS[name].format(history=history)
+        sources[name] = _AS_OF.format(history=history, condition=condition)
+    return sources
 
 
 def counts_in_database() -> bool:
@@ -151,12 +181,16 @@ def summaries_in_database(
     """assess(summary_only=True) on PostgreSQL: one query whatever the number of sites."""
     if not site_list:
         return []
-    sql = _SUMMARY_SQL.format(
-        site_capability=SiteCapability._meta.db_table,
-        record=TrainingRecord._meta.db_table,
-        staff=StaffMember._meta.db_table,
-    )
     params = _summary_params([site.pk for site in site_list], requirements, on)
+    if is_past(on):
+        sql = _SUMMARY_SQL.format(**_as_of_sources())
+        params["until"] = end_of(on)
+    else:
+        sql = _SUMMARY_SQL.format(
+            site_capability=SiteCapability._meta.db_table,
+            record=TrainingRecord._meta.db_table,
+            staff=StaffMember._meta.db_table,
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         counts = {site_id: rest for site_id, *rest in cursor.fetchall()}

@@ -12,38 +12,37 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reports import readiness
+from reports.actions import trial_forecasts
+from reports.selectors import site_trials_and_profiles
 from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
 from sites.checklist import completion_by_category
-from sites.models import Site
 from training.expiry import expiring_items
 from training.matrix import training_matrix
-from trials.access import visible_trials
-from trials.models import RequirementProfile
-
-
-def _trials_and_profiles(user, site: Site):
-    """The trials the site takes part in (those the user may see) and every profile."""
-    trials = list(visible_trials(user).filter(trial_sites__site=site).order_by("short_title"))
-    return trials, list(RequirementProfile.objects.order_by("name"))
 
 
 @login_required
 def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    trials, profiles = _trials_and_profiles(request.user, site)
+    trials, profiles = site_trials_and_profiles(request.user, site)
     by_trial, by_profile = readiness.assess_site_for(
         site=site, trials=trials, profiles=profiles, on=today
     )
+    forecasts, open_actions = trial_forecasts(site, by_trial)
     readiness_rows = [
-        {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a}
-        for t, a in zip(trials, by_trial, strict=True)
+        {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a,
+         "forecast": f,
+         "blockers": [(g, open_actions.get(g.requirement.key, [])) for g in a.gaps if g.is_blocker]}
+        for t, a, f in zip(trials, by_trial, forecasts, strict=True)
     ] + [
         {"kind": "Requirement profile", "name": p.name, "query": f"profile={p.code}",
          "assessment": a}
         for p, a in zip(profiles, by_profile, strict=True)
     ]
+    action_list = sorted(
+        (a for group in open_actions.values() for a in group), key=lambda a: (a.target_date, a.pk)
+    )
     expiring = expiring_items(site_ids=[site.pk], on=today)
     return render(request, "reports/site_dashboard.html", {
         "site": site,
@@ -52,6 +51,8 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
         "completion": completion_by_category(site),
         "expiring": [(item, item.days_left(today)) for item in expiring],
         "changes": recent_changes(site),
+        "action_list": action_list,
+        "overdue": sum(1 for a in action_list if a.is_overdue),
         "can_write": can_write_site(request.user, site),
     })
 
@@ -60,7 +61,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
 def site_training_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    trials, profiles = _trials_and_profiles(request.user, site)
+    trials, profiles = site_trials_and_profiles(request.user, site)
     trial_sets, profile_sets = readiness.requirement_sets(trials=trials, profiles=profiles)
     course_ids = set().union(
         *(s.course_ids for s in (*trial_sets.values(), *profile_sets.values()))

@@ -1,19 +1,26 @@
-"""The network coordinator's readiness previews (and, later, the national overview)."""
+"""The network coordinator's views of readiness across their scope: the national / regional
+overview (map, regions, most common blockers, trend), its CSV exports, and the trial set-up
+page's live preview. Same engine and access rules as the ranking, so the figures agree."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from reports import readiness
-from reports.overview import scope_summary
+from reports.csvexport import csv_table
+from reports.overview import build_overview, scope_summary
+from reports.trendchart import trend_chart
+from reports.views.readiness import ReadinessQueryForm, _as_of, _chosen_set
 from sites.access import visible_sites
-from sites.selectors import site_refs
-from trials.access import trial_for
+from sites.selectors import SiteRef, site_refs
+from trials.access import can_write_trials, trial_for, visible_trials
 from trials.forms import CapabilityRequirementForm, OverrideForm, TrainingRequirementForm
-from trials.models import TrainingRequirement, Trial
+from trials.models import RequirementProfile, TrainingRequirement, Trial
 from trials.selectors import inherited_requirements
 
 
@@ -53,3 +60,80 @@ def trial_preview(request: HttpRequest, trial_id: int) -> HttpResponse:
     return render(request, "reports/_readiness_summary.html", {
         "summary": summary, "trial": trial, "proposed": bool(change),
     })
+
+
+def _scope(request: HttpRequest):
+    """(form, requirement set or None, the sites in scope and region, as-of date); 404 for
+    a trial, profile or region the user may not see. Network coordinators only."""
+    if not can_write_trials(request.user):
+        raise Http404("No such page.")
+    trials = list(visible_trials(request.user).order_by("short_title"))
+    profiles = list(RequirementProfile.objects.order_by("name"))
+    sites = site_refs(visible_sites(request.user).order_by("name", "pk"))
+    regions = sorted({site.region for site in sites}, key=lambda r: r.name)
+    form = ReadinessQueryForm(request.GET or None, trials=trials, profiles=profiles,
+                              regions=regions)
+    if form.is_bound and (form.refers_to_unknown() or "region" in form.errors):
+        raise Http404("No such trial, profile or region.")
+    requirement_set = _chosen_set(form, trials, profiles)
+    region_code = form.cleaned_data.get("region") if form.is_valid() else ""
+    if region_code:
+        sites = [s for s in sites if s.region.code == region_code]
+    region = next((r for r in regions if r.code == region_code), None)
+    return form, requirement_set, sites, region, _as_of(form)
+
+
+@login_required
+def national_overview(request: HttpRequest) -> HttpResponse:
+    form, requirement_set, sites, region, on = _scope(request)
+    overview = None
+    if requirement_set is not None:
+        overview = build_overview(sites=sites, requirements=requirement_set, on=on)
+    return render(request, "reports/overview.html", {
+        "form": form, "overview": overview, "region": region, "on": on,
+        "chart": trend_chart(overview.trend) if overview else None,
+        "query": request.GET.urlencode(),
+    })
+
+
+def _csv(content: bytes, name: str, on: dt.date) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{on:%Y-%m-%d}.csv"'
+    return response
+
+
+def _required(requirement_set) -> readiness.RequirementSet:
+    if requirement_set is None:
+        raise Http404("Choose a trial or a requirement profile.")
+    return requirement_set
+
+
+@login_required
+def blockers_csv(request: HttpRequest) -> HttpResponse:
+    """The most-common-blockers table as the overview shows it."""
+    _, requirement_set, sites, _, on = _scope(request)
+    overview = build_overview(sites=sites, requirements=_required(requirement_set), on=on,
+                              with_trend=False)
+    rows = [(b.requirement, b.kind, b.sites_blocked, b.sites_assessed, on)
+            for b in overview.blockers]
+    content = csv_table(["requirement", "kind", "sites_blocked", "sites_assessed", "as_of"], rows)
+    return _csv(content, "blockers", on)
+
+
+def _ranking_rows(sites: list[SiteRef], requirement_set, on: dt.date):
+    ranked = readiness.rank(readiness.assess(sites=sites, requirements=requirement_set, on=on,
+                                             summary_only=True))
+    for position, a in enumerate(ranked, start=1):
+        score = "" if a.score is None else a.score_percent
+        yield (position, a.site.name, a.site.ods_code, a.site.region.name,
+               "ready" if a.ready else "not ready", score, a.blockers, a.warnings, a.expiring, on)
+
+
+@login_required
+def ranking_csv(request: HttpRequest) -> HttpResponse:
+    """The ranking page's table, for the same trial or profile, region and date."""
+    _, requirement_set, sites, _, on = _scope(request)
+    columns = ["rank", "site", "ods_code", "region", "ready", "score_percent", "blockers",
+               "warnings", "expiring", "as_of"]
+    return _csv(csv_table(columns, _ranking_rows(sites, _required(requirement_set), on)),
+                "ranking", on)

@@ -79,6 +79,15 @@ def test_it_reads_roles_from_the_account(mfa_roles, network_user):
     assert roles_of(UserFactory()) == set()
 
 
+def test_it_can_require_mfa_of_site_roles_too(settings, personas):
+    settings.MFA_REQUIRED_ROLES = ["coordinator"]
+    coordinator, pharmacist = Client(), Client()
+    sign_in(coordinator, personas.coordinator_a.email)
+    sign_in(pharmacist, personas.pharmacist_a.email)
+    assert coordinator.get("/")["Location"] == MFA_INDEX
+    assert pharmacist.get("/").status_code == 200
+
+
 def test_it_keeps_a_network_coordinator_without_mfa_to_the_set_up_pages(
     mfa_roles, network_user, personas
 ):

@@ -5,8 +5,8 @@ users of different roles (a site coordinator writes, a pharmacist writes pharmac
 a regional network coordinator reads many sites), over the demo data. Checks: no server
 error, only documented status codes, documented content types, bodies matching their schemas.
 
-Marked `fuzz` (about two minutes on two cores): `pytest -m "not fuzz"` skips it locally;
-`make test` and CI run it. FUZZ_EXAMPLES scales the examples per operation.
+Marked `fuzz` (about five minutes on two cores): `pytest -m "not fuzz"` skips it locally;
+`make test` and CI run it. SCHEMATHESIS_SCALE multiplies the examples per operation.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _cases(output: str) -> int:
                                        "token_sign_in": "10/minute"})
 def test_the_api_gives_no_server_error_and_keeps_to_its_schema(live_server, tmp_path):
     call_command("seed_demo", not_production=True, verbosity=0)
-    scale = float(os.environ.get("FUZZ_EXAMPLES", "1"))
+    scale = float(os.environ.get("SCHEMATHESIS_SCALE", "1"))
     total, failures = 0, []
     for number, (email, phases, examples, extra) in enumerate(RUNS):
         key = api_token_create(user=User.objects.get(email=email), name="fuzz").key

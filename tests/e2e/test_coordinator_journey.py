@@ -55,7 +55,9 @@ def test_the_coordinator_marks_a_capability_in_place_and_the_score_rises(
 
     page.get_by_role("link", name="Readiness checklist").first.click()
     assert_accessible(page)
+    page.locator(f"#item-{caps[0].pk} summary").click()  # the item opens in place (htmx)
     item = page.locator(f"#cap-{caps[0].pk}")
+    expect(item.get_by_text("Needed by")).to_be_visible()
     item.get_by_label("In place", exact=True).check()
     page.get_by_role("heading", level=1).click()  # autosave when focus leaves the item
     expect(page.locator(f"#saved-{caps[0].pk}")).to_have_text(re.compile(r"Saved at \d\d:\d\d"))

@@ -48,7 +48,7 @@ def test_a_network_coordinator_sets_up_totp_then_signs_in_with_it(page, live_ser
     shoot(page, "totp-activate")
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Authenticator code").fill(totp(secret))
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name="Set up").click()
     page.wait_for_load_state()
     assert_accessible(page)
     shoot(page, "after-activation")
@@ -108,3 +108,44 @@ def test_single_sign_on_in_the_browser_lets_a_known_user_in_and_refuses_a_strang
         else:
             page.get_by_role("button", name="Sign out").click()
             page.wait_for_load_state()
+
+
+def test_a_security_key_is_added_and_then_signs_the_user_in(page, live_server, personas,
+                                                            settings):
+    """WebAuthn through allauth's own scripts under our CSP, with Chromium's virtual authenticator."""
+    settings.MFA_REQUIRED_ROLES = ["network"]
+    # The live server is plain http://localhost; production origins are https.
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "usb", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }})
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    user = personas.network
+    login(page, live_server, user)
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    assert "/accounts/2fa/webauthn/add/" in page.url
+    assert_accessible(page)
+    shoot(page, "webauthn-add")
+    page.get_by_label("Name").fill("Desk key")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_url(lambda url: "/webauthn/add/" not in url)
+    assert not errors, errors
+    assert user.authenticator_set.filter(type="webauthn").exists()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    login(page, live_server, user)
+    assert "/accounts/2fa/authenticate/" in page.url
+    page.get_by_role("button", name="Use a security key").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    assert not errors, errors

@@ -75,8 +75,10 @@ def test_the_document_page_shows_dates_history_and_what_changed(personas):
     client = personas.client_for(personas.pharmacist_a)
     page = client.get(reverse("guidance:detail", args=["thawing"])).content.decode()
     assert "What changed since version 1" in page
-    assert "Removed</strong> <del>Old &lt;b&gt;line&lt;/b&gt;.</del>" in page
-    assert "Added</strong> <ins>New line with &lt;script&gt;x&lt;/script&gt;.</ins>" in page
+    assert "<del><span class=\"nhsuk-u-visually-hidden\">Removed: </span>Old" in page
+    assert "<ins><span class=\"nhsuk-u-visually-hidden\">Added: </span>New" in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
+    assert page.index("Change note:") < page.index("<del>") < page.index("I have read this version")
     assert 'href="/guidance/thawing/versions/1/"' in page
     assert "Review overdue" not in page
     old = client.get(reverse("guidance:version", args=["thawing", 1])).content.decode()

@@ -65,13 +65,18 @@ def _get(url: str, **headers: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "chaos-" + "k" * 50, "ALLOWED_HOSTS": "127.0.0.1",
+              "SECURE_SSL_REDIRECT": "false", "STATIC_MANIFEST": "false"}
+
+
 def test_a_web_server_with_a_wrong_database_port_says_so_and_answers_503(tmp_path):
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "atmp_portal.wsgi:application", "--bind",
              f"127.0.0.1:{PORT}", "--workers", "1", "--timeout", "30"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=_env(DATABASE_URL=WRONG_PORT_URL),
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**_env(DATABASE_URL=WRONG_PORT_URL), **PRODUCTION},
         )
     try:
         base = f"http://127.0.0.1:{PORT}"
@@ -98,4 +103,28 @@ def test_a_web_server_with_a_wrong_database_port_says_so_and_answers_503(tmp_pat
         server.wait(timeout=15)
     text = log.read_text()
     assert "web: database unreachable at 127.0.0.1:1/atmp_nowhere" in text
+    assert "GET /sites/: database unreachable at 127.0.0.1:1/atmp_nowhere" in text
+    assert text.count("GET /sites/: database unreachable") == 1  # one line per request
     assert "Traceback" not in text, text
+
+
+def test_a_worker_says_in_one_line_that_the_database_cannot_be_reached(tmp_path):
+    env = {k: v for k, v in _env(DATABASE_URL=WRONG_PORT_URL).items() if k != "REDIS_URL"}
+    env["EMBEDDED_BROKER_DIR"] = str(tmp_path / "broker")
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", "--pool=solo",
+             "--without-gossip", "--without-mingle"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    try:
+        deadline = time.monotonic() + 45
+        while "database unreachable" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+    text = log.read_text()
+    assert "worker: database unreachable at 127.0.0.1:1/atmp_nowhere: " in text, text
+    assert "Traceback" not in text

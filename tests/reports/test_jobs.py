@@ -10,6 +10,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -30,6 +31,8 @@ from tests.trials.factories import (
 from trials.models import RequirementLevel
 
 TODAY = dt.date(2026, 11, 23)
+# When the scenario is recorded: a past as-of date reads what was recorded by then.
+RECORDED = dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC)
 QUEUED_RESULT = mock.Mock(id="celery-task-id")
 Status = ReadinessReport.Status
 
@@ -45,31 +48,32 @@ class Scenario:
 
 def build_scenario(personas) -> Scenario:
     """Site A lacks two mandatory capabilities and one of two trained cell-lab scientists."""
-    trial = TrialFactory(short_title="CARTX-01")
-    ln2 = CapabilityFactory(code="ln2_storage", name="Liquid nitrogen vapour storage",
-                            evidence_expected=[{"type": "sop", "label": "LN2 storage SOP"}])
-    gmo = CapabilityFactory(code="gmo_containment", name="GMO class 1 containment",
-                            category="laboratory")
-    apheresis = CapabilityFactory(code="apheresis", name="Apheresis unit", category="clinical")
-    icu = CapabilityFactory(code="icu_cover", name="Critical care cover", category="clinical")
-    CapabilityRequirementFactory(trial=trial, capabilities=[ln2])
-    CapabilityRequirementFactory(trial=trial, capabilities=[gmo])
-    CapabilityRequirementFactory(trial=trial, capabilities=[apheresis])
-    CapabilityRequirementFactory(trial=trial, capabilities=[icu], level=RequirementLevel.RECOMMENDED)
-    SiteCapabilityFactory(site=personas.site_a, capability=gmo,
-                          status=SiteCapability.Status.IN_PROGRESS)
-    SiteCapabilityFactory(site=personas.site_a, capability=apheresis,
-                          evidence_expires_on=TODAY + dt.timedelta(days=30))
-    course = CourseFactory(code="cryo_handling", title="Cryogenic handling", renewal_months=24)
-    TrainingRequirementFactory(trial=trial, course=course, role="CELL_LAB_SCI", min_staff=2)
-    trained = StaffMemberFactory(site=personas.site_a, full_name="Ada Lovelace")
-    TrainingRecordFactory(staff=trained, course=course, completed_on=TODAY - dt.timedelta(days=10))
-    TrialSiteFactory(trial=trial, site=personas.site_a)
-    TrialSiteFactory(trial=trial, site=personas.site_b)
-    profile = RequirementProfileFactory(code="cart_core", name="CAR-T core")
-    CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
-    empty_trial = TrialFactory(short_title="EMPTY-01")
-    TrialSiteFactory(trial=empty_trial, site=personas.site_a)
+    with time_machine.travel(RECORDED, tick=False):  # before TODAY, read from the history
+        trial = TrialFactory(short_title="CARTX-01")
+        ln2 = CapabilityFactory(code="ln2_storage", name="Liquid nitrogen vapour storage",
+                                evidence_expected=[{"type": "sop", "label": "LN2 storage SOP"}])
+        gmo = CapabilityFactory(code="gmo_containment", name="GMO class 1 containment",
+                                category="laboratory")
+        apheresis = CapabilityFactory(code="apheresis", name="Apheresis unit", category="clinical")
+        icu = CapabilityFactory(code="icu_cover", name="Critical care cover", category="clinical")
+        CapabilityRequirementFactory(trial=trial, capabilities=[ln2])
+        CapabilityRequirementFactory(trial=trial, capabilities=[gmo])
+        CapabilityRequirementFactory(trial=trial, capabilities=[apheresis])
+        CapabilityRequirementFactory(trial=trial, capabilities=[icu], level=RequirementLevel.RECOMMENDED)
+        SiteCapabilityFactory(site=personas.site_a, capability=gmo,
+                              status=SiteCapability.Status.IN_PROGRESS)
+        SiteCapabilityFactory(site=personas.site_a, capability=apheresis,
+                              evidence_expires_on=TODAY + dt.timedelta(days=30))
+        course = CourseFactory(code="cryo_handling", title="Cryogenic handling", renewal_months=24)
+        TrainingRequirementFactory(trial=trial, course=course, role="CELL_LAB_SCI", min_staff=2)
+        trained = StaffMemberFactory(site=personas.site_a, full_name="Ada Lovelace")
+        TrainingRecordFactory(staff=trained, course=course, completed_on=TODAY - dt.timedelta(days=10))
+        TrialSiteFactory(trial=trial, site=personas.site_a)
+        TrialSiteFactory(trial=trial, site=personas.site_b)
+        profile = RequirementProfileFactory(code="cart_core", name="CAR-T core")
+        CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
+        empty_trial = TrialFactory(short_title="EMPTY-01")
+        TrialSiteFactory(trial=empty_trial, site=personas.site_a)
     return Scenario(trial, empty_trial, profile,
                     ["Liquid nitrogen vapour storage", "GMO class 1 containment"],
                     "Cryogenic handling")

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +29,9 @@ from trials.models import RequirementProfile, Trial
 pytestmark = pytest.mark.django_db
 
 ON = dt.date(2026, 3, 15)
+# When the scenarios' checklists and training are recorded: ON is in the past, and a past date
+# reads what was recorded by then (docs/readiness.md, "Dates").
+RECORDED = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 RANKING = "/readiness/"
 API_RANKING = "/api/v1/readiness/"
 
@@ -46,25 +50,26 @@ def build_scenario(personas) -> Scenario:
     Site A meets everything (its LN2 evidence expires in 30 days); site B meets nothing.
     The trial inherits the profile and is run at site A only.
     """
-    ln2 = CapabilityFactory(code="ln2_storage", name="LN2 storage")
-    gmo = CapabilityFactory(code="gmo_containment", name="GMO containment")
-    course = CourseFactory(code="gcp", title="GCP", renewal_months=24)
-    profile = RequirementProfileFactory(code="cart-core", name="CAR-T core")
-    CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
-    CapabilityRequirementFactory(profile=profile, capabilities=[gmo])
-    TrainingRequirementFactory(profile=profile, course=course, role="TRIAL_PHARM")
-    trial = TrialFactory(short_title="CARTITUDE-X")
-    trial.profiles.add(profile)
-    TrialSiteFactory(trial=trial, site=personas.site_a)
-    SiteCapabilityFactory(
-        site=personas.site_a, capability=ln2, evidence_expires_on=ON + dt.timedelta(days=30)
-    )
-    SiteCapabilityFactory(site=personas.site_a, capability=gmo)
-    staff = StaffMemberFactory(site=personas.site_a, full_name="A. Patel", roles=["TRIAL_PHARM"])
-    TrainingRecordFactory(staff=staff, course=course, completed_on=ON - dt.timedelta(days=100))
-    SiteCapabilityFactory(
-        site=personas.site_b, capability=gmo, status=SiteCapability.Status.IN_PROGRESS
-    )
+    with time_machine.travel(RECORDED, tick=False):  # before ON, so ON reads it from the history
+        ln2 = CapabilityFactory(code="ln2_storage", name="LN2 storage")
+        gmo = CapabilityFactory(code="gmo_containment", name="GMO containment")
+        course = CourseFactory(code="gcp", title="GCP", renewal_months=24)
+        profile = RequirementProfileFactory(code="cart-core", name="CAR-T core")
+        CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
+        CapabilityRequirementFactory(profile=profile, capabilities=[gmo])
+        TrainingRequirementFactory(profile=profile, course=course, role="TRIAL_PHARM")
+        trial = TrialFactory(short_title="CARTITUDE-X")
+        trial.profiles.add(profile)
+        TrialSiteFactory(trial=trial, site=personas.site_a)
+        SiteCapabilityFactory(
+            site=personas.site_a, capability=ln2, evidence_expires_on=ON + dt.timedelta(days=30)
+        )
+        SiteCapabilityFactory(site=personas.site_a, capability=gmo)
+        staff = StaffMemberFactory(site=personas.site_a, full_name="A. Patel", roles=["TRIAL_PHARM"])
+        TrainingRecordFactory(staff=staff, course=course, completed_on=ON - dt.timedelta(days=100))
+        SiteCapabilityFactory(
+            site=personas.site_b, capability=gmo, status=SiteCapability.Status.IN_PROGRESS
+        )
     return Scenario(profile, trial, ln2, gmo)
 
 
@@ -72,16 +77,19 @@ def add_sites(n: int, region, scenario: Scenario) -> list[Site]:
     """More sites with checklist rows and trained staff, to prove costs do not grow."""
     sites = []
     for i in range(n):
-        site = SiteFactory(region=region)
-        SiteCapabilityFactory(
-            site=site, capability=scenario.ln2, evidence_expires_on=ON + dt.timedelta(days=10 * i)
-        )
-        if i % 2:
-            SiteCapabilityFactory(site=site, capability=scenario.gmo)
-        staff = StaffMemberFactory(site=site, roles=["TRIAL_PHARM"])
-        TrainingRecordFactory(
-            staff=staff, course__code="gcp", completed_on=ON - dt.timedelta(days=20 * i)
-        )
+        with time_machine.travel(RECORDED, tick=False):
+            site = SiteFactory(region=region)
+            SiteCapabilityFactory(
+                site=site,
+                capability=scenario.ln2,
+                evidence_expires_on=ON + dt.timedelta(days=10 * i),
+            )
+            if i % 2:
+                SiteCapabilityFactory(site=site, capability=scenario.gmo)
+            staff = StaffMemberFactory(site=site, roles=["TRIAL_PHARM"])
+            TrainingRecordFactory(
+                staff=staff, course__code="gcp", completed_on=ON - dt.timedelta(days=20 * i)
+            )
         sites.append(site)
     return sites
 

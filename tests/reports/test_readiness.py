@@ -1,10 +1,12 @@
-"""The readiness engine, rule by rule (ARCHITECTURE.md "Readiness semantics", docs/readiness.md)."""
+"""The readiness engine, rule by rule (docs/architecture.md "Readiness", docs/readiness.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -23,10 +25,25 @@ from tests.trials.factories import (
 pytestmark = pytest.mark.django_db
 
 ON = dt.date(2026, 3, 15)
+LONDON = ZoneInfo("Europe/London")
 IN_PLACE = SiteCapability.Status.IN_PLACE
 IN_PROGRESS = SiteCapability.Status.IN_PROGRESS
 NOT_IN_PLACE = SiteCapability.Status.NOT_IN_PLACE
 NOT_APPLICABLE = SiteCapability.Status.NOT_APPLICABLE
+
+
+@pytest.fixture(autouse=True)
+def _today_is_on():
+    """The rules' tests are written as of ON: make it today, so what they record is current.
+    (A past date reads the change history: see the tests under "past dates" below.)"""
+    with time_machine.travel(dt.datetime.combine(ON, dt.time(12), tzinfo=LONDON)):
+        yield
+
+
+def at(day: dt.date, hour: int = 12, minute: int = 0):
+    """Record what follows at that time of that day (the history dates it then)."""
+    moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LONDON)
+    return time_machine.travel(moment, tick=False)
 
 
 def days(n: int) -> dt.date:
@@ -465,7 +482,7 @@ def test_it_leaves_out_profiles_the_trial_does_not_inherit():
 # --- dates, score and ranking -----------------------------------------------------------------
 
 
-def test_it_assesses_past_and_future_dates_from_the_same_records():
+def test_it_assesses_future_dates_from_the_current_records():
     site = SiteFactory()
     capability = CapabilityFactory()
     site_capability(site, capability, IN_PLACE, dt.date(2026, 6, 30))
@@ -479,7 +496,6 @@ def test_it_assesses_past_and_future_dates_from_the_same_records():
     def outcomes(on):
         return [row.outcome for row in assess_one(site, requirement_set, on).rows]
 
-    assert outcomes(dt.date(2025, 1, 1)) == [MET, BLOCKER]  # training not yet done
     assert outcomes(ON) == [MET, MET]
     assert outcomes(dt.date(2026, 5, 1)) == [EXPIRING, MET]
     assert outcomes(dt.date(2026, 7, 1)) == [BLOCKER, MET]  # evidence lapsed
@@ -489,13 +505,14 @@ def test_it_assesses_past_and_future_dates_from_the_same_records():
 def test_it_counts_a_leaver_for_dates_before_they_left():
     site = SiteFactory()
     course = CourseFactory(renewal_months=None)
-    staff = trained(site, course, "E. Leaver", completed=-300, active=False)
-    staff.left_on = days(-10)
-    staff.save()
+    with at(days(-300)):
+        staff = trained(site, course, "E. Leaver", completed=-300)
+    with at(days(-10)):
+        staff.active, staff.left_on = False, days(-10)
+        staff.save()
     requirement_set = training_set(course)
 
-    # Ten days before leaving they counted, and their cover was about to end.
-    assert assess_one(site, requirement_set, days(-20)).rows[0].outcome == EXPIRING
+    assert assess_one(site, requirement_set, days(-20)).rows[0].outcome == MET
     assert assess_one(site, requirement_set, days(-10)).rows[0].outcome == BLOCKER
     assert assess_one(site, requirement_set, ON).rows[0].outcome == BLOCKER
 
@@ -511,6 +528,223 @@ def test_it_stops_counting_staff_on_their_leaving_date():
 
     assert (row.outcome, row.expires_on) == (EXPIRING, days(29))
     assert assess_one(site, training_set(course), days(30)).rows[0].outcome == BLOCKER
+
+
+# --- past dates: what was recorded then (docs/readiness.md, "Dates") --------------------------
+
+JULY_1, OCTOBER_1 = dt.date(2025, 7, 1), dt.date(2025, 10, 1)
+
+
+def outcomes_on(site, requirement_set, *dates):
+    return [assess_one(site, requirement_set, day).rows[0].outcome for day in dates]
+
+
+def test_a_capability_in_place_in_june_and_withdrawn_in_september_is_met_in_july_only():
+    site = SiteFactory()
+    capability = CapabilityFactory()
+    with at(dt.date(2025, 6, 2)):
+        item = site_capability(site, capability, IN_PLACE)
+    with at(dt.date(2025, 9, 15)):
+        item.status = NOT_IN_PLACE
+        item.save()
+    requirement_set = readiness.requirement_set_for_capabilities([capability])
+
+    assert outcomes_on(site, requirement_set, JULY_1, OCTOBER_1, ON) == [MET, BLOCKER, BLOCKER]
+    (row,) = assess_one(site, requirement_set, OCTOBER_1).rows
+    assert row.status == NOT_IN_PLACE
+
+
+def test_evidence_renewed_later_does_not_cover_the_months_it_had_lapsed():
+    site = SiteFactory()
+    capability = CapabilityFactory()
+    with at(dt.date(2025, 1, 10)):
+        item = site_capability(site, capability, IN_PLACE, dt.date(2025, 6, 30))
+    with at(dt.date(2025, 9, 1)):
+        item.evidence_expires_on = dt.date(2026, 8, 31)
+        item.save()
+    requirement_set = readiness.requirement_set_for_capabilities([capability])
+
+    # 1 July: the evidence recorded then had expired the day before, whatever came later.
+    assert outcomes_on(site, requirement_set, JULY_1, OCTOBER_1) == [BLOCKER, MET]
+    assert assess_one(site, requirement_set, JULY_1).rows[0].expired_on == dt.date(2025, 6, 30)
+
+
+def test_nothing_counts_before_it_was_recorded():
+    site = SiteFactory()
+    capability = CapabilityFactory()
+    with at(dt.date(2025, 8, 1)):
+        site_capability(site, capability, IN_PLACE)
+    requirement_set = readiness.requirement_set_for_capabilities([capability])
+
+    (row,) = assess_one(site, requirement_set, JULY_1).rows
+    assert (row.outcome, row.status) == (BLOCKER, NO_RECORD)
+
+
+def test_a_change_counts_from_the_day_it_was_saved_in_the_portals_time_zone():
+    """23:30 on 1 July (British Summer Time, 22:30 UTC) is still 1 July; 00:10 on 2 July is not."""
+    site = SiteFactory()
+    late, early = CapabilityFactory(), CapabilityFactory()
+    with at(JULY_1, 23, 30):
+        site_capability(site, late, IN_PLACE)
+    with at(JULY_1 + dt.timedelta(days=1), 0, 10):
+        site_capability(site, early, IN_PLACE)
+
+    assert outcomes_on(site, readiness.requirement_set_for_capabilities([late]), JULY_1) == [MET]
+    assert outcomes_on(site, readiness.requirement_set_for_capabilities([early]), JULY_1) == [
+        BLOCKER
+    ]
+
+
+def test_a_leavers_cover_counts_until_they_were_recorded_as_leaving():
+    """Deactivated in September with no leaving date: today they never count, but on 1 July
+    they were in post (the current record alone cannot say so)."""
+    site = SiteFactory()
+    course = CourseFactory(renewal_months=None)
+    with at(dt.date(2025, 5, 20)):
+        staff = trained(site, course, "L. Eaver", completed=-500)
+    with at(dt.date(2025, 9, 10)):
+        staff.active = False
+        staff.save()
+
+    assert outcomes_on(site, training_set(course), JULY_1, OCTOBER_1, ON) == [
+        MET,
+        BLOCKER,
+        BLOCKER,
+    ]
+
+
+def test_a_newly_trained_persons_cover_counts_from_when_it_was_recorded():
+    site = SiteFactory()
+    course = CourseFactory(renewal_months=24)
+    with at(dt.date(2025, 5, 20)):
+        staff = StaffMemberFactory(site=site, full_name="N. Ewstarter", roles=["TRIAL_PHARM"])
+        late = StaffMemberFactory(site=site, full_name="L. Atecomer", roles=["TRIAL_PHARM"])
+    with at(dt.date(2025, 9, 5)):
+        TrainingRecordFactory(staff=staff, course=course, completed_on=dt.date(2025, 9, 1))
+    # Trained in May, but the certificate was only entered in September.
+    with at(dt.date(2025, 9, 20)):
+        TrainingRecordFactory(staff=late, course=course, completed_on=dt.date(2025, 5, 1))
+
+    assert outcomes_on(site, training_set(course), JULY_1, OCTOBER_1) == [BLOCKER, MET]
+    assert outcomes_on(site, training_set(course, min_staff=2), JULY_1, OCTOBER_1) == [
+        BLOCKER,
+        MET,
+    ]
+
+
+def test_a_deleted_training_record_counts_until_it_was_deleted():
+    site = SiteFactory()
+    course = CourseFactory(renewal_months=None)
+    with at(dt.date(2025, 5, 20)):
+        staff = StaffMemberFactory(site=site, roles=["TRIAL_PHARM"])
+        record = TrainingRecordFactory(staff=staff, course=course, completed_on=dt.date(2025, 5, 1))
+    with at(dt.date(2025, 9, 1)):
+        record.delete()
+
+    assert outcomes_on(site, training_set(course), JULY_1, OCTOBER_1) == [MET, BLOCKER]
+
+
+def test_a_person_who_moved_site_counts_where_they_were_then():
+    site, other = SiteFactory(), SiteFactory()
+    course = CourseFactory(renewal_months=None)
+    with at(dt.date(2025, 5, 20)):
+        staff = trained(site, course, "M. Over", completed=-500)
+    with at(dt.date(2025, 9, 1)):
+        staff.site = other
+        staff.save()
+
+    assert outcomes_on(site, training_set(course), JULY_1, OCTOBER_1) == [MET, BLOCKER]
+    assert outcomes_on(other, training_set(course), JULY_1, OCTOBER_1) == [BLOCKER, MET]
+
+
+def history_network(n_sites: int, capabilities, course):
+    """Sites whose checklist and training changed over 2025: a version a quarter each."""
+    sites = SiteFactory.create_batch(n_sites)
+    for i, site in enumerate(sites):
+        with at(dt.date(2025, 1, 5)):
+            items = [site_capability(site, c, IN_PROGRESS) for c in capabilities]
+            staff = trained(site, course, f"Staff {i}", completed=-400)
+        for month in (4, 7, 10):
+            with at(dt.date(2025, month, 5)):
+                for item in items:
+                    item.status = IN_PLACE if (i + month) % 2 else NOT_IN_PLACE
+                    item.save()
+                TrainingRecordFactory(
+                    staff=staff, course=course, completed_on=dt.date(2025, month, 1)
+                )
+    return sites
+
+
+def test_a_past_date_costs_the_same_queries_for_one_site_and_ten(django_assert_num_queries):
+    capabilities = CapabilityFactory.create_batch(3)
+    course = CourseFactory(renewal_months=12)
+    profile = RequirementProfileFactory()
+    for capability in capabilities:
+        CapabilityRequirementFactory(profile=profile, capabilities=[capability])
+    TrainingRequirementFactory(profile=profile, course=course)
+    requirement_set = readiness.requirement_set_for_profile(profile)
+    one = history_network(1, capabilities, course)
+    ten = history_network(10, capabilities, course)
+
+    for sites in (one, ten):
+        with django_assert_num_queries(3):
+            assessments = readiness.assess(sites=sites, requirements=requirement_set, on=JULY_1)
+        assert len(assessments) == len(sites)
+        assert {a.met for a in assessments} >= {1}
+
+
+def test_a_series_of_dates_is_each_dates_assessment_in_constant_queries(
+    django_assert_num_queries,
+):
+    capabilities = CapabilityFactory.create_batch(3)
+    course = CourseFactory(renewal_months=12)
+    profile = RequirementProfileFactory()
+    for capability in capabilities[:2]:
+        CapabilityRequirementFactory(profile=profile, capabilities=[capability])
+    CapabilityRequirementFactory(
+        profile=profile, capabilities=[capabilities[2]], level="recommended"
+    )
+    TrainingRequirementFactory(profile=profile, course=course, min_staff=2)
+    requirement_set = readiness.requirement_set_for_profile(profile)
+    month_ends = [dt.date(2025, month, 1) - dt.timedelta(days=1) for month in range(2, 13)]
+    sites = history_network(4, capabilities, course)
+
+    def summary(assessment):
+        return (assessment.site.pk, assessment.score, assessment.ready, assessment.blockers,
+                assessment.warnings, assessment.expiring, assessment.met)  # fmt: skip
+
+    for dates in (month_ends[:1], month_ends):
+        with django_assert_num_queries(3):
+            series = readiness.assess_series(sites=sites, requirements=requirement_set, dates=dates)
+        assert list(series) == dates
+    for day, assessments in series.items():
+        expected = readiness.assess(sites=sites, requirements=requirement_set, on=day)
+        assert [summary(a) for a in assessments] == [summary(a) for a in expected]
+    full = readiness.assess_series(
+        sites=sites, requirements=requirement_set, dates=month_ends, summary_only=False
+    )
+    assert (
+        full[month_ends[-1]][0].rows
+        == readiness.assess(sites=sites[:1], requirements=requirement_set, on=month_ends[-1])[
+            0
+        ].rows
+    )
+    assert len({summary(a)[1:] for a in series[month_ends[-1]]}) > 1  # the sites differ
+
+
+def test_a_series_reads_today_from_the_current_records():
+    site = SiteFactory()
+    capability = CapabilityFactory()
+    with at(dt.date(2025, 6, 2)):
+        item = site_capability(site, capability, IN_PLACE)
+    item.status = NOT_IN_PLACE  # today
+    item.save()
+    requirement_set = readiness.requirement_set_for_capabilities([capability])
+
+    series = readiness.assess_series(sites=[site], requirements=requirement_set, dates=[ON, JULY_1])
+
+    assert list(series) == [JULY_1, ON]
+    assert [series[day][0].blockers for day in series] == [0, 1]
 
 
 def test_it_scores_met_mandatory_items_over_all_mandatory_items():

@@ -12,6 +12,7 @@ import pytest
 
 from reports import readiness
 from sites.models import SiteCapability
+from tests.reports.test_readiness import _today_is_on  # noqa: F401 (ON is today: records are current)
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory, SiteFactory
 from tests.training.factories import CourseFactory
 from tests.trials.factories import (

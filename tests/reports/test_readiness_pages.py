@@ -224,6 +224,9 @@ def test_the_api_returns_the_site_rows(personas, scenario):
         "trained_staff": [],
         "trained_count": 0,
         "needed": 0,
+        "closes_at": "http://testserver" + reverse(
+            "reports:capability", args=[personas.site_a.pk, scenario.ln2.pk]
+        ),
     }
     training = rows["train:gcp:TRIAL_PHARM"]
     assert training["trained_staff"] == ["A. Patel"]

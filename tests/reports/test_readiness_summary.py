@@ -18,12 +18,14 @@ from reports import readiness
 from reports.readiness import BLOCKER, EXPIRING, MET, WARNING, summary_sql
 from reports.views.readiness import RANKING_PAGE_SIZE
 from tests.reports.test_readiness import *  # noqa: F403 (every rule's test, run again here)
-from tests.reports.test_readiness import (
+from tests.reports.test_readiness import (  # the autouse fixture makes ON today here too
     IN_PLACE,
     IN_PROGRESS,
     NOT_APPLICABLE,
     NOT_IN_PLACE,
     ON,
+    _today_is_on,  # noqa: F401
+    at,
     days,
     site_capability,
     trained,
@@ -40,6 +42,7 @@ from training.models import add_months
 
 # Counting queries is that test's own business: the cross-check below doubles them.
 del test_it_uses_the_same_few_queries_for_one_site_and_fifty  # noqa: F821
+del test_a_past_date_costs_the_same_queries_for_one_site_and_ten  # noqa: F821
 
 _full_assess = readiness.assess
 
@@ -119,15 +122,16 @@ MONTH_END_CASES = [
 
 @pytest.mark.parametrize(("completed", "months", "on", "outcome"), MONTH_END_CASES)
 def test_it_renews_training_at_the_clamped_month_end_in_both_modes(completed, months, on, outcome):
-    site = SiteFactory()
-    course = CourseFactory(renewal_months=months)
-    staff = StaffMemberFactory(site=site, roles=["TRIAL_PHARM"])
-    TrainingRecordFactory(staff=staff, course=course, completed_on=completed)
+    with at(on):  # today, so the current records are read
+        site = SiteFactory()
+        course = CourseFactory(renewal_months=months)
+        staff = StaffMemberFactory(site=site, roles=["TRIAL_PHARM"])
+        TrainingRecordFactory(staff=staff, course=course, completed_on=completed)
 
-    (full,) = _full_assess(sites=[site], requirements=training_set(course), on=on)
-    (summary,) = _full_assess(
-        sites=[site], requirements=training_set(course), on=on, summary_only=True
-    )
+        (full,) = _full_assess(sites=[site], requirements=training_set(course), on=on)
+        (summary,) = _full_assess(
+            sites=[site], requirements=training_set(course), on=on, summary_only=True
+        )
 
     assert full.rows[0].outcome == outcome
     assert _summary_fields(summary)[1:] == _summary_fields(full)[1:]
@@ -187,12 +191,12 @@ def test_it_pages_the_ranking_and_keeps_the_query_in_the_links(personas):
     total = len(first.context["ranked"])
     assert total >= len(extra)
     assert len(first.context["rows"]) == RANKING_PAGE_SIZE
-    assert [rank for rank, _, _ in second.context["rows"]] == list(
+    assert [row[0] for row in second.context["rows"]] == list(
         range(RANKING_PAGE_SIZE + 1, total + 1)
     )
     ranked_sites = [a.site.pk for a in first.context["ranked"]]
-    assert [a.site.pk for _, a, _ in second.context["rows"]] == ranked_sites[RANKING_PAGE_SIZE:]
-    rank, assessment, url = second.context["rows"][0]
+    assert [row[1].site.pk for row in second.context["rows"]] == ranked_sites[RANKING_PAGE_SIZE:]
+    rank, assessment, url, _ = second.context["rows"][0]
     assert url == (
         reverse("reports:site-readiness", args=[assessment.site.pk])
         + f"?profile=paged&on={ON.isoformat()}"
@@ -214,9 +218,61 @@ def test_it_finds_the_earliest_completion_still_valid_on_a_day(months):
         assert add_months(earliest - dt.timedelta(days=1), months) < day
 
 
+def _later(rng, recorded: int) -> dt.date:
+    return days(rng.randint(recorded + 1, 0))
+
+
+def build_random_site(rng, site, capabilities, courses, roles):
+    """A checklist, staff and training recorded on random days of the last 500, some changed,
+    deactivated or deleted later, so that past dates read a history that moves."""
+    statuses = [IN_PLACE, IN_PLACE, IN_PROGRESS, NOT_IN_PLACE, NOT_APPLICABLE, None]
+    for capability in capabilities:
+        status = rng.choice(statuses)
+        if status is None:
+            continue
+        recorded = rng.randint(-500, -2)
+        with at(days(recorded)):
+            item = site_capability(
+                site, capability, status, rng.choice([None, days(rng.randint(-200, 400))])
+            )
+        if rng.random() < 0.4:
+            with at(_later(rng, recorded)):
+                item.status = rng.choice([IN_PLACE, IN_PROGRESS, NOT_IN_PLACE])
+                item.evidence_expires_on = rng.choice([None, days(rng.randint(-100, 400))])
+                item.save()
+    for _ in range(rng.randint(0, 6)):
+        recorded = rng.randint(-500, -2)
+        with at(days(recorded)):
+            staff = StaffMemberFactory(
+                site=site,
+                roles=rng.sample(roles, rng.randint(0, 2)),
+                active=rng.random() > 0.15,
+                left_on=rng.choice([None, None, days(rng.randint(-100, 200))]),
+            )
+        for course in rng.sample(courses, rng.randint(1, len(courses))):
+            for completed in {rng.randint(-900, 60) for _ in range(rng.randint(1, 3))}:
+                override = days(completed + rng.randint(0, 500)) if rng.random() < 0.2 else None
+                with at(days(rng.randint(recorded, -1))):
+                    record = TrainingRecordFactory(
+                        staff=staff,
+                        course=course,
+                        completed_on=days(completed),
+                        expiry_override=override,
+                    )
+                if rng.random() < 0.1:
+                    with at(_later(rng, -2)):
+                        record.delete()
+        if rng.random() < 0.2:
+            with at(_later(rng, recorded)):
+                staff.active = False
+                staff.left_on = rng.choice([None, days(rng.randint(recorded, 0))])
+                staff.save()
+
+
 def test_the_summary_agrees_with_the_rows_on_mixed_sites_and_dates():
-    """Twelve sites of random checklists, staff, roles, leavers, overrides and renewals against
-    a set with alternatives, roles, minimum numbers and both levels, on five dates."""
+    """Twelve sites of random checklists, staff, roles, leavers, overrides and renewals, with a
+    history of changes, against a set with alternatives, roles, minimum numbers and both
+    levels, on six dates (three of them past, read from the history), and as a series."""
     rng = random.Random(20261123)
     roles = ["TRIAL_PHARM", "CELL_LAB_SCI", "PI", "ATMP_PHARM"]
     capabilities = CapabilityFactory.create_batch(5)
@@ -238,33 +294,19 @@ def test_the_summary_agrees_with_the_rows_on_mixed_sites_and_dates():
             profile=profile, course=course, role=role, min_staff=min_staff, level=level
         )
     requirement_set = readiness.requirement_set_for_profile(profile)
-    statuses = [IN_PLACE, IN_PLACE, IN_PROGRESS, NOT_IN_PLACE, NOT_APPLICABLE, None]
     sites = SiteFactory.create_batch(12)
     for site in sites:
-        for capability in capabilities:
-            status = rng.choice(statuses)
-            if status is not None:
-                expires = rng.choice([None, days(rng.randint(-200, 400))])
-                site_capability(site, capability, status, expires)
-        for _ in range(rng.randint(0, 6)):
-            staff = StaffMemberFactory(
-                site=site,
-                roles=rng.sample(roles, rng.randint(0, 2)),
-                active=rng.random() > 0.15,
-                left_on=rng.choice([None, None, days(rng.randint(-100, 200))]),
-            )
-            for course in rng.sample(courses, rng.randint(1, len(courses))):
-                for completed in {rng.randint(-900, 60) for _ in range(rng.randint(1, 3))}:
-                    override = days(completed + rng.randint(0, 500)) if rng.random() < 0.2 else None
-                    TrainingRecordFactory(
-                        staff=staff,
-                        course=course,
-                        completed_on=days(completed),
-                        expiry_override=override,
-                    )
+        build_random_site(rng, site, capabilities, courses, roles)
 
     outcomes = set()
-    for on in [days(-365), days(-31), ON, days(28), days(150)]:
+    dates = [days(-365), days(-200), days(-31), ON, days(28), days(150)]
+    for on in dates:
         full = readiness.assess(sites=sites, requirements=requirement_set, on=on)  # checked
         outcomes |= {row.outcome for a in full for row in a.rows}
+    series = readiness.assess_series(sites=sites, requirements=requirement_set, dates=dates)
+    for on, assessments in series.items():
+        expected = _full_assess(sites=sites, requirements=requirement_set, on=on)
+        assert [_summary_fields(a) for a in assessments] == [_summary_fields(a) for a in expected]
     assert outcomes == {MET, EXPIRING, BLOCKER, WARNING}  # the data reaches every outcome
+    past = [a for on in dates[:3] for a in series[on]]
+    assert {a.met > 0 for a in past} == {True, False}  # the history met some, not all

@@ -36,7 +36,7 @@ def pharmacy_cap(db):
 
 
 def item_url(site, capability):
-    return reverse("sites:capability", args=[site.pk, capability.pk])
+    return reverse("reports:capability", args=[site.pk, capability.pk])
 
 
 def post_item(client, site, capability, *, htmx=False, **fields):
@@ -110,13 +110,15 @@ def test_the_service_refuses_not_applicable_without_a_reason(personas, storage_c
 
 def test_the_checklist_groups_capabilities_by_category(personas, storage_cap, pharmacy_cap):
     response = personas.client_for(personas.coordinator_a).get(
-        reverse("sites:checklist", args=[personas.site_a.pk])
+        reverse("reports:checklist", args=[personas.site_a.pk])
     )
     content = response.content.decode()
     assert response.status_code == 200
     assert content.index(">Storage</h2>") < content.index("Liquid nitrogen storage")
     assert content.index(">Pharmacy</h2>") < content.index("Pharmacy receipt SOP")
-    assert content.count('hx-post="') == 2
+    # One line per item, opened on demand: no item's form is on the list page.
+    assert content.count('hx-trigger="toggle once"') == 2
+    assert "hx-post" not in content
 
 
 def test_a_plain_submit_saves_and_redirects_back_to_the_item(personas, storage_cap):
@@ -124,12 +126,13 @@ def test_a_plain_submit_saves_and_redirects_back_to_the_item(personas, storage_c
     response = post_item(client, personas.site_a, storage_cap, notes="Dewar checked",
                          evidence_expires_on="31/03/2030", reason="Annual check")
     assert response.status_code == 302
-    assert response["Location"].endswith(f"#cap-{storage_cap.pk}")
+    assert response["Location"].endswith(f"#item-{storage_cap.pk}")
     sc = SiteCapability.objects.get(site=personas.site_a, capability=storage_cap)
     assert (sc.notes, sc.evidence_expires_on, sc.version) == ("Dewar checked", dt.date(2030, 3, 31), 1)
     page = client.get(response["Location"]).content.decode()
     assert "Liquid nitrogen storage saved at" in page
-    assert "Annual check" in page
+    assert "valid to 31 Mar 2030" in page
+    assert "Reason: Annual check" in client.get(item_url(personas.site_a, storage_cap)).content.decode()
 
 
 def test_an_htmx_save_answers_with_out_of_band_parts_only(personas, storage_cap):
@@ -196,9 +199,7 @@ def test_notes_with_html_and_script_are_shown_escaped(personas, storage_cap):
     client = personas.client_for(personas.coordinator_a)
     post_item(client, personas.site_a, storage_cap, notes='<script>alert("x")</script><b>bold</b>')
     for user in (personas.coordinator_a, personas.pharmacist_a):
-        body = personas.client_for(user).get(
-            reverse("sites:checklist", args=[personas.site_a.pk])
-        ).content.decode()
+        body = personas.client_for(user).get(item_url(personas.site_a, storage_cap)).content.decode()
         assert "<script>alert" not in body
         assert "<b>bold</b>" not in body
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
@@ -250,7 +251,7 @@ def test_the_history_shows_who_when_old_and_new_and_why(personas, storage_cap):
 
 def test_coordinator_b_gets_404_on_site_a_checklist_and_items(personas, storage_cap):
     client = personas.client_for(personas.coordinator_b)
-    assert client.get(reverse("sites:checklist", args=[personas.site_a.pk])).status_code == 404
+    assert client.get(reverse("reports:checklist", args=[personas.site_a.pk])).status_code == 404
     assert client.get(item_url(personas.site_a, storage_cap)).status_code == 404
     assert post_item(client, personas.site_a, storage_cap).status_code == 404
     assert not SiteCapability.objects.exists()
@@ -260,9 +261,12 @@ def test_the_pharmacist_edits_pharmacy_capabilities_and_nothing_else(
     personas, storage_cap, pharmacy_cap
 ):
     client = personas.client_for(personas.pharmacist_a)
-    page = client.get(reverse("sites:checklist", args=[personas.site_a.pk])).content.decode()
-    assert f'action="{item_url(personas.site_a, pharmacy_cap)}"' in page
-    assert f'action="{item_url(personas.site_a, storage_cap)}"' not in page
+    page = client.get(reverse("reports:checklist", args=[personas.site_a.pk])).content.decode()
+    assert "Open and change Pharmacy receipt SOP" in page
+    assert "Open Liquid nitrogen storage" in page
+    assert "Open and change Liquid nitrogen storage" not in page
+    assert "hx-post" in client.get(item_url(personas.site_a, pharmacy_cap)).content.decode()
+    assert "hx-post" not in client.get(item_url(personas.site_a, storage_cap)).content.decode()
     assert post_item(client, personas.site_a, pharmacy_cap).status_code == 302
     assert post_item(client, personas.site_a, storage_cap).status_code == 404
     assert list(SiteCapability.objects.values_list("capability__code", flat=True)) == ["pharm_sop"]
@@ -270,7 +274,7 @@ def test_the_pharmacist_edits_pharmacy_capabilities_and_nothing_else(
 
 def test_the_network_coordinator_reads_the_checklist_without_forms(personas, storage_cap):
     client = personas.client_for(personas.national)
-    page = client.get(reverse("sites:checklist", args=[personas.site_a.pk]))
+    page = client.get(reverse("reports:checklist", args=[personas.site_a.pk]))
     assert page.status_code == 200
     assert "hx-post" not in page.content.decode()
     assert post_item(client, personas.site_a, storage_cap).status_code == 404
@@ -280,7 +284,7 @@ def test_the_network_coordinator_reads_the_checklist_without_forms(personas, sto
 
 def _checklist_queries(client, site) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(reverse("sites:checklist", args=[site.pk])).status_code == 200
+        assert client.get(reverse("reports:checklist", args=[site.pk])).status_code == 200
     return len(ctx)
 
 

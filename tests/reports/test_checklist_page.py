@@ -1,0 +1,140 @@
+"""The checklist list page (one line per item, filters, search) and the item's "needed by"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from sites.models import Capability, SiteCapability
+from tests.sites.factories import CapabilityFactory, EvidenceDocumentFactory, SiteCapabilityFactory
+from tests.trials.factories import CapabilityRequirementFactory, TrialFactory, TrialSiteFactory
+
+
+@pytest.fixture
+def checklist(personas):
+    """Four storage items in four states, one pharmacy item; ORION-19 needs two of them."""
+    today = timezone.localdate()
+    site = personas.site_a
+    caps = {
+        code: CapabilityFactory(code=code, name=name, category=category)
+        for code, name, category in [
+            ("ln2", "Liquid nitrogen storage", Capability.Category.STORAGE),
+            ("dewar", "Dry shipper dewar", Capability.Category.STORAGE),
+            ("freezer", "Minus 80 freezer", Capability.Category.STORAGE),
+            ("alarm", "Temperature alarms", Capability.Category.STORAGE),
+            ("sop", "Pharmacy receipt SOP", Capability.Category.PHARMACY),
+        ]
+    }
+    ln2 = SiteCapabilityFactory(site=site, capability=caps["ln2"], status="in_place",
+                                evidence_expires_on=today + dt.timedelta(days=30))
+    ln2.evidence.add(EvidenceDocumentFactory(site=site))
+    SiteCapabilityFactory(site=site, capability=caps["dewar"], status="in_place",
+                          evidence_expires_on=today - dt.timedelta(days=1))
+    SiteCapabilityFactory(site=site, capability=caps["freezer"], status="in_progress")
+    trial = TrialFactory(short_title="ORION-19")
+    TrialSiteFactory(trial=trial, site=site)
+    CapabilityRequirementFactory(trial=trial, capabilities=[caps["ln2"]])
+    CapabilityRequirementFactory(trial=trial, capabilities=[caps["freezer"]])
+    return caps, trial
+
+
+def _page(client, site, **params) -> str:
+    response = client.get(reverse("reports:checklist", args=[site.pk]), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _shown(body: str, caps) -> set[str]:
+    return {code for code, cap in caps.items() if f'id="item-{cap.pk}"' in body}
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({}, {"ln2", "dewar", "freezer", "alarm", "sop"}),
+    ({"status": "in_place"}, {"ln2", "dewar"}),
+    ({"status": "not_recorded"}, {"alarm", "sop"}),
+    ({"q": "DEWAR"}, {"dewar"}),
+    ({"evidence": "expiring"}, {"ln2"}),
+    ({"evidence": "expired"}, {"dewar"}),
+    ({"evidence": "none"}, {"dewar", "freezer", "alarm", "sop"}),
+    ({"status": "in_place", "evidence": "none"}, {"dewar"}),
+])
+def test_it_filters_and_searches_the_items(personas, checklist, params, expected):
+    caps, _ = checklist
+    body = _page(personas.client_for(personas.coordinator_a), personas.site_a, **params)
+    assert _shown(body, caps) == expected
+
+
+def test_it_shows_only_the_gaps_of_the_chosen_trial(personas, checklist):
+    caps, trial = checklist
+    body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
+                 gaps_for=f"trial-{trial.pk}")
+    # ln2 is in place (expiring but met); the freezer, in progress, is the trial's one gap.
+    assert _shown(body, caps) == {"freezer"}
+    assert "Showing 1 of 5 items" in body
+
+
+def test_each_line_has_status_expiry_and_evidence_count_and_the_category_progress(
+    personas, checklist
+):
+    caps, _ = checklist
+    body = _page(personas.client_for(personas.coordinator_a), personas.site_a)
+    expires = timezone.localdate() + dt.timedelta(days=30)
+    assert f"valid to {expires.day} {expires:%b %Y}" in body
+    assert "1 evidence file<" in body
+    assert "2 of 4 settled" in body  # storage: two in place of four
+    assert "Needed by ORION-19." in body
+
+
+def test_an_impossible_filter_value_is_a_message_by_the_field_not_an_error(personas, checklist):
+    body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
+                 status="nonsense", gaps_for="trial-999")
+    assert "Select a valid choice" in body
+
+
+def test_the_item_shows_which_trials_and_profiles_need_it(personas, checklist):
+    caps, _ = checklist
+    client = personas.client_for(personas.coordinator_a)
+    body = client.get(
+        reverse("reports:capability", args=[personas.site_a.pk, caps["freezer"].pk])
+    ).content.decode()
+    assert "ORION-19 (trial, mandatory): <strong>blocker</strong>" in body
+    alarm = client.get(
+        reverse("reports:capability", args=[personas.site_a.pk, caps["alarm"].pk])
+    ).content.decode()
+    assert "No trial at this site and no requirement profile needs this item." in alarm
+
+
+def test_site_b_sees_nothing_of_site_a_checklist(personas, checklist):
+    client = personas.client_for(personas.coordinator_b)
+    assert client.get(reverse("reports:checklist", args=[personas.site_a.pk])).status_code == 404
+
+
+def _queries(client, site) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        _page(client, site)
+    return len(ctx)
+
+
+def _grow_to(site, n: int) -> None:
+    have = Capability.objects.count()
+    new = Capability.objects.bulk_create(
+        Capability(code=f"bulk_{i}", name=f"Bulk capability {i}", description="-",
+                   category=Capability.Category.values[i % 7])
+        for i in range(have, n)
+    )
+    SiteCapability.objects.bulk_create(
+        SiteCapability(site=site, capability=cap, status="in_place") for cap in new[::2]
+    )
+
+
+def test_the_page_costs_the_same_queries_at_60_and_600_items(personas, checklist):
+    client = personas.client_for(personas.coordinator_a)
+    _grow_to(personas.site_a, 60)
+    at_60 = _queries(client, personas.site_a)
+    _grow_to(personas.site_a, 600)
+    assert _queries(client, personas.site_a) == at_60
