@@ -434,6 +434,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.ReadinessReport.Status",
         "RegionKindEnum": "sites.models.Region.Kind",
         "SiteCapabilityStatusEnum": "sites.models.SiteCapability.Status",
+        "StaffRoleEnum": "training.models.StaffRole",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
         "RequirementLevelEnum": "trials.models.RequirementLevel",
         "RequirementOverrideLevelEnum": "trials.models.RequirementOverride.Level",
