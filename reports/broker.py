@@ -34,10 +34,18 @@ class BrokerUnavailable(RuntimeError):
         self.message = message
 
 
+def build_task():
+    """The build task, by name. A web process has not imported the app's tasks modules (only a
+    worker does, at start): load them through Celery's autodiscovery the first time."""
+    if BUILD_REPORT not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[BUILD_REPORT]
+
+
 def send_build(report_id: int) -> str:
     """Send one build message for a job; its task id. Raises BrokerUnavailable."""
     try:
-        result = app.tasks[BUILD_REPORT].apply_async(
+        result = build_task().apply_async(
             args=[report_id],
             # One try within BROKER_TIMEOUT_SECONDS: a user is waiting, and each retry would
             # add a whole timeout against a hung Redis (measured: 3 timeouts with one retry).

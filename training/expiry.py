@@ -27,6 +27,9 @@ class ExpiringItem:
     object_id: int  # SiteCapability or TrainingRecord pk
     label: str
     expires_on: dt.date
+    capability_id: int | None = None  # evidence: the checklist item
+    staff_id: int | None = None  # training: the person and the course
+    course_id: int | None = None
 
     def days_left(self, on: dt.date) -> int:
         return (self.expires_on - on).days
@@ -52,7 +55,8 @@ def expiring_items(
         within_days = expiring_days()
     horizon = on + dt.timedelta(days=within_days)
     items = [
-        ExpiringItem(EVIDENCE, sc.site_id, sc.pk, sc.capability.name, sc.evidence_expires_on)
+        ExpiringItem(EVIDENCE, sc.site_id, sc.pk, sc.capability.name, sc.evidence_expires_on,
+                     capability_id=sc.capability_id)
         for sc in SiteCapability.objects.filter(
             site_id__in=site_ids,
             status=SiteCapability.Status.IN_PLACE,
@@ -77,6 +81,7 @@ def expiring_items(
                 ExpiringItem(
                     TRAINING, record.staff.site_id, record.pk,
                     f"{record.staff.full_name}: {record.course.title}", expires,
+                    staff_id=record.staff_id, course_id=record.course_id,
                 )
             )
     return sorted(items, key=lambda item: (item.expires_on, item.kind, item.label))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from reports import readiness
 from reports.actions import trial_forecasts
+from reports.expiry_list import expiry_lists
 from reports.selectors import site_trials_and_profiles
 from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
@@ -43,13 +44,17 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     action_list = sorted(
         (a for group in open_actions.values() for a in group), key=lambda a: (a.target_date, a.pk)
     )
-    expiring = expiring_items(site_ids=[site.pk], on=today)
+    expiry = expiry_lists(
+        site_id=site.pk, items=expiring_items(site_ids=[site.pk], on=today), trials=trials,
+        trial_assessments=by_trial, params=request.GET, on=today,
+    )
     return render(request, "reports/site_dashboard.html", {
         "site": site,
         "on": today,
         "readiness_rows": readiness_rows,
         "completion": completion_by_category(site),
-        "expiring": [(item, item.days_left(today)) for item in expiring],
+        "expiry": expiry,
+        "expiring_days": readiness.expiring_days(),
         "changes": recent_changes(site),
         "action_list": action_list,
         "overdue": sum(1 for a in action_list if a.is_overdue),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -400,3 +403,20 @@ def test_a_trial_report_covers_only_participating_sites_the_requester_sees(perso
     assert list(access.report_sites(report)) == [personas.site_a]
     report.requested_by = personas.national
     assert set(access.report_sites(report)) == {personas.site_a, personas.site_b}
+
+
+def test_a_fresh_web_process_finds_the_build_task_by_name():
+    """The web process never imports reports.tasks (the lifecycle sends the task by name):
+    the first send must still find it."""
+    code = (
+        "import django; django.setup(); import sys; "
+        "assert 'reports.tasks' not in sys.modules; "
+        "from reports import broker; print(broker.build_task().name)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "atmp_portal.settings_test"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == broker.BUILD_REPORT

@@ -105,3 +105,50 @@ def test_the_dashboard_query_count_does_not_grow_with_staff_and_records(personas
         TrainingRecordFactory(staff=member, course=course)
         TrainingRecordFactory(staff=member, course=CourseFactory(renewal_months=1))
     assert _queries(client, personas.site_a) == small
+
+
+def _expiring_world(personas):
+    today = dt.date.today()
+    trial, caps = _trial_with_two_capabilities(personas.site_a)
+    for cap, days in zip(caps, (30, -5), strict=True):
+        capability_update(site=personas.site_a, capability=cap, user=personas.coordinator_a,
+                          status="in_place", expected_version=0,
+                          evidence_expires_on=today + dt.timedelta(days=days))
+    other = CapabilityFactory(name="Not for ORION")
+    capability_update(site=personas.site_a, capability=other, user=personas.coordinator_a,
+                      status="in_place", expected_version=0,
+                      evidence_expires_on=today + dt.timedelta(days=10))
+    staff = StaffMemberFactory(site=personas.site_a, full_name="Ann Nurse")
+    TrainingRecordFactory(staff=staff, course=CourseFactory(title="Cryo", renewal_months=None),
+                          completed_on=today - dt.timedelta(days=10),
+                          expiry_override=today - dt.timedelta(days=1))
+    return trial, caps, staff
+
+
+def test_the_expiry_list_splits_expired_from_expiring_and_links_each_row(personas):
+    _, caps, staff = _expiring_world(personas)
+    site = personas.site_a
+    body = dashboard(personas.client_for(personas.coordinator_a), site).content.decode()
+    expired = body[body.index("<h3>Expired</h3>"):body.index("<h3>Expiring within")]
+    expiring = body[body.index("<h3>Expiring within"):body.index("<h2>Recent changes")]
+    cap_url = reverse("reports:capability", args=[site.pk, caps[1].pk])
+    assert f'<a href="{cap_url}">Cap 1</a>' in expired and "Expired 5 days ago" in expired
+    staff_url = reverse("training:staff-detail", args=[site.pk, staff.pk])
+    assert f'<a href="{staff_url}">Ann Nurse: Cryo</a>' in expired
+    assert "Cap 0" in expiring and "30 days left" in expiring and "Cap 1" not in expiring
+
+
+def test_the_expiry_list_filters_by_kind_and_by_trial(personas):
+    trial, _, _ = _expiring_world(personas)
+    client = personas.client_for(personas.coordinator_a)
+    url = reverse("reports:site-dashboard", args=[personas.site_a.pk])
+    def expiry_part(params) -> str:
+        body = client.get(url, params).content.decode()
+        return body[body.index('id="expiry"'):body.index("<h2>Recent changes")]
+
+    training_only = expiry_part({"kind": "training"})
+    assert "Ann Nurse: Cryo" in training_only and 'data-expiry="evidence"' not in training_only
+    for_trial = expiry_part({"trial": trial.pk})
+    assert "Cap 0" in for_trial and "Not for ORION" not in for_trial
+    assert "Ann Nurse: Cryo" not in for_trial  # ORION-19 needs no training
+    assert "Select a valid choice" in expiry_part({"kind": "nope"})
