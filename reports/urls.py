@@ -35,6 +35,10 @@ urlpatterns += [
         name="site-training-matrix",
     ),
     path(
+        "sites/<int:site_id>/staff/matrix.csv", dashboard_views.site_training_matrix_csv,
+        name="site-training-matrix-csv",
+    ),
+    path(
         "sites/<int:site_id>/history.csv", dashboard_views.site_history_download,
         name="site-history-csv",
     ),

@@ -45,6 +45,28 @@ CREATE, UPDATE, ERROR = "create", "update", "error"
 IMPORT_REASON = "CSV import"
 
 
+def course_codes() -> list[Course]:
+    """The catalogue's courses, by title: the codes a file may use."""
+    return list(Course.objects.order_by("title").only("code", "title"))
+
+
+def example_row(courses: list[Course]) -> list[str]:
+    """The template's example row (a made-up person; the catalogue's first code)."""
+    code = courses[0].code if courses else "course-code"
+    return ["jane.example@nhs.example", code, "2026-01-31", "", "Example row: replace or delete it"]
+
+
+def _safe_cell(value: str) -> str:
+    # A spreadsheet would run a cell starting with one of these as a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([_safe_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
 class ImportFileError(ValueError):
     """The file as a whole cannot be read; the message says why."""
 

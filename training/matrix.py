@@ -1,21 +1,30 @@
 """The training matrix: active staff × courses, each cell valid / expiring / expired / missing.
 
-Which courses appear is the caller's choice (the site's trials and the requirement profiles);
-this module only reads training. Three queries whatever the number of staff or records.
+Which courses appear is the caller's choice (the site's trials and the requirement profiles),
+and so is which roles need each course: a cell whose staff member holds none of those roles and
+has no record says "Not required". This module only reads training. Three queries whatever the
+number of staff or records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sites.models import Site
 from training.models import Course, StaffMember, TrainingRecord
 
 VALID, EXPIRING, EXPIRED, MISSING = "valid", "expiring", "expired", "missing"
-CELL_LABELS = {VALID: "Valid", EXPIRING: "Expiring", EXPIRED: "Expired", MISSING: "Missing"}
-CELL_COLOURS = {VALID: "green", EXPIRING: "yellow", EXPIRED: "red", MISSING: "grey"}
+NOT_REQUIRED = "not_required"
+CELL_LABELS = {
+    VALID: "Valid", EXPIRING: "Expiring", EXPIRED: "Expired", MISSING: "Missing",
+    NOT_REQUIRED: "Not required",
+}
+CELL_COLOURS = {
+    VALID: "green", EXPIRING: "yellow", EXPIRED: "red", MISSING: "grey", NOT_REQUIRED: "white",
+}
+ANY_ROLE = ""  # in a course's set of roles: staff in any role need it
 _RANK = {VALID: 3, EXPIRING: 2, EXPIRED: 1, MISSING: 0}
 
 
@@ -24,6 +33,7 @@ class MatrixCell:
     course: Course
     status: str = MISSING
     expires_on: dt.date | None = None
+    required: bool = True
 
     @property
     def label(self) -> str:
@@ -49,10 +59,28 @@ def _cell_status(record: TrainingRecord, on: dt.date) -> str:
     }.get(status, MISSING)
 
 
+def is_required(member: StaffMember, roles: set[str] | None) -> bool:
+    """`roles`: the roles that need the course (ANY_ROLE among them: everyone); None: everyone."""
+    return roles is None or ANY_ROLE in roles or bool(roles.intersection(member.roles or ()))
+
+
+def _empty_cell(member: StaffMember, course: Course, roles: set[str] | None) -> MatrixCell:
+    if is_required(member, roles):
+        return MatrixCell(course)
+    return MatrixCell(course, NOT_REQUIRED, required=False)
+
+
 def training_matrix(
-    *, site: Site, course_ids: Iterable[int], on: dt.date
+    *,
+    site: Site,
+    course_ids: Iterable[int],
+    on: dt.date,
+    course_roles: Mapping[int, set[str]] | None = None,
 ) -> tuple[list[Course], list[MatrixRow]]:
+    """`course_roles`: for each course, the roles that need it (ANY_ROLE: any); a course left
+    out, or no mapping at all, is needed by everyone."""
     course_ids = set(course_ids)
+    course_roles = course_roles or {}
     courses = list(Course.objects.filter(pk__in=course_ids).order_by("title"))
     staff = list(StaffMember.objects.filter(site=site, active=True).order_by("full_name"))
     best: dict[tuple[int, int], MatrixCell] = {}
@@ -73,11 +101,16 @@ def training_matrix(
             )
         ):
             best[key] = MatrixCell(record.course, status, record.expires_on)
-    rows = [
-        MatrixRow(
-            member,
-            [best.get((member.pk, course.pk)) or MatrixCell(course) for course in courses],
-        )
-        for member in staff
-    ]
+    rows = []
+    for member in staff:
+        cells = []
+        for course in courses:
+            roles = course_roles.get(course.pk)
+            cell = best.get((member.pk, course.pk))
+            if cell is None:
+                cell = _empty_cell(member, course, roles)
+            else:
+                cell = MatrixCell(course, cell.status, cell.expires_on, is_required(member, roles))
+            cells.append(cell)
+        rows.append(MatrixRow(member, cells))
     return courses, rows

@@ -10,6 +10,7 @@ urlpatterns = [
     path("add/", views.staff_add, name="staff-add"),
     path("import/", views.import_upload, name="import"),
     path("import/template.csv", views.import_template, name="import-template"),
+    path("import/courses.csv", views.import_courses, name="import-courses"),
     path("import/apply/", views.import_apply, name="import-apply"),
     path("<int:staff_id>/", views.staff_detail, name="staff-detail"),
     path("<int:staff_id>/edit/", views.staff_edit, name="staff-edit"),

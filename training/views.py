@@ -198,12 +198,28 @@ def _import_discard(request: HttpRequest, token: str) -> None:
     default_storage.delete(_import_path(token))
 
 
+def _csv_download(rows: list[list[str]], name: str) -> HttpResponse:
+    response = HttpResponse(importer.csv_text(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @login_required
 def import_template(request: HttpRequest, site_id: int) -> HttpResponse:
     site_for(request.user, site_id, write=True)
-    response = HttpResponse(",".join(importer.HEADERS) + "\r\n", content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="training-records-template.csv"'
-    return response
+    return _csv_download(
+        [importer.HEADERS, importer.example_row(importer.course_codes())],
+        "training-records-template.csv",
+    )
+
+
+@login_required
+def import_courses(request: HttpRequest, site_id: int) -> HttpResponse:
+    site_for(request.user, site_id, write=True)
+    return _csv_download(
+        [["course_code", "title"], *([c.code, c.title] for c in importer.course_codes())],
+        "course-codes.csv",
+    )
 
 
 @login_required
@@ -223,7 +239,9 @@ def import_upload(request: HttpRequest, site_id: int) -> HttpResponse:
                 "site": site, "preview": preview, "token": token,
                 "file_name": form.cleaned_data["file"].name,
             })
-    return render(request, "training/import_upload.html", {"site": site, "form": form})
+    return render(request, "training/import_upload.html", {
+        "site": site, "form": form, "courses": importer.course_codes(),
+    })
 
 
 @login_required

@@ -14,12 +14,13 @@ from django.utils import timezone
 from reports import readiness
 from reports.actions import trial_forecasts
 from reports.expiry_list import expiry_lists
+from reports import selectors
+from reports.csvexport import csv_table
 from reports.selectors import site_trials_and_profiles
 from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
 from sites.checklist import completion_by_category
 from training.expiry import expiring_items
-from training.matrix import training_matrix
 
 
 @login_required
@@ -66,15 +67,27 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
 def site_training_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
-    trials, profiles = site_trials_and_profiles(request.user, site)
-    trial_sets, profile_sets = readiness.requirement_sets(trials=trials, profiles=profiles)
-    course_ids = set().union(
-        *(s.course_ids for s in (*trial_sets.values(), *profile_sets.values()))
-    )
-    courses, rows = training_matrix(site=site, course_ids=course_ids, on=today)
+    courses, rows = selectors.site_training_matrix(request.user, site, today)
     return render(request, "training/matrix.html", {
         "site": site, "on": today, "courses": courses, "rows": rows,
     })
+
+
+@login_required
+def site_training_matrix_csv(request: HttpRequest, site_id: int) -> HttpResponse:
+    """The matrix as shown, for anyone who may see it."""
+    site = site_for(request.user, site_id)
+    today = timezone.localdate()
+    courses, rows = selectors.site_training_matrix(request.user, site, today)
+    columns = ["staff_member", "roles", *(f"{c.title} ({c.code})" for c in courses)]
+    response = HttpResponse(
+        csv_table(columns, selectors.training_matrix_csv_rows(courses, rows)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="training-matrix-{site.ods_code}-{today:%Y-%m-%d}.csv"'
+    )
+    return response
 
 
 @login_required

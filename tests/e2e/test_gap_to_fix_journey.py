@@ -14,8 +14,13 @@ from playwright.sync_api import expect
 from sites.models import Capability, SiteCapability
 from tests.e2e.conftest import assert_accessible, login
 from tests.sites.factories import PDF_BYTES, CapabilityFactory
-from tests.training.factories import StaffMemberFactory
-from tests.trials.factories import CapabilityRequirementFactory, TrialFactory, TrialSiteFactory
+from tests.training.factories import CourseFactory, StaffMemberFactory
+from tests.trials.factories import (
+    CapabilityRequirementFactory,
+    TrainingRequirementFactory,
+    TrialFactory,
+    TrialSiteFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -118,3 +123,27 @@ def test_the_coordinators_pages_fit_320_px_and_pass_axe(page, live_server, perso
     ):
         page.goto(f"{live_server.url}{path}")
         check_page(page)
+
+
+def test_the_training_matrix_and_import_pages_fit_320_px_and_pass_axe(
+    page, live_server, personas, trial, tmp_path
+):
+    site = personas.site_a
+    course = CourseFactory(code="apheresis-handling", title="Apheresis handling for CAR-T")
+    TrainingRequirementFactory(trial=trial[0], course=course, role="RESEARCH_NURSE")
+    StaffMemberFactory(site=site, full_name="Rita Nurse", roles=["RESEARCH_NURSE"])
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, live_server, personas.coordinator_a)
+    page.goto(f"{live_server.url}/sites/{site.pk}/staff/matrix/")
+    expect(page.get_by_text("Not required", exact=True)).to_have_count(1)
+    page.screenshot(path=tmp_path / "matrix-1280.png", full_page=True)
+    check_page(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.screenshot(path=tmp_path / "matrix-320.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/sites/{site.pk}/staff/import/")
+    expect(page.get_by_role("cell", name="apheresis-handling", exact=True)).to_be_visible()
+    page.screenshot(path=tmp_path / "import-1280.png", full_page=True)
+    check_page(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.screenshot(path=tmp_path / "import-320.png", full_page=True)

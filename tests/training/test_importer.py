@@ -143,7 +143,7 @@ def test_apply_is_all_or_nothing(setup):
 
 def test_coordinator_b_gets_404_on_site_a_imports(setup):
     client = setup.client_for(setup.coordinator_b)
-    for name in ("import", "import-template", "import-apply"):
+    for name in ("import", "import-template", "import-courses", "import-apply"):
         url = reverse(f"training:{name}", args=[setup.site_a.pk])
         assert client.get(url).status_code in (404, 405)
         assert client.post(url, {"token": "abc"}).status_code == 404
@@ -153,11 +153,46 @@ def test_coordinator_b_gets_404_on_site_a_imports(setup):
     assert apply_import(client, setup.site_a, token).status_code == 404
 
 
-def test_the_template_has_the_headers(setup):
+def test_the_template_has_the_headers_and_an_example_row_with_a_real_course_code(setup):
     response = setup.client_for(setup.coordinator_a).get(
         reverse("training:import-template", args=[setup.site_a.pk]))
-    assert response.content.decode().strip() == HEADER.strip()
+    lines = response.content.decode().splitlines()
+    assert lines[0] == HEADER.strip()
+    assert lines[1] == "jane.example@nhs.example,cryo,2026-01-31,,Example row: replace or delete it"
     assert "attachment" in response["Content-Disposition"]
+    # Uploaded unchanged, only the made-up e-mail is wrong: the code and the date are real.
+    row = preview(setup.site_a, response.content).rows[0]
+    assert row.errors == ["No staff member at this site has the e-mail address jane.example@nhs.example"]
+
+
+def test_the_import_page_lists_course_codes_with_names_and_offers_them_as_csv(setup):
+    client = setup.client_for(setup.coordinator_a)
+    body = client.get(reverse("training:import", args=[setup.site_a.pk])).content.decode()
+    assert "<code>cryo</code>" in body and "Cryogenic handling" in body
+    assert "<code>gcp</code>" in body
+    courses_url = reverse("training:import-courses", args=[setup.site_a.pk])
+    assert courses_url in body
+    response = client.get(courses_url)
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content.decode().splitlines() == [
+        "course_code,title", "cryo,Cryogenic handling", "gcp,GCP",
+    ]
+
+
+def test_the_course_codes_csv_defuses_formula_cells(setup):
+    CourseFactory(code="evil", title="=HYPERLINK(1)")
+    response = setup.client_for(setup.coordinator_a).get(
+        reverse("training:import-courses", args=[setup.site_a.pk]))
+    assert "evil,'=HYPERLINK(1)" in response.content.decode().splitlines()
+
+
+def test_the_preview_shows_course_names(setup):
+    body = upload_csv(
+        setup.client_for(setup.coordinator_a), setup.site_a,
+        HEADER + "ann@nhs.example,cryo,2026-01-01,,\nann@nhs.example,nope,2026-01-01,,\n",
+    ).content.decode()
+    assert "Cryogenic handling <span class=\"nhsuk-body-s\">(cryo)</span>" in body
+    assert ">nope<" in body  # an unknown code is shown as typed
 
 
 def big_file(rows: int) -> bytes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -91,3 +92,79 @@ def test_the_matrix_query_count_does_not_grow_with_staff_and_records(personas):
         TrainingRecordFactory(staff=member, course=trial_course)
         TrainingRecordFactory(staff=member, course=profile_course)
     assert _matrix_queries(client, personas.site_a) == small
+
+
+def test_a_course_no_requirement_asks_of_a_persons_roles_is_not_required(personas):
+    course = CourseFactory(title="Cryogenic handling")
+    nurse = StaffMemberFactory(site=personas.site_a, full_name="A Nurse", roles=["RESEARCH_NURSE"])
+    pharmacist = StaffMemberFactory(
+        site=personas.site_a, full_name="B Pharmacist", roles=["TRIAL_PHARM", "QA_PHARM"]
+    )
+    TrainingRecordFactory(staff=nurse, course=course, completed_on=dt.date(2026, 1, 1))
+    _, rows = training_matrix(
+        site=personas.site_a, course_ids=[course.pk], on=TODAY, course_roles={course.pk: {"QA_PHARM"}}
+    )
+    assert [(r.cells[0].label, r.cells[0].required) for r in rows] == [
+        ("Valid", False),  # a record is still shown, marked as not needed for the role
+        ("Missing", True),
+    ]
+    _, rows = training_matrix(
+        site=personas.site_a, course_ids=[course.pk], on=TODAY, course_roles={course.pk: {"PI"}}
+    )
+    assert rows[1].cells[0].label == "Not required"
+    # "Any role" among the roles needing it: everyone needs it.
+    _, rows = training_matrix(
+        site=personas.site_a, course_ids=[course.pk], on=TODAY, course_roles={course.pk: {"PI", ""}}
+    )
+    assert rows[1].cells[0].label == "Missing"
+    assert pharmacist == rows[1].staff
+
+
+def _role_requirements(site):
+    trial = TrialFactory()
+    TrialSiteFactory(trial=trial, site=site)
+    course = CourseFactory(title="Apheresis handling", code="apheresis-handling")
+    TrainingRequirementFactory(trial=trial, course=course, role="RESEARCH_NURSE")
+    StaffMemberFactory(site=site, full_name="A Nurse", roles=["RESEARCH_NURSE"])
+    StaffMemberFactory(site=site, full_name="B Scientist", roles=["CELL_LAB_SCI"])
+    return course
+
+
+def test_the_matrix_page_says_not_required_for_a_role_no_trial_asks(personas):
+    _role_requirements(personas.site_a)
+    body = personas.client_for(personas.coordinator_a).get(
+        reverse("reports:site-training-matrix", args=[personas.site_a.pk])
+    ).content.decode()
+    assert body.count(">Missing<") == 1
+    assert body.count(">Not required<") == 1
+    assert reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk]) in body
+
+
+def test_the_matrix_exports_as_csv_with_the_same_cells(personas):
+    course = _role_requirements(personas.site_a)
+    TrainingRecordFactory(
+        staff=personas.site_a.staff.get(full_name="A Nurse"), course=course,
+        completed_on=dt.date(2026, 1, 1), expiry_override=dt.date(2030, 1, 1),
+    )
+    response = personas.client_for(personas.coordinator_a).get(
+        reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk])
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines == [
+        "staff_member,roles,Apheresis handling (apheresis-handling)",
+        "A Nurse,Research nurse,Valid to 2030-01-01",
+        "B Scientist,Cell therapy laboratory scientist,Not required",
+    ]
+
+
+def test_the_matrix_csv_is_access_checked_like_the_matrix(personas):
+    _role_requirements(personas.site_a)
+    response = personas.client_for(personas.coordinator_b).get(
+        reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk])
+    )
+    assert response.status_code == 404
+    anonymous = Client().get(reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk]))
+    assert anonymous.status_code == 302
