@@ -8,9 +8,9 @@ from collections import defaultdict
 from accounts.models import User
 from reports import readiness
 from sites.models import Site
-from trials.access import visible_trials
 from training.matrix import ANY_ROLE, MatrixRow, training_matrix
 from training.models import Course
+from trials.access import visible_trials
 from trials.models import RequirementProfile, Trial
 
 

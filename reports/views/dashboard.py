@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from reports import readiness
+from reports import readiness, selectors
 from reports.actions import trial_forecasts
-from reports.expiry_list import expiry_lists
-from reports import selectors
 from reports.csvexport import csv_table
+from reports.expiry_list import expiry_lists
 from reports.selectors import site_trials_and_profiles
 from reports.site_history import recent_changes, site_history_csv
 from sites.access import can_write_site, site_for
