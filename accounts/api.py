@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -51,7 +52,9 @@ class ObtainToken(APIView):
                 "TokenResponse",
                 {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
             ),
-            400: OpenApiResponse(_detail, description="Wrong e-mail or password, or bad field."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+                "Wrong e-mail or password ({detail: ...}), or a bad field ({email: [...]})."
+            )),
             403: OpenApiResponse(_detail, description="MFA account or password sign-in off."),
             429: OpenApiResponse(_detail, description="Locked out or throttled (Retry-After)."),
         },

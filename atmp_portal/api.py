@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 
 MAX_PAGE_SIZE = 500
@@ -53,3 +54,14 @@ class StrictFilterBackend(DjangoFilterBackend):
             if empty:
                 raise ValidationError(empty)
         return super().filter_queryset(request, queryset, view)
+
+
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """For file downloads: answer with the file whatever Accept asks (`Accept: application/pdf`
+    would otherwise be a 406 before the view runs); errors still render as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

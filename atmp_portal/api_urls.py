@@ -8,7 +8,10 @@ from reports.api import overview as overview_api
 from reports.api import readiness as readiness_api
 from reports.api import trials as report_trials_api
 from sites import api as sites_api
+from sites.api import checklist as checklist_api
 from training import api as training_api
+from training.api import bulk as training_bulk_api
+from training.api import staff as staff_api
 from trials import api as trials_api
 
 # Read-only catalogue and access-scoped resources (sites/api.py, training/api.py, trials/api.py).
@@ -36,6 +39,23 @@ urlpatterns = [
         readiness_api.SiteReadinessView.as_view(),
         name="api-site-readiness",
     ),
+    path("sites/<int:site_id>/capabilities/", checklist_api.ChecklistList.as_view(),
+         name="api-site-checklist"),
+    path("sites/<int:site_id>/capabilities/<slug:capability_code>/", checklist_api.ChecklistItemView.as_view(),
+         name="api-site-capability"),
+    path("sites/<int:site_id>/capabilities/<slug:capability_code>/evidence/",
+         checklist_api.ChecklistEvidenceView.as_view(), name="api-site-capability-evidence"),
+    path("sites/<int:site_id>/evidence/<int:doc_id>/", checklist_api.EvidenceDownload.as_view(),
+         name="api-site-evidence"),
+    path("sites/<int:site_id>/training-records/bulk/",
+         training_bulk_api.TrainingRecordsBulk.as_view(), name="api-training-bulk"),
+    path("sites/<int:site_id>/staff/", staff_api.StaffList.as_view(), name="api-staff-list"),
+    path("sites/<int:site_id>/staff/<int:staff_id>/", staff_api.StaffDetail.as_view(),
+         name="api-staff"),
+    path("sites/<int:site_id>/staff/<int:staff_id>/deactivate/",
+         staff_api.StaffDeactivate.as_view(), name="api-staff-deactivate"),
+    path("sites/<int:site_id>/staff/<int:staff_id>/reactivate/",
+         staff_api.StaffReactivate.as_view(), name="api-staff-reactivate"),
     path("reports/", report_jobs_api.ReportListCreate.as_view(), name="api-reports"),
     path("reports/<int:report_id>/", report_jobs_api.ReportDetail.as_view(), name="api-report"),
     path("reports/<int:report_id>/pdf/", report_jobs_api.ReportPdf.as_view(),

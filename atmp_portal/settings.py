@@ -426,6 +426,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reports.models.ReadinessReport.Kind",
         "ReportStatusEnum": "reports.models.ReadinessReport.Status",
         "RegionKindEnum": "sites.models.Region.Kind",
+        "SiteCapabilityStatusEnum": "sites.models.SiteCapability.Status",
+        "StaffRoleEnum": "training.models.StaffRole",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
         "RequirementLevelEnum": "trials.models.RequirementLevel",
         "RequirementOverrideLevelEnum": "trials.models.RequirementOverride.Level",

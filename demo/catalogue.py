@@ -24,6 +24,7 @@ from sites.models import Capability, Region, Site
 from training.models import Course, add_months
 from trials.models import (
     CapabilityRequirement,
+    RequirementOverride,
     RequirementProfile,
     TrainingRequirement,
     Trial,
@@ -235,6 +236,7 @@ def load_trials(
         if set(trial.profiles.values_list("pk", flat=True)) != wanted_profiles:
             trial.profiles.set(wanted_profiles)
         _replace_requirements({"trial": trial}, row, capabilities, courses)
+        _replace_overrides(trial, row.get("overrides", []), profiles)
         for participation in row["sites"]:
             _upsert(
                 TrialSite,
@@ -243,6 +245,30 @@ def load_trials(
             )
         trials[row["iras_id"]] = trial
     return trials
+
+
+def _replace_overrides(
+    trial: Trial, rows: list[dict[str, Any]], profiles: dict[str, RequirementProfile]
+) -> None:
+    """The trial's overrides of inherited profile requirements (RENEW-SCD accepts three
+    CAR-T core items as recommended), saved only where they differ."""
+    keep = []
+    for row in rows:
+        codes = set(row["any_of"])
+        requirement = next(
+            r for r in profiles[row["profile"]].capability_requirements.prefetch_related(
+                "capabilities")
+            if {c.code for c in r.capabilities.all()} == codes
+        )
+        override = RequirementOverride.objects.filter(
+            trial=trial, capability_requirement=requirement
+        ).first() or RequirementOverride(trial=trial, capability_requirement=requirement)
+        if (override.level, override.reason) != (row["level"], row["reason"]):
+            override.level, override.reason = row["level"], row["reason"]
+            override._change_reason = CHANGE_REASON
+            override.save()
+        keep.append(override.pk)
+    RequirementOverride.objects.filter(trial=trial).exclude(pk__in=keep).delete()
 
 
 def _participation(row: dict, shift: dt.timedelta, inviter: User) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from demo.names import FIRST_NAMES, LAST_NAMES
 from demo.plans import CourseInfo, SiteProfile, StaffPlan, TrainingPlan
 from demo.story import seeded_rng
+from demo.timeline import HISTORY_DAYS
 from training.models import StaffRole as R
 
 # Courses whose roles column in domain.md §3 is a phrase rather than role codes.
@@ -133,8 +134,12 @@ def _period(course: CourseInfo) -> int | None:
 
 
 def _valid_days(rng: random.Random, course: CourseInfo) -> int:
+    """Days ago a floor's record was completed: valid today for 100 days more at least, and
+    (one that never expires) completed before the year of history, so it held all year."""
     period = _period(course)
-    return rng.randint(30, 1500) if period is None else rng.randint(10, max(11, period - 100))
+    if period is None:
+        return rng.randint(HISTORY_DAYS + 30, 1500)
+    return rng.randint(10, max(11, period - 100))
 
 
 def _leavers(rng: random.Random, positions: list[Position], site: SiteProfile) -> set[int]:

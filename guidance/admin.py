@@ -3,7 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from guidance.models import Acknowledgement, GuidanceDocument, GuidanceVersion
+from guidance.models import (
+    Acknowledgement,
+    GuidanceDocument,
+    GuidanceVersion,
+    RereadNotice,
+    ReviewReminder,
+)
 
 
 def _without_bulk_delete(actions: dict) -> dict:
@@ -18,6 +24,7 @@ class GuidanceDocumentAdmin(SimpleHistoryAdmin):
     list_filter = ["section"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["capabilities", "courses"]
 
     def get_actions(self, request):
         return _without_bulk_delete(super().get_actions(request))
@@ -63,3 +70,27 @@ class AcknowledgementAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _SentRecordAdmin(admin.ModelAdmin):
+    """What was sent, kept so nothing goes twice: readable, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RereadNotice)
+class RereadNoticeAdmin(_SentRecordAdmin):
+    list_display = ["user", "version", "sent_at"]
+    search_fields = ["user__email", "version__document__slug"]
+    list_select_related = ["user", "version__document"]
+
+
+@admin.register(ReviewReminder)
+class ReviewReminderAdmin(_SentRecordAdmin):
+    list_display = ["user", "month", "documents", "sent_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

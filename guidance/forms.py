@@ -10,6 +10,8 @@ from atmp_portal.dates import DateField
 from atmp_portal.enums import AtmpClass, ProductStatus
 from guidance.models import GuidanceDocument, Section, Topic
 from guidance.services import REVIEW_BEFORE_EFFECTIVE
+from sites.models import Capability
+from training.models import Course
 
 # Paths under /guidance/ that a document slug must not take.
 RESERVED_SLUGS = frozenset({"acknowledgements", "editor", "search"})
@@ -18,6 +20,20 @@ SLUG_TAKEN = "A document with this address already exists."
 EFFECTIVE_TOO_OLD = "The effective date cannot be more than a year in the past."
 REVIEW_TOO_FAR = "The review date must be within 5 years of the effective date."
 QUERY_MAX_CHARS = 1000
+# Each empty required field says which one it is (not "This field is required." three times).
+TITLE_REQUIRED = "Enter a title"
+SUMMARY_REQUIRED = "Enter a summary"
+BODY_REQUIRED = "Enter the guidance text"
+SLUG_REQUIRED = "Enter a web address"
+SECTION_REQUIRED = "Choose a section"
+TOPICS_REQUIRED = "Choose at least one handling topic"
+CHANGE_NOTE_REQUIRED = "Enter a change note"
+EFFECTIVE_REQUIRED = "Enter the date this version is effective from"
+REVIEW_REQUIRED = "Enter the date this guidance is due for review"
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
 
 
 def search_params(params: QueryDict) -> QueryDict:
@@ -57,14 +73,14 @@ class SearchForm(forms.Form):
 
 
 class DraftForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, error_messages=_required(TITLE_REQUIRED))
     summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3}), error_messages=_required(SUMMARY_REQUIRED),
         help_text="One or two sentences shown in search results.",
     )
     body_markdown = forms.CharField(
         label="Guidance text",
-        widget=forms.Textarea(attrs={"rows": 18}),
+        widget=forms.Textarea(attrs={"rows": 18}), error_messages=_required(BODY_REQUIRED),
         help_text="Markdown: ## for headings, - for lists, **bold**, [link text](https://...). "
         "Raw HTML is removed.",
     )
@@ -72,12 +88,16 @@ class DraftForm(forms.Form):
 
 class DocumentForm(DraftForm):
     slug = forms.SlugField(
-        label="Web address", max_length=120,
+        label="Web address", max_length=120, error_messages=_required(SLUG_REQUIRED),
         help_text="Lower-case letters, numbers and hyphens, e.g. thawing-cell-products.",
     )
-    section = forms.ChoiceField(choices=_with_all("Choose a section", Section.choices))
+    section = forms.ChoiceField(
+        choices=_with_all("Choose a section", Section.choices),
+        error_messages=_required(SECTION_REQUIRED),
+    )
     topics = forms.MultipleChoiceField(
-        label="Handling topics", choices=Topic.choices, widget=forms.CheckboxSelectMultiple
+        label="Handling topics", choices=Topic.choices, widget=forms.CheckboxSelectMultiple,
+        error_messages=_required(TOPICS_REQUIRED),
     )
     atmp_classes = forms.MultipleChoiceField(
         label="Applies to ATMP classes", choices=AtmpClass.choices,
@@ -107,15 +127,17 @@ class DocumentForm(DraftForm):
 class PublishForm(forms.Form):
     change_note = forms.CharField(
         label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_required(CHANGE_NOTE_REQUIRED),
         help_text="Readers see this note with the new version.",
     )
     effective_date = DateField(
         label="Effective from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="For example, 2026-03-31.",
+        help_text="For example, 2026-03-31.", error_messages=_required(EFFECTIVE_REQUIRED),
     )
     review_due = DateField(
         label="Review due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="When an editor must check this guidance again.",
+        error_messages=_required(REVIEW_REQUIRED),
     )
 
     def clean_effective_date(self) -> dt.date:
@@ -133,3 +155,18 @@ class PublishForm(forms.Form):
             elif review > effective + dt.timedelta(days=5 * 366):
                 self.add_error("review_due", REVIEW_TOO_FAR)
         return cleaned
+
+
+class SupportsForm(forms.Form):
+    """Which capabilities and courses a document helps with (shown where the gap is)."""
+
+    capabilities = forms.ModelMultipleChoiceField(
+        label="Capabilities this guidance helps a site put in place", required=False,
+        queryset=Capability.objects.order_by("category", "name"),
+        widget=forms.CheckboxSelectMultiple, to_field_name="code",
+    )
+    courses = forms.ModelMultipleChoiceField(
+        label="Courses this guidance supports", required=False,
+        queryset=Course.objects.order_by("title"), widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+    )

@@ -66,8 +66,19 @@ class GuidanceDocument(TimeStamped):
         max_length=400, blank=True, help_text="The public document this summary is modelled on."
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+    # What the guidance helps a site put in place: shown beside checklist items and gaps.
+    capabilities = models.ManyToManyField(
+        "sites.Capability", blank=True, related_name="+",
+        help_text="Capabilities this guidance helps a site put in place.",
+    )
+    courses = models.ManyToManyField(
+        "training.Course", blank=True, related_name="+",
+        help_text="Courses this guidance supports.",
+    )
 
-    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at"], m2m_fields=[capabilities, courses]
+    )
 
     class Meta:
         ordering = ["title"]

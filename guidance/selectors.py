@@ -214,3 +214,35 @@ def rereads_for(user: User) -> list[GuidanceVersion]:
         .defer("body_markdown", "body_html", "body_text", "search_vector")
         .order_by("-published_at")
     )
+
+
+def _live_documents_linked(field: str, codes) -> dict[str, list[GuidanceDocument]]:
+    through = GuidanceDocument._meta.get_field(field).remote_field.through
+    target = {"capabilities": "capability", "courses": "course"}[field]
+    links = (
+        through.objects.filter(
+            **{f"{target}__code__in": list(codes)},
+            guidancedocument__retired_at__isnull=True,
+            guidancedocument__versions__status=GuidanceVersion.Status.PUBLISHED,
+        )
+        .values_list(f"{target}__code", "guidancedocument__slug", "guidancedocument__title")
+        .order_by("guidancedocument__title")
+    )
+    found: dict[str, list[GuidanceDocument]] = {}
+    for code, slug, title in links:
+        found.setdefault(code, []).append(GuidanceDocument(slug=slug, title=title))
+    return found
+
+
+def guidance_for_capabilities(codes) -> dict[str, list[GuidanceDocument]]:
+    """Capability code -> live published guidance that helps put it in place. One query.
+
+    For pages of other apps (checklist items, gap rows, reports), through the guidance_tags
+    template library: those apps never import guidance.
+    """
+    return _live_documents_linked("capabilities", codes)
+
+
+def guidance_for_courses(codes) -> dict[str, list[GuidanceDocument]]:
+    """Course code -> live published guidance that supports it. One query."""
+    return _live_documents_linked("courses", codes)

@@ -204,6 +204,20 @@ def version_publish(
 
 
 @transaction.atomic
+def document_links_update(
+    *, document: GuidanceDocument, user: User, capabilities, courses
+) -> GuidanceDocument:
+    """Set the capabilities and courses a document supports; the history records the change."""
+    document = _locked_live_document(document)
+    document._change_reason = f"Capabilities and courses set by {user.email}"
+    document.capabilities.set(capabilities)
+    document.courses.set(courses)
+    # simple-history records m2m changes with the next save of the document.
+    document.save()
+    return document
+
+
+@transaction.atomic
 def document_retire(*, document: GuidanceDocument, user: User) -> GuidanceDocument:
     """Take a document out of search and lists; its versions stay as records."""
     document = GuidanceDocument.objects.select_for_update().get(pk=document.pk)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("editor/<slug:slug>/", views_editor.document_manage, name="editor_document"),
     path("editor/<slug:slug>/draft/", views_editor.draft_edit, name="editor_draft"),
     path("editor/<slug:slug>/publish/", views_editor.draft_publish, name="editor_publish"),
+    path("editor/<slug:slug>/supports/", views_editor.document_supports,
+         name="editor_supports"),
     path("editor/<slug:slug>/retire/", views_editor.document_retire, name="editor_retire"),
     path("<slug:slug>/", views.guidance_detail, name="detail"),
     path("<slug:slug>/versions/<int:number>/", views.guidance_version, name="version"),

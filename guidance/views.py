@@ -96,6 +96,8 @@ def _document_page(request: HttpRequest, slug: str, number: int | None) -> HttpR
         "reading": reading,
         "acknowledgement": acknowledgement,
         "can_acknowledge": version.is_current and not document.is_retired,
+        "capabilities": list(document.capabilities.order_by("name")),
+        "courses": list(document.courses.order_by("title")),
     })
 
 

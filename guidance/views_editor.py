@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from guidance import selectors, services
-from guidance.forms import DocumentForm, DraftForm, PublishForm
+from guidance.forms import DocumentForm, DraftForm, PublishForm, SupportsForm
 from guidance.models import GuidanceDocument, GuidanceVersion
-from guidance.rendering import render_markdown
+from guidance.rendering import raw_text_warnings, render_markdown
 
 DRAFT_SAVED = "Draft saved."
 PUBLISHED = "Version {number} published."
+SUPPORTS_SAVED = "Capabilities and courses saved."
 RETIRED = "“{title}” has been retired: it no longer appears in search."
 
 
@@ -71,7 +72,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def document_create(request: HttpRequest) -> HttpResponse:
-    form = DocumentForm(request.POST or None)
+    form = DocumentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -115,12 +116,13 @@ def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
         {"title": start.title, "summary": start.summary, "body_markdown": start.body_markdown}
         if start else {"title": document.title}
     )
-    form = DraftForm(request.POST or None, initial=initial)
-    preview = None
+    form = DraftForm(request.POST if request.method == "POST" else None, initial=initial)
+    preview, warnings = None, []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "preview" in request.POST:
             preview = render_markdown(data["body_markdown"])
+            warnings = raw_text_warnings(data["body_markdown"])
         else:
             action = services.draft_update if draft else services.draft_create
             try:
@@ -134,9 +136,10 @@ def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     return redirect("guidance:editor_publish", slug=slug)
                 return redirect("guidance:editor_draft", slug=slug)
     elif draft and request.method == "GET":
-        preview = draft.body_html
+        preview, warnings = draft.body_html, raw_text_warnings(draft.body_markdown)
     return render(request, "guidance/editor/draft_edit.html", {
         "document": document, "form": form, "draft": draft, "preview": preview,
+        "warnings": warnings,
     })
 
 
@@ -147,7 +150,7 @@ def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
     draft = services.current_draft(document)
     if draft is None:
         raise Http404("There is no draft to publish.")
-    form = PublishForm(request.POST or None)
+    form = PublishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.version_publish(version=draft, user=request.user,
@@ -172,3 +175,21 @@ def document_retire(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, RETIRED.format(title=document.title))
         return redirect("guidance:editor_list")
     return render(request, "guidance/editor/document_retire.html", {"document": document})
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def document_supports(request: HttpRequest, slug: str) -> HttpResponse:
+    """The capabilities and courses a document supports."""
+    document = _live_document(slug)
+    form = SupportsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"capabilities": document.capabilities.all(), "courses": document.courses.all()},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.document_links_update(document=document, user=request.user, **form.cleaned_data)
+        messages.success(request, SUPPORTS_SAVED)
+        return redirect("guidance:editor_document", slug=slug)
+    return render(request, "guidance/editor/document_supports.html", {
+        "document": document, "form": form,
+    })

@@ -157,15 +157,16 @@ def readiness_trend(
     *, sites: list[SiteRef], requirements: readiness.RequirementSet, today: dt.date,
     months: int = 12,
 ) -> list[TrendPoint]:
-    """Sites ready and the median score at each month end: one summary assessment per date
-    (a fixed number of queries per date, whatever the number of sites)."""
-    points = []
-    for on in month_ends(today, months):
-        assessed = readiness.assess(sites=sites, requirements=requirements, on=on,
-                                    summary_only=True)
-        points.append(TrendPoint(on, len(assessed), sum(1 for a in assessed if a.ready),
-                                 median_score(assessed)))
-    return points
+    """Sites ready and the median score at each month end, each date assessed as recorded
+    then (`readiness.assess_series`, docs/readiness.md "Dates"): constant queries."""
+    series = readiness.assess_series(
+        sites=sites, requirements=requirements, dates=month_ends(today, months),
+        summary_only=True,
+    )
+    return [
+        TrendPoint(on, len(assessed), sum(1 for a in assessed if a.ready), median_score(assessed))
+        for on, assessed in series.items()
+    ]
 
 
 @dataclass(frozen=True)

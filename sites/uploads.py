@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import FileResponse, Http404
 
 from accounts.models import User
 from sites.models import EvidenceDocument, Site
@@ -113,3 +114,17 @@ def evidence_store(*, site: Site, uploaded_file: UploadedFile, user: User) -> Ev
     with transaction.atomic():
         document.save()
     return document
+
+
+def evidence_response(document: EvidenceDocument) -> FileResponse:
+    """The stored file as a download (never shown inline); the caller has checked access."""
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("No such document.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from sites import selectors
 from sites.access import site_for, visible_sites
+from sites.uploads import evidence_response
 
 
 @login_required
@@ -26,14 +27,4 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, site_id: int, doc_id: int) -> FileResponse:
     """An evidence file, only to people who may read its site; never shown inline."""
     site = site_for(request.user, site_id)
-    document = get_object_or_404(site.documents.all(), pk=doc_id)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("No such document.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(get_object_or_404(site.documents.all(), pk=doc_id))

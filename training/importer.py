@@ -65,6 +65,8 @@ class RowOutcome:
     notes: str
     action: str = CREATE
     errors: list[str] = field(default_factory=list)
+    # The same errors with the column each is about, for answers that name fields (the API).
+    field_errors: list[tuple[str, str]] = field(default_factory=list)
     completed_on: dt.date | None = None
     expiry_override: dt.date | None = None
     staff: StaffMember | None = None
@@ -91,6 +93,11 @@ class ImportPreview:
     @property
     def has_errors(self) -> bool:
         return any(row.action == ERROR for row in self.rows)
+
+
+def _fail(row: RowOutcome, column: str, message: str) -> None:
+    row.errors.append(message)
+    row.field_errors.append((column, message))
 
 
 def decode(raw: bytes) -> str:
@@ -122,9 +129,7 @@ def parse_rows(raw: bytes) -> list[RowOutcome]:
             padded = [v.strip() for v in values] + [""] * (len(HEADERS) - len(values))
             row = RowOutcome(reader.line_num, *padded[:5])
             if len(values) > len(HEADERS):
-                row.errors.append(
-                    ROW_WRONG_COLUMNS.format(count=len(values), expected=len(HEADERS))
-                )
+                _fail(row, "row", ROW_WRONG_COLUMNS.format(count=len(values), expected=len(HEADERS)))
             rows.append(row)
     except csv.Error:
         raise ImportFileError(ERROR_NOT_CSV) from None
@@ -143,19 +148,21 @@ def parse_date(text: str) -> dt.date | None:
 
 def _check_dates(row: RowOutcome, on: dt.date) -> None:
     if not row.completed_on_text:
-        row.errors.append(ROW_MISSING.format(column="completed_on"))
+        _fail(row, "completed_on", ROW_MISSING.format(column="completed_on"))
     else:
         row.completed_on = parse_date(row.completed_on_text)
         if row.completed_on is None:
-            row.errors.append(ROW_BAD_DATE.format(column="completed_on", value=row.completed_on_text))
+            _fail(row, "completed_on",
+                  ROW_BAD_DATE.format(column="completed_on", value=row.completed_on_text))
         elif row.completed_on > on:
-            row.errors.append(ROW_FUTURE_DATE.format(value=row.completed_on_text))
+            _fail(row, "completed_on", ROW_FUTURE_DATE.format(value=row.completed_on_text))
     if row.expiry_text:
         row.expiry_override = parse_date(row.expiry_text)
         if row.expiry_override is None:
-            row.errors.append(ROW_BAD_DATE.format(column="expiry_override", value=row.expiry_text))
+            _fail(row, "expiry_override",
+                  ROW_BAD_DATE.format(column="expiry_override", value=row.expiry_text))
         elif row.completed_on and row.expiry_override < row.completed_on:
-            row.errors.append(ROW_EXPIRY_BEFORE_COMPLETION)
+            _fail(row, "expiry_override", ROW_EXPIRY_BEFORE_COMPLETION)
 
 
 def preview_rows(*, site: Site, rows: list[RowOutcome], on: dt.date) -> ImportPreview:
@@ -169,22 +176,22 @@ def preview_rows(*, site: Site, rows: list[RowOutcome], on: dt.date) -> ImportPr
     seen: dict[tuple[str, str, dt.date], int] = {}
     for row in rows:
         if not row.email:
-            row.errors.append(ROW_MISSING.format(column="email"))
+            _fail(row, "email", ROW_MISSING.format(column="email"))
         else:
             row.staff = staff.get(row.email.lower())
             if row.staff is None:
-                row.errors.append(ROW_UNKNOWN_EMAIL.format(value=row.email))
+                _fail(row, "email", ROW_UNKNOWN_EMAIL.format(value=row.email))
         if not row.course_code:
-            row.errors.append(ROW_MISSING.format(column="course_code"))
+            _fail(row, "course_code", ROW_MISSING.format(column="course_code"))
         else:
             row.course = courses.get(row.course_code)
             if row.course is None:
-                row.errors.append(ROW_UNKNOWN_COURSE.format(value=row.course_code))
+                _fail(row, "course_code", ROW_UNKNOWN_COURSE.format(value=row.course_code))
         _check_dates(row, on)
         if row.email and row.course_code and row.completed_on:
             key = (row.email.lower(), row.course_code, row.completed_on)
             if key in seen:
-                row.errors.append(ROW_DUPLICATE.format(line=seen[key]))
+                _fail(row, "completed_on", ROW_DUPLICATE.format(line=seen[key]))
             else:
                 seen[key] = row.line
 

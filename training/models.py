@@ -133,6 +133,18 @@ class TrainingRecord(TimeStamped):
         EvidenceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # Records fed in by a trust's learning system (POST .../training-records/bulk/) carry that
+    # system's id, so sending the same export again updates them instead of adding copies.
+    # Ids are unique within a site's system, not across trusts: `external_site` (always the
+    # staff member's site, set with the id) makes the constraint per site.
+    external_id = models.CharField(
+        max_length=100, blank=True, default="",
+        help_text="The record's id in the trust's learning system; unique per site.",
+    )
+    external_site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        help_text="The site whose learning system issued external_id.",
+    )
 
     history = HistoricalRecords(
         excluded_fields=["created_at", "updated_at"],
@@ -144,7 +156,19 @@ class TrainingRecord(TimeStamped):
         constraints = [
             models.UniqueConstraint(
                 fields=["staff", "course", "completed_on"], name="unique_training_completion"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["external_site", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_training_external_id_per_site",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(external_id="", external_site__isnull=True)
+                    | (~models.Q(external_id="") & models.Q(external_site__isnull=False))
+                ),
+                name="training_external_id_has_its_site",
+            ),
         ]
         indexes = [
             models.Index(fields=["course", "completed_on"]),

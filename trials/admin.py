@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from trials.models import (
     CapabilityRequirement,
+    RequirementOverride,
     RequirementProfile,
     TrainingRequirement,
     Trial,
@@ -61,3 +62,11 @@ class TrialSiteAdmin(SimpleHistoryAdmin):
     list_display = ["trial", "site", "status", "planned_opening"]
     list_filter = ["status", "trial"]
     search_fields = ["trial__short_title", "site__name", "site__ods_code"]
+
+
+@admin.register(RequirementOverride)
+class RequirementOverrideAdmin(SimpleHistoryAdmin):
+    list_display = ["trial", "level", "reason"]
+    list_filter = ["level"]
+    search_fields = ["trial__short_title", "trial__iras_id", "reason"]
+    raw_id_fields = ["capability_requirement", "training_requirement"]

@@ -130,23 +130,25 @@ def _trial_rows(trial: Trial) -> list[HistoryRow]:
     return rows
 
 
-def _capability_names(trial: Trial) -> dict[int, list[str]]:
-    """Each of the trial's capability requirements (deleted ones too) → capability names, from
+def _capability_names(owner: dict) -> dict[int, list[str]]:
+    """Each of the owner's capability requirements (deleted ones too) → capability names, from
     the last historical record that still listed them."""
     through = CapabilityRequirement.history.model.capabilities.model
     names: dict[int, dict[int, list[str]]] = {}
-    for req_id, history_id, name in through.objects.filter(history__trial_id=trial.pk).values_list(
+    by_owner = {f"history__{key}": value for key, value in owner.items()}
+    for req_id, history_id, name in through.objects.filter(**by_owner).values_list(
         "history__id", "history__history_id", "capability__name"
     ):
         names.setdefault(req_id, {}).setdefault(history_id, []).append(name)
     return {req_id: by_record[max(by_record)] for req_id, by_record in names.items()}
 
 
-def _requirement_rows(trial: Trial) -> list[HistoryRow]:
+def _requirement_rows(**owner) -> list[HistoryRow]:
+    """Requirements added and removed, of a trial (trial_id=) or a profile (profile_id=)."""
     rows = []
-    names = _capability_names(trial)
+    names = _capability_names(owner)
     kinds = {"+": "added", "-": "removed", "~": "changed"}
-    for record in CapabilityRequirement.history.filter(trial_id=trial.pk).select_related(
+    for record in CapabilityRequirement.history.filter(**owner).select_related(
         "history_user"
     ):
         if record.history_type == "~":
@@ -156,7 +158,7 @@ def _requirement_rows(trial: Trial) -> list[HistoryRow]:
         rows.append(HistoryRow(record.history_date, _who(record),
                                f"Capability requirement {kinds[record.history_type]}",
                                old, new, record.history_change_reason or ""))
-    for record in TrainingRequirement.history.filter(trial_id=trial.pk).select_related(
+    for record in TrainingRequirement.history.filter(**owner).select_related(
         "history_user", "course"
     ):
         label = training_requirement_label(record)
@@ -204,7 +206,7 @@ def _selection_rows(trial: Trial, sites: QuerySet[Site]) -> list[HistoryRow]:
 def trial_history(trial: Trial, *, sites: QuerySet[Site]) -> list[HistoryRow]:
     """Every recorded change to the trial, its requirements, overrides and the selection of
     `sites` (those the reader may see), newest first (who, when, old → new, why)."""
-    rows = _trial_rows(trial) + _requirement_rows(trial) + _override_rows(trial)
+    rows = _trial_rows(trial) + _requirement_rows(trial_id=trial.pk) + _override_rows(trial)
     rows += _selection_rows(trial, sites)
     return sorted(rows, key=lambda row: row.when, reverse=True)
 
@@ -219,3 +221,8 @@ def open_invitations(user, *, site: Site | None = None) -> list[TrialSite]:
     if site is not None:
         rows = rows.filter(site=site)
     return list(rows.select_related("trial", "site").order_by("respond_by", "trial__short_title"))
+
+
+def profile_history(profile: RequirementProfile) -> list[HistoryRow]:
+    """Requirements added to and removed from a profile, newest first."""
+    return sorted(_requirement_rows(profile_id=profile.pk), key=lambda r: r.when, reverse=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials import views, views_selection
+from trials import views, views_profiles, views_selection
 
 app_name = "trials"
 urlpatterns = [
@@ -21,6 +21,12 @@ urlpatterns = [
     path("<int:trial_id>/sites/<int:site_id>/", views_selection.trial_site, name="site"),
     path("<int:trial_id>/sites/<int:site_id>/answer/", views_selection.invitation_answer,
          name="site_answer"),
-    path("profiles/", views_selection.profile_list, name="profiles"),
-    path("profiles/<slug:profile_code>/", views_selection.profile_detail, name="profile"),
+    path("profiles/", views_profiles.profile_list, name="profiles"),
+    path("profiles/<slug:profile_code>/", views_profiles.profile_detail, name="profile"),
+    path("profiles/<slug:profile_code>/capability/", views_profiles.profile_capability_add,
+         name="profile-capability-add"),
+    path("profiles/<slug:profile_code>/training/", views_profiles.profile_training_add,
+         name="profile-training-add"),
+    path("profiles/<slug:profile_code>/<str:kind>/<int:requirement_id>/remove/",
+         views_profiles.profile_requirement_remove, name="profile-requirement-remove"),
 ]

@@ -1,5 +1,5 @@
-"""Site selection pages (network coordinators move a site along; the site's coordinator answers
-an invitation) and the requirement profile pages."""
+"""Site selection pages: network coordinators move a site along; the site's coordinator answers
+an invitation."""
 
 from __future__ import annotations
 
@@ -13,17 +13,14 @@ from django.views.decorators.http import require_POST
 from sites.access import visible_sites
 from trials import services
 from trials.access import (
-    can_edit_profiles,
     can_move_trial_site,
-    can_write_trials,
     is_site_coordinator,
     trial_for,
     trial_site_for,
     visible_trial_sites,
 )
 from trials.forms import BulkSelectionForm, InvitationAnswerForm, TrialSiteMoveForm
-from trials.models import SITE_ANSWERS, TRANSITIONS, RequirementProfile, TrialSite
-from trials.selectors import requirement_label
+from trials.models import SITE_ANSWERS, TRANSITIONS, TrialSite
 
 
 def _network_trial(request: HttpRequest, trial_id: int):
@@ -119,32 +116,3 @@ def invitation_answer(request: HttpRequest, trial_id: int, site_id: int) -> Http
     return render(request, "trials/invitation_answer.html", {
         "trial": trial, "trial_site": current, "form": form,
     }, status=400 if form.errors else 200)
-
-
-@login_required
-def profile_list(request: HttpRequest) -> HttpResponse:
-    if not can_write_trials(request.user):
-        raise Http404("No such page.")
-    profiles = RequirementProfile.objects.prefetch_related("trials").order_by("name")
-    return render(request, "trials/profile_list.html", {"profiles": profiles})
-
-
-@login_required
-def profile_detail(request: HttpRequest, profile_code: str) -> HttpResponse:
-    if not can_write_trials(request.user):
-        raise Http404("No such page.")
-    try:
-        profile = RequirementProfile.objects.get(code=profile_code)
-    except RequirementProfile.DoesNotExist:
-        raise Http404("No such profile.") from None
-    capability = profile.capability_requirements.prefetch_related("capabilities")
-    training = profile.training_requirements.select_related("course")
-    return render(request, "trials/profile_detail.html", {
-        "profile": profile,
-        "requirements": [requirement_label(r) for r in capability]
-        + [requirement_label(r) for r in training],
-        "trials": profile.trials.order_by("short_title"),
-        "can_edit": can_edit_profiles(request.user),
-        "history": profile.history.select_related("history_user").order_by("-history_date"),
-    })
-

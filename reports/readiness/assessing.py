@@ -110,13 +110,17 @@ def assess_series(
 ) -> dict[dt.date, list[SiteAssessment]]:
     """The sites' assessments as of each date (a trend), oldest date first.
 
-    Each date's list is what `assess(..., on=date)` returns, in the order of `sites`. Every past
-    date is answered from one read of the history: three queries for all of them, however many
-    dates; each date from today on costs what `assess` costs (one query on PostgreSQL with
-    `summary_only`, two otherwise).
+    Each date's list is what `assess(..., on=date)` returns, in the order of `sites`.
+    Queries: on PostgreSQL with `summary_only`, one per date (the ranking's SQL, which reads
+    the history for past dates: measured faster than folding the history in Python, see
+    docs/performance.md). Otherwise every past date is answered from one read of the history
+    (three queries for all of them, however many dates), and each date from today on costs
+    two, as `assess` does.
     """
     site_list = _site_list(sites)
     days = sorted(set(dates))
+    if summary_only and counts_in_database():
+        return {day: summaries_in_database(site_list, requirements, day) for day in days}
     past = [day for day in days if is_past(day)]
     result: dict[dt.date, list[SiteAssessment]] = {}
     if past:

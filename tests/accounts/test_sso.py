@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
+import requests
 from django.test import Client
 
 from accounts.sso import (
@@ -122,4 +125,26 @@ def test_password_sign_in_can_be_switched_off(sso, settings):
     response = client.post("/accounts/login/", {"username": "jo.bloggs@nhs.net",
                                                 "password": PASSWORD})
     assert response.status_code == 403
+    assert signed_in_user_id(client) is None
+
+
+def test_it_says_so_when_the_user_declines_at_the_provider(sso):
+    client = Client()
+    start = client.post("/accounts/oidc/sso/login/", {"next": "/"})
+    denied = requests.post(start["Location"], data={"action": "deny"}, allow_redirects=False,
+                           timeout=10)
+    callback = urlsplit(denied.headers["Location"])
+    response = client.get(f"{callback.path}?{callback.query}", follow=True)
+    html = response.content.decode()
+    assert response.status_code in (200, 401)
+    assert "Single sign-on did not work" in html or "Sign-in cancelled" in html
+    assert signed_in_user_id(client) is None
+
+
+def test_it_refuses_a_forged_callback(sso):
+    client = Client()
+    client.post("/accounts/oidc/sso/login/", {"next": "/"})
+    response = client.get("/accounts/oidc/sso/login/callback/?code=forged&state=forged")
+    assert response.status_code == 401
+    assert "Single sign-on did not work" in response.content.decode()
     assert signed_in_user_id(client) is None

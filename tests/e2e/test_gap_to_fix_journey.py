@@ -39,6 +39,7 @@ def check_page(page) -> None:
     """axe at 1280 px and at 320 px, and nothing wider than a 320 px screen."""
     assert_accessible(page)
     page.set_viewport_size({"width": 320, "height": 800})
+    page.wait_for_timeout(400)  # the NHS.UK header re-lays its menu on resize, debounced
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
     assert_accessible(page)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -102,3 +103,18 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
         "Ready by 31 March 2027 if the open actions are completed.")
     expect(page.locator("#action-plan + p")).to_contain_text("1 open action, 0 overdue")
     check_page(page)
+
+
+def test_the_coordinators_pages_fit_320_px_and_pass_axe(page, live_server, personas, trial):
+    site = personas.site_a
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, live_server, personas.coordinator_a)
+    for path in (
+        f"/sites/{site.pk}/readiness/", f"/sites/{site.pk}/readiness/?trial={trial[0].pk}",
+        f"/sites/{site.pk}/staff/", f"/sites/{site.pk}/checklist/",
+        f"/sites/{site.pk}/checklist/?status=not_recorded&q=cover",
+        f"/sites/{site.pk}/actions/", f"/sites/{site.pk}/actions/new/",
+        f"/sites/{site.pk}/dashboard/?kind=training",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        check_page(page)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.conf import settings
+from django.core import mail
 
 from guidance.models import Acknowledgement
 from tests.e2e.conftest import assert_accessible, login
@@ -19,7 +22,7 @@ def sign_out(page) -> None:
 
 
 def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
-    page, live_server, personas
+    page, live_server, personas, eager
 ):
     publish_guidance(
         editor=personas.editor, slug="thawing", title="Thawing a cryopreserved cell product",
@@ -84,19 +87,39 @@ def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
     assert_accessible(page)
     sign_out(page)
 
-    # The pharmacist is told to read it again, and sees what changed.
+    # The pharmacist gets one e-mail (locmem backend) with the change note and a link to it.
+    [message] = [m for m in mail.outbox if m.to == [personas.pharmacist_a.email]]
+    assert "Do not filter the product either." in message.body
+    link = re.search(r"http\S+/guidance/thawing/", message.body).group(0)
+    assert link.startswith(settings.PORTAL_BASE_URL.rstrip("/"))
+    link = live_server.url + link[len(settings.PORTAL_BASE_URL.rstrip("/")):]
+
     login(page, live_server, personas.pharmacist_a)
+    page.goto(f"{live_server.url}/")
+    assert "Guidance to read again" in page.content()
+    assert_accessible(page)
     page.goto(f"{live_server.url}/guidance/?q=thaw")
     assert "Re-read needed" in page.locator(".app-search-results").inner_text()
-    assert_accessible(page)
-    page.goto(f"{live_server.url}/guidance/thawing/")
-    assert "Re-read needed" in page.content()
-    assert "Never irradiate or filter the product." in page.locator(".app-diff").inner_text()
     assert_accessible(page)
     page.goto(f"{live_server.url}/guidance/acknowledgements/")
     page.wait_for_load_state()
     assert "Must re-read" in page.content()
     assert_accessible(page)
+    page.goto(link)
+    assert "Re-read needed" in page.content()
+    # The change note, then the words that changed, all above the button.
+    note = page.get_by_text("Do not filter the product either.").first.bounding_box()
+    added = page.locator(".app-diff ins").first
+    assert "or filter" in added.inner_text()
+    button = page.get_by_role("button", name="I have read this version")
+    assert note["y"] < added.bounding_box()["y"] < button.bounding_box()["y"]
+    assert added.evaluate("e => getComputedStyle(e).textDecorationLine") == "none"
+    assert_accessible(page)
+    button.click()
+    page.wait_for_load_state()
+    assert "You have confirmed that you read version 2." in page.content()
+    assert_accessible(page)
+    assert Acknowledgement.objects.filter(user=personas.pharmacist_a).count() == 2
     page.goto(f"{live_server.url}/guidance/thawing/versions/1/")
     assert "Superseded version" in page.content()
     assert_accessible(page)

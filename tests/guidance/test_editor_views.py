@@ -64,7 +64,11 @@ def test_an_editor_creates_previews_and_publishes(personas):
         ({"change_note": "x", "effective_date": "2026-05-01", "review_due": "2026-05-01"},
          "review_due", forms.REVIEW_BEFORE_EFFECTIVE),
         ({"change_note": "", "effective_date": "2026-05-01", "review_due": "2027-05-01"},
-         "change_note", "This field is required."),
+         "change_note", forms.CHANGE_NOTE_REQUIRED),
+        ({"change_note": "x", "effective_date": "", "review_due": "2027-05-01"},
+         "effective_date", forms.EFFECTIVE_REQUIRED),
+        ({"change_note": "x", "effective_date": "2026-05-01", "review_due": ""},
+         "review_due", forms.REVIEW_REQUIRED),
         ({"change_note": "x", "effective_date": "31/02/2026", "review_due": "2027-05-01"},
          "effective_date", "Enter a real date, for example 31/03/2027"),
         ({"change_note": "x", "effective_date": "2026-05-01", "review_due": "2040-05-01"},
@@ -130,3 +134,25 @@ def test_the_editor_list_names_documents_past_or_near_their_review_date(db):
     _publish(title="Fine one", slug="fine", review_due=today + _dt.timedelta(days=300))
     rows = {r.document.slug: r.review for r in _selectors.editor_documents(today=today)}
     assert rows == {"overdue": "overdue", "soon": "soon", "fine": "ok"}
+
+
+def test_publishing_with_every_field_empty_names_each_field(personas):
+    document = publish_guidance(title="T", slug="t").document
+    services.draft_create(document=document, user=personas.editor, title="T", summary="S",
+                          body_markdown="B")
+    client = personas.client_for(personas.editor)
+    page = client.post(reverse("guidance:editor_publish", args=["t"]), {}).content.decode()
+    assert "This field is required" not in page
+    for message in (forms.CHANGE_NOTE_REQUIRED, forms.EFFECTIVE_REQUIRED, forms.REVIEW_REQUIRED):
+        assert message in page
+
+
+def test_the_preview_warns_about_raw_html_and_keeps_the_text_after_it(personas):
+    document = publish_guidance(title="T", slug="t").document
+    client = personas.client_for(personas.editor)
+    page = client.post(reverse("guidance:editor_draft", args=["t"]), {
+        "title": "T", "summary": "S", "preview": "1",
+        "body_markdown": "Before.\n\n<script>alert(1)\n\nAfter the script.",
+    }).content.decode()
+    assert "Raw HTML shown as text" in page and "After the script." in page
+    assert document.versions.count() == 1  # a preview saves nothing

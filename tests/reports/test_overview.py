@@ -7,8 +7,10 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -179,3 +181,24 @@ def test_queries_do_not_grow_with_the_number_of_sites(personas, world, url):
     small = _count(client, url)
     _grow(personas, world, 30)
     assert _count(client, url) == small
+
+
+def test_the_trend_reads_what_was_recorded_at_each_month_end(personas):
+    """In place in June, withdrawn in September: ready at the end of July, not at the end
+    of October (docs/readiness.md, "Dates")."""
+    london = ZoneInfo("Europe/London")
+    ln2 = CapabilityFactory(name="Vapour-phase LN2 storage")
+    profile = RequirementProfileFactory(code="ln2_only", name="LN2 only")
+    CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
+    with time_machine.travel(dt.datetime(2026, 6, 10, 12, tzinfo=london), tick=False):
+        item = SiteCapabilityFactory(site=personas.site_a, capability=ln2, status=IN_PLACE)
+    with time_machine.travel(dt.datetime(2026, 9, 15, 12, tzinfo=london), tick=False):
+        item.status = SiteCapability.Status.NOT_IN_PLACE
+        item.save()
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=london), tick=False):
+        trend = api(personas.network).get("/api/v1/readiness/trend/?profile=ln2_only").json()
+    ready = {point["date"]: point["ready"] for point in trend}
+    assert ready["2026-05-31"] == 0
+    assert ready["2026-07-31"] == 1
+    assert ready["2026-10-31"] == 0
+    assert ready["2026-12-01"] == 0

@@ -87,7 +87,7 @@ def test_it_lists_gaps_by_capability_and_training_and_what_closes_them(personas,
     assert "No record: the site has not assessed this capability." in content
     assert "0 of 1 Clinical trials pharmacist trained." in content
     assert "This site takes part in no trials you can see." in content
-    assert '<td class="nhsuk-table__cell">SOP</td>' in content  # evidence that closes the gap
+    assert 'aria-hidden="true">Closed by </span>SOP</td>' in content  # evidence that closes the gap
 
 
 def test_it_lists_items_expiring_within_90_days(personas, scenario):

@@ -233,3 +233,33 @@ def test_site_coordinators_see_invitations_on_home_and_dashboard(personas):
     # Not the pharmacist's to answer, and not site B's.
     assert answer_url not in personas.client_for(personas.pharmacist_a).get("/").content.decode()
     assert "ORION-19 at" not in personas.client_for(personas.coordinator_b).get("/").content.decode()
+
+
+def test_a_national_coordinator_edits_a_profile_with_history(personas):
+    profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
+    ln2 = CapabilityFactory(name="Vapour-phase LN2 storage")
+    client = personas.client_for(personas.national)
+    response = client.post("/trials/profiles/car_t_core/capability/", {
+        "cap-capabilities": [ln2.pk], "cap-level": "mandatory", "cap-reason": "New guidance",
+    })
+    assert response.status_code == 302
+    (requirement,) = profile.capability_requirements.all()
+    html = client.get("/trials/profiles/car_t_core/").content.decode()
+    assert "Capability requirement added" in html and "New guidance" in html
+    client.post(f"/trials/profiles/car_t_core/capability/{requirement.pk}/remove/",
+                {"reason": "Withdrawn"})
+    assert not profile.capability_requirements.exists()
+    assert "Withdrawn" in client.get("/trials/profiles/car_t_core/").content.decode()
+
+
+def test_a_regional_coordinator_reads_but_does_not_edit_profiles(personas):
+    profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
+    ln2 = CapabilityFactory(name="Vapour-phase LN2 storage")
+    client = personas.client_for(personas.network)
+    html = client.get("/trials/profiles/car_t_core/").content.decode()
+    assert "CAR-T core" in html and "Add a capability requirement" not in html
+    response = client.post("/trials/profiles/car_t_core/capability/", {
+        "cap-capabilities": [ln2.pk], "cap-level": "mandatory",
+    })
+    assert response.status_code == 404
+    assert not profile.capability_requirements.exists()
