@@ -490,7 +490,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # A database that cannot be reached is logged in one line (atmp_portal.health.server_error).
-    "loggers": {"django.request": {"filters": ["database_one_line"]}},
+    "loggers": {"django.request": {"filters": ["database_one_line"]},
+                "weasyprint": {"level": "WARNING"}},  # not its progress lines at INFO
 }
 
 # A met item whose validity ends within this many days is "expiring" (docs/readiness.md).
