@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import DataError
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_PAGE_SIZE = 500
 PAGE_SIZE_INVALID = f"Give page_size as a whole number from 1 to {MAX_PAGE_SIZE}."
@@ -65,3 +68,17 @@ class AnyAcceptNegotiation(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+NUL_REFUSED = "The request contains a NUL character (\\u0000), which no field accepts."
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a NUL byte that reached the database is the client's bad input.
+
+    PostgreSQL refuses NUL in text; DRF's CharField already does, but values that go straight
+    into a lookup (a slug naming a related object, a filter) reach the database first.
+    """
+    if isinstance(exc, DataError) and "NUL" in str(exc):
+        return Response({"detail": NUL_REFUSED}, status=400)
+    return drf_exception_handler(exc, context)

@@ -399,6 +399,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["atmp_portal.api.StrictFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "atmp_portal.schema.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "atmp_portal.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 COLUMNS = [
     "site", "ods_code", "region", "requirement_key", "kind", "level", "label", "outcome",
     "detail", "met_by", "expires_on", "expired_on", "trained_count", "needed", "as_of",
+    "action_owner", "action_target_date",
 ]
 # Spreadsheet programs run a cell that starts with these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,6 +36,7 @@ def report_csv(document: ReportDocument) -> bytes:
         for row in assessment.rows:
             requirement = row.requirement
             is_training = requirement.kind == "training"
+            actions = document.actions.get(requirement.key, []) if row.is_gap else []
             writer.writerow(
                 _cell(v)
                 for v in (
@@ -43,6 +45,8 @@ def report_csv(document: ReportDocument) -> bytes:
                     row.detail, row.met_by, row.expires_on, row.expired_on,
                     row.trained_count if is_training else "",
                     row.needed if is_training else "", as_of,
+                    "; ".join(a.owner_name for a in actions),
+                    "; ".join(a.target_date.isoformat() for a in actions),
                 )
             )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from actions.selectors import Forecast, forecast, open_actions_by_key
 from reports import readiness
 from reports.access import report_sites
 from reports.models import ReadinessReport
@@ -80,6 +81,8 @@ class ReportDocument:
     generated_at: dt.datetime
     category_chart: Chart = field(default_factory=lambda: Chart([]))
     region_chart: Chart | None = None
+    # Site reports: the site's open actions by requirement key (actions app), as of building.
+    actions: dict[str, list] = field(default_factory=dict)
 
     @property
     def no_requirements_message(self) -> str:
@@ -107,6 +110,20 @@ class ReportDocument:
     @property
     def with_gaps(self) -> list[readiness.SiteAssessment]:
         return [a for a in self.assessments if a.blockers or a.warnings]
+
+    @property
+    def action_plan(self) -> list[tuple[readiness.GapRow, list]]:
+        """A site report's gaps, each with its open actions (none: no action planned)."""
+        if self.single is None or self.report.kind != Kind.SITE:
+            return []
+        return [(row, self.actions.get(row.requirement.key, [])) for row in self.single.gaps]
+
+    @property
+    def forecast(self) -> Forecast | None:
+        if self.single is None or self.report.kind != Kind.SITE:
+            return None
+        blockers = (row.requirement.key for row in self.single.gaps if row.is_blocker)
+        return forecast(blockers, self.actions)
 
     @property
     def with_expiring(self) -> list[readiness.SiteAssessment]:
@@ -157,6 +174,8 @@ def report_document(report: ReadinessReport) -> ReportDocument:
         requirement_set=requirement_set, assessments=assessments, generated_at=timezone.now(),
         category_chart=_chart(_category_counts(assessments)),
     )
+    if report.kind == Kind.SITE:
+        document.actions = open_actions_by_key(report.site)
     if report.kind in (Kind.REGION, Kind.NATIONAL, Kind.TRIAL):
         document.region_chart = _chart(_region_counts(assessments))
     return document

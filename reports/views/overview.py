@@ -15,7 +15,13 @@ from reports import readiness
 from reports.csvexport import csv_table
 from reports.overview import build_overview, scope_summary
 from reports.trendchart import trend_chart
-from reports.views.readiness import ReadinessQueryForm, _as_of, _chosen_set
+from reports.views.readiness import (
+    ReadinessQueryForm,
+    SiteFilterForm,
+    _as_of,
+    _chosen_set,
+    narrowed,
+)
 from sites.access import visible_sites
 from sites.selectors import SiteRef, site_refs
 from trials.access import can_write_trials, trial_for, visible_trials
@@ -120,9 +126,10 @@ def blockers_csv(request: HttpRequest) -> HttpResponse:
     return _csv(content, "blockers", on)
 
 
-def _ranking_rows(sites: list[SiteRef], requirement_set, on: dt.date):
+def _ranking_rows(request: HttpRequest, sites: list[SiteRef], requirement_set, on: dt.date):
     ranked = readiness.rank(readiness.assess(sites=sites, requirements=requirement_set, on=on,
                                              summary_only=True))
+    ranked = narrowed(ranked, SiteFilterForm(request.GET))
     for position, a in enumerate(ranked, start=1):
         score = "" if a.score is None else a.score_percent
         yield (position, a.site.name, a.site.ods_code, a.site.region.name,
@@ -131,9 +138,10 @@ def _ranking_rows(sites: list[SiteRef], requirement_set, on: dt.date):
 
 @login_required
 def ranking_csv(request: HttpRequest) -> HttpResponse:
-    """The ranking page's table, for the same trial or profile, region and date."""
+    """The ranking page's table as shown: the same trial or profile, region, date, filters
+    and order."""
     _, requirement_set, sites, _, on = _scope(request)
     columns = ["rank", "site", "ods_code", "region", "ready", "score_percent", "blockers",
                "warnings", "expiring", "as_of"]
-    return _csv(csv_table(columns, _ranking_rows(sites, _required(requirement_set), on)),
+    return _csv(csv_table(columns, _ranking_rows(request, sites, _required(requirement_set), on)),
                 "ranking", on)

@@ -75,6 +75,45 @@ class ReadinessQueryForm(forms.Form):
         )
 
 
+class SiteFilterForm(forms.Form):
+    """The ranking's narrowing and order (submitted by GET with the query above)."""
+
+    SORTS = [("", "Readiness (ready first, then score)"), ("name", "Site name"),
+             ("region", "Region, then name"), ("blockers", "Fewest blockers")]
+
+    q = forms.CharField(label="Site name or code contains", required=False, max_length=100)
+    attc = forms.ChoiceField(
+        label="Advanced Therapy Treatment Centre", required=False,
+        choices=[("", "Any, or none")] + [c for c in Site.Attc.choices if c[0]],
+    )
+    ready = forms.BooleanField(label="Only sites that are ready", required=False)
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORTS)
+
+
+_SORT_KEYS = {
+    "name": lambda a: (a.site.name.lower(), a.site.pk),
+    "region": lambda a: (a.site.region.name, a.site.name.lower(), a.site.pk),
+    "blockers": lambda a: (a.blockers, a.site.name.lower(), a.site.pk),
+}
+
+
+def narrowed(ranked: list, filters: SiteFilterForm) -> list:
+    """The ranked assessments the filters keep, in the order asked (one query for ATTC)."""
+    if not filters.is_valid():
+        return ranked
+    data = filters.cleaned_data
+    if text := data["q"].strip().lower():
+        ranked = [a for a in ranked if text in a.site.name.lower() or text in a.site.ods_code.lower()]
+    if data["attc"]:
+        members = set(Site.objects.filter(pk__in=[a.site.pk for a in ranked], attc=data["attc"])
+                      .values_list("pk", flat=True))
+        ranked = [a for a in ranked if a.site.pk in members]
+    if data["ready"]:
+        ranked = [a for a in ranked if a.ready]
+    key = _SORT_KEYS.get(data["sort"])
+    return sorted(ranked, key=key) if key else ranked
+
+
 def _as_of(form: ReadinessQueryForm) -> dt.date:
     return (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
 
@@ -117,10 +156,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 sites=in_region, requirements=requirement_set, on=_as_of(form), summary_only=True
             )
         )
+    filters = SiteFilterForm(request.GET)
+    ranked = narrowed(ranked, filters)
     page = Paginator(ranked, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     selection_trial = _selection_trial(request, form, trials)
     context = {
         "form": form,
+        "filters": filters,
         "requirement_set": requirement_set,
         "ranked": ranked,
         "page": page,

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from actions.services import action_create
 from reports import tasks
 from sites.models import Capability
 from tests.reports.test_jobs import build_scenario, make_report
 from tests.reports.test_pdf import pdf_text
+from tests.training.factories import StaffMemberFactory
 
 
 @pytest.fixture
@@ -57,3 +63,22 @@ def test_the_site_report_pdf_prints_the_url_of_each_gaps_item(personas, scenario
     flat = "".join(pdf_text(data)[0].split())  # a long URL may wrap anywhere
     for name in scenario.missing:
         assert f"https://portal.example.nhs.uk{_item(personas, name)}" in flat
+
+
+def test_the_site_report_carries_the_action_plan_in_the_pdf_and_the_csv(personas, scenario):
+    ln2 = Capability.objects.get(code="ln2_storage")
+    nurse = StaffMemberFactory(site=personas.site_a, full_name="Ann Nurse")
+    action_create(site=personas.site_a, requirement_key="cap:ln2_storage",
+                  requirement_label=ln2.name, owner=nurse, target_date=dt.date(2027, 3, 31),
+                  user=personas.coordinator_a, note="Dewar ordered")
+    data, csv_data = tasks.build_files(make_report(personas, scenario))
+    flat = " ".join(pdf_text(data)[0].split())
+    assert "Action plan" in flat
+    assert "Ann Nurse, by 31 Mar 2027: Dewar ordered" in flat
+    assert "Not forecastable: 2 blockers have no action." in flat  # GMO containment, training
+    assert "Cryogenic handling" in flat[flat.index("Action plan"):], flat[flat.index("Action plan"):][:1500]
+    rows = list(csv.DictReader(io.StringIO(csv_data.decode("utf-8-sig"))))
+    by_label = {r["label"]: r for r in rows}
+    assert (by_label[ln2.name]["action_owner"], by_label[ln2.name]["action_target_date"]) == (
+        "Ann Nurse", "2027-03-31")
+    assert by_label["GMO class 1 containment"]["action_owner"] == ""

@@ -202,3 +202,24 @@ def test_the_trend_reads_what_was_recorded_at_each_month_end(personas):
     assert ready["2026-07-31"] == 1
     assert ready["2026-10-31"] == 0
     assert ready["2026-12-01"] == 0
+
+
+def test_the_ranking_searches_filters_and_sorts_and_the_csv_follows(personas, world):
+    _, gamma = world
+    gamma.attc = "na_attc"
+    gamma.save()
+    client = personas.client_for(personas.national)
+    base = "/readiness/?profile=car_t_core"
+
+    def names(query):
+        return [a.site.name for a in client.get(base + query).context["ranked"]]
+
+    assert names("") == ["Alpha Hospital", "Gamma Hospital", "Beta Hospital"]
+    assert names("&q=gam") == ["Gamma Hospital"]
+    assert names("&q=RAA") == ["Alpha Hospital"]
+    assert names("&attc=na_attc") == ["Gamma Hospital"]
+    assert names("&ready=on") == ["Alpha Hospital"]
+    assert names("&sort=name") == ["Alpha Hospital", "Beta Hospital", "Gamma Hospital"]
+    content = client.get("/readiness/ranking.csv?profile=car_t_core&sort=name&q=a")
+    rows = list(csv.reader(io.StringIO(content.content.decode("utf-8-sig"))))
+    assert [r[1] for r in rows[1:]] == ["Alpha Hospital", "Beta Hospital", "Gamma Hospital"]

@@ -1,0 +1,168 @@
+"""Every page a user spends time on makes the same number of queries at 1x and 10x data (issue 14).
+
+One world per page: a region with sites, the coordinator's site, a trial and a profile. `grow`
+adds one unit of everything those pages list (a site with a state for every capability, a
+capability and a course in the profile, a staff member trained on every course, a trial at the
+site, a guidance document, a report, an action); the page's queries are counted after one unit
+and again after ten. A count that grows is an N+1: fix the page, not the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from actions.models import GapAction
+from reports.models import ReadinessReport
+from sites.models import Capability, Region, Site, SiteCapability, SiteMembership
+from tests.accounts.factories import UserFactory
+from tests.guidance.factories import publish_guidance
+from tests.sites.factories import (
+    CapabilityFactory,
+    MembershipFactory,
+    RegionFactory,
+    SiteCapabilityFactory,
+    SiteFactory,
+)
+from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
+from tests.trials.factories import (
+    CapabilityRequirementFactory,
+    RequirementProfileFactory,
+    TrainingRequirementFactory,
+    TrialFactory,
+    TrialSiteFactory,
+)
+from trials.models import RequirementProfile, Trial
+
+PAGES = {
+    "home, coordinator": ("coordinator", "/"),
+    "home, national": ("national", "/"),
+    "site dashboard": ("coordinator", "/sites/{site}/dashboard/"),
+    "checklist, editable": ("coordinator", "/sites/{site}/checklist/"),
+    "checklist, read-only": ("national", "/sites/{site}/checklist/"),
+    "site readiness": ("coordinator", "/sites/{site}/readiness/?profile={profile}"),
+    "ranking": ("national", "/readiness/?profile={profile}"),
+    "network overview": ("national", "/overview/"),
+    "trial list": ("national", "/trials/"),
+    "trial page": ("national", "/trials/{trial}/"),
+    "trial sites": ("national", "/trials/{trial}/sites/"),
+    "guidance search": ("coordinator", "/guidance/?q=cell"),
+    "guidance document": ("coordinator", "/guidance/{document}/"),
+    "staff list": ("coordinator", "/sites/{site}/staff/"),
+    "training matrix": ("coordinator", "/sites/{site}/staff/matrix/"),
+    "report list": ("national", "/reports/"),
+    "API ranking": ("national", "/api/v1/readiness/?profile={profile}"),
+    "API site readiness": ("coordinator", "/api/v1/sites/{site}/readiness/?profile={profile}"),
+    "API sites": ("national", "/api/v1/sites/"),
+    "API capabilities": ("coordinator", "/api/v1/capabilities/"),
+    "API blockers": ("national", "/api/v1/readiness/blockers/?profile={profile}"),
+    "API guidance search": ("coordinator", "/api/v1/guidance/?q=cell"),
+}
+
+
+@dataclass
+class World:
+    region: Region
+    site: Site
+    coordinator: User
+    national: User
+    profile: RequirementProfile
+    trial: Trial
+    document: str = ""
+    units: int = 0
+    sites: list[Site] = field(default_factory=list)
+
+    def url(self, template: str) -> str:
+        return template.format(
+            site=self.site.pk, profile=self.profile.code, trial=self.trial.pk,
+            document=self.document,
+        )
+
+
+def _world() -> World:
+    region = RegionFactory(code="QCNORTH", name="North")
+    site = SiteFactory(name="Alpha Hospital", region=region)
+    coordinator = MembershipFactory(site=site, role=SiteMembership.Role.COORDINATOR).user
+    national = UserFactory(network_scope="national")
+    profile = RequirementProfileFactory(code="qc_profile", name="Query-count profile")
+    trial = TrialFactory(short_title="QC-TRIAL", status=Trial.Status.RECRUITING)
+    trial.profiles.add(profile)
+    TrialSiteFactory(trial=trial, site=site)
+    return World(region, site, coordinator, national, profile, trial, sites=[site])
+
+
+def grow(world: World, units: int) -> None:
+    """Add `units` of everything the pages list."""
+    today = dt.date.today()
+    statuses = [SiteCapability.Status.IN_PLACE, SiteCapability.Status.IN_PROGRESS]
+    for _ in range(units):
+        n = world.units = world.units + 1
+        capability = CapabilityFactory(code=f"qc_capability_{n}", name=f"Cell storage {n}")
+        course = CourseFactory(code=f"qc_course_{n}", title=f"Cell handling {n}")
+        CapabilityRequirementFactory(profile=world.profile, capabilities=[capability])
+        TrainingRequirementFactory(profile=world.profile, course=course)
+        new_site = SiteFactory(region=world.region)
+        world.sites.append(new_site)
+        for site in world.sites:
+            SiteCapabilityFactory(site=site, capability=capability, status=statuses[n % 2],
+                                  evidence_expires_on=today + dt.timedelta(days=20 * n))
+        for other in Capability.objects.exclude(pk=capability.pk):
+            SiteCapabilityFactory(site=new_site, capability=other, status=statuses[n % 2])
+        staff = StaffMemberFactory(site=world.site)
+        for each in world.site.staff.all():
+            TrainingRecordFactory(staff=each, course=course)
+        for other in course.__class__.objects.exclude(pk=course.pk):
+            TrainingRecordFactory(staff=staff, course=other)
+        trial = TrialFactory(status=Trial.Status.RECRUITING)
+        trial.profiles.add(world.profile)
+        TrialSiteFactory(trial=trial, site=world.site)
+        TrialSiteFactory(trial=world.trial, site=new_site)
+        version = publish_guidance(title=f"Cell therapy guidance {n}", body="Cell storage and handling.")
+        world.document = world.document or version.document.slug
+        ReadinessReport.objects.create(
+            kind=ReadinessReport.Kind.SITE, site=world.site, profile=world.profile, as_of=today,
+            requested_by=world.national, status=ReadinessReport.Status.SUCCEEDED,
+        )
+        GapAction.objects.create(
+            site=world.site, requirement_key=f"capability:{capability.pk}",
+            requirement_label=capability.name, target_date=today + dt.timedelta(days=30),
+            created_by=world.coordinator, owner_staff=staff,
+        )
+
+
+def _queries(client: Client, url: str) -> tuple[list[str], int]:
+    client.get(url)  # first request: session, caches
+    seen: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return seen, len(response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGES)
+def test_queries_do_not_grow_with_data(name):
+    world = _world()
+    role, template = PAGES[name]
+    grow(world, 1)
+    client = Client()
+    client.force_login(getattr(world, role))
+    small, small_size = _queries(client, world.url(template))
+    grow(world, 9)
+    large, large_size = _queries(client, world.url(template))
+    # The page shows the added data (a page that ignored it would prove nothing).
+    assert large_size > small_size or name == "guidance document", name
+    assert len(large) == len(small), (
+        f"{name}: {len(small)} queries at 1x, {len(large)} at 10x; repeated:\n"
+        + "\n".join(sorted(set(q for q in large if large.count(q) > small.count(q))))[:3000]
+    )
