@@ -495,7 +495,6 @@ LOGGING = {
                 "weasyprint": {"level": "WARNING"}},  # not its progress lines at INFO
 }
 
-# A met item whose validity ends within this many days is "expiring" (docs/readiness.md).
-# Read only through atmp_portal.expiring, so the engine, the dashboard, the training matrix
-# and the reminders agree.
+# Days within which a met item is "expiring" (docs/readiness.md); read only through
+# atmp_portal.expiring, so the engine, dashboard, training matrix and reminders agree.
 READINESS_EXPIRING_DAYS = 90
