@@ -316,9 +316,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ATMP Site Readiness <no-reply@localhost>")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
-# Celery. With REDIS_URL, Redis is the broker. Without it (make run's embedded default) the
-# broker is kombu's filesystem transport in EMBEDDED_BROKER_DIR and `make run` starts a real
-# worker beside the web server, so reports take the production path (docs/reliability.md).
+# Celery: Redis, or (no REDIS_URL: make run, which starts a real worker beside the web server)
+# kombu's filesystem transport in EMBEDDED_BROKER_DIR. docs/reliability.md, ADR 0006.
 REDIS_URL = env.str("REDIS_URL", default="")
 # The cache holds API rate-limit and failed sign-in counters: shared by all web processes in
 # production (Redis); per process with make run.
@@ -332,19 +331,16 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 # No result backend: job state lives on ReadinessReport (the outbox), never in Celery results.
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Every broker call gives up after this many seconds (connect and read), so a hung Redis
-# answers like a stopped one: a quick, clear 503, and no web worker left waiting.
+# Connect and read timeout of every broker call: a hung Redis answers like a stopped one.
 BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Redis hands an unacknowledged message back after this long; the job outbox
-        # (REPORT_LEASE_SECONDS) resumes a dead worker's report much sooner than this.
+        # Must exceed the longest task; the lease below resumes a dead worker's job sooner.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
         "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
         "socket_timeout": BROKER_TIMEOUT_SECONDS,
@@ -358,11 +354,8 @@ else:
         "data_folder_out": str(EMBEDDED_BROKER_DIR),
         "polling_interval": 0.5,
     }
-# The report job outbox (reports.jobs.reports_sweep, run by beat every REPORT_SWEEP_SECONDS):
-# a worker holds a running job for REPORT_LEASE_SECONDS and renews it by a heartbeat every
-# third of that; a job whose lease ran out lost its worker and is sent again (attempts
-# counted, failed after ReadinessReport.MAX_ATTEMPTS). A job queued longer than
-# REPORT_RESEND_AFTER_SECONDS is sent again (its message may have been lost with Redis).
+# The job outbox (reports.jobs.reports_sweep, beat): a worker's lease on a running job, renewed
+# every third of it; a job queued longer than REPORT_RESEND_AFTER_SECONDS is sent again.
 REPORT_LEASE_SECONDS = env.float("REPORT_LEASE_SECONDS", default=15)
 REPORT_RESEND_AFTER_SECONDS = env.float("REPORT_RESEND_AFTER_SECONDS", default=60)
 REPORT_SWEEP_SECONDS = env.float("REPORT_SWEEP_SECONDS", default=5)
@@ -498,10 +491,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # A database that cannot be reached is logged in one line (atmp_portal.health.server_error).
-    "loggers": {"django.request": {"filters": ["database_one_line"]}},
+    "loggers": {"django.request": {"filters": ["database_one_line"]},
+                "weasyprint": {"level": "WARNING"}},  # not its progress lines at INFO
 }
 
-# A met item whose validity ends within this many days is "expiring" (docs/readiness.md).
-# Read only through atmp_portal.expiring, so the engine, the dashboard, the training matrix
-# and the reminders agree.
+# Days within which a met item is "expiring" (docs/readiness.md); read only through
+# atmp_portal.expiring, so the engine, dashboard, training matrix and reminders agree.
 READINESS_EXPIRING_DAYS = 90

@@ -102,10 +102,7 @@ def capability_update(
     - Raises `ValidationError` (naming `not_applicable_reason`) for Not applicable without a
       reason, `ValueError` for evidence of another site.
     """
-    if status == SiteCapability.Status.NOT_APPLICABLE and not not_applicable_reason.strip():
-        raise ValidationError({"not_applicable_reason": NOT_APPLICABLE_REASON_REQUIRED})
-    if new_document is not None and new_document.site_id != site.pk:
-        raise ValueError("Evidence belongs to another site.")
+    _check_values(site, status, not_applicable_reason, new_document)
     values = {
         "status": status,
         "notes": notes,
@@ -140,16 +137,36 @@ def capability_update(
             current.save_without_historical_record()
             _amend(entry, current, reason, new_document)
         else:
-            current._change_reason = reason or DEFAULT_CHANGE_REASON
-            current._history_user = user
-            current._edit_session = edit_session
-            current._evidence_added = new_document.original_name if new_document else ""
-            try:
-                with transaction.atomic():
-                    current.save()
-            except IntegrityError:
-                # Someone recorded the item first, between our read and our insert.
-                raise Conflict(_locked(site, capability)) from None
+            _save_version(current, user, reason, edit_session, new_document)
         if new_document is not None:
             current.evidence.add(new_document)
     return current
+
+
+def _check_values(
+    site: Site, status: str, not_applicable_reason: str, new_document: EvidenceDocument | None
+) -> None:
+    if status == SiteCapability.Status.NOT_APPLICABLE and not not_applicable_reason.strip():
+        raise ValidationError({"not_applicable_reason": NOT_APPLICABLE_REASON_REQUIRED})
+    if new_document is not None and new_document.site_id != site.pk:
+        raise ValueError("Evidence belongs to another site.")
+
+
+def _save_version(
+    item: SiteCapability,
+    user: User,
+    reason: str,
+    edit_session: str,
+    new_document: EvidenceDocument | None,
+) -> None:
+    """Save `item` as a new version with its own history entry (who, why, which evidence)."""
+    item._change_reason = reason or DEFAULT_CHANGE_REASON
+    item._history_user = user
+    item._edit_session = edit_session
+    item._evidence_added = new_document.original_name if new_document else ""
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        # Someone recorded the item first, between our read and our insert.
+        raise Conflict(_locked(item.site, item.capability)) from None

@@ -47,7 +47,7 @@ PAGES = {
     "checklist, read-only": ("national", "/sites/{site}/checklist/"),
     "site readiness": ("coordinator", "/sites/{site}/readiness/?profile={profile}"),
     "ranking": ("national", "/readiness/?profile={profile}"),
-    "network overview": ("national", "/overview/"),
+    "network overview": ("national", "/overview/?profile={profile}"),
     "trial list": ("national", "/trials/"),
     "trial page": ("national", "/trials/{trial}/"),
     "trial sites": ("national", "/trials/{trial}/sites/"),

@@ -32,6 +32,30 @@ def guidance_for_courses(codes) -> dict:
     return selectors.guidance_for_courses(_codes(codes))
 
 
+@register.simple_tag
+def guidance_for_assessments(sections) -> dict:
+    """`{% guidance_for_assessments sections as guidance %}`: guidance for every gap row of a
+    page of assessments, in two queries however many assessments the page shows.
+
+    `sections` are the page's sections (dicts or objects with an `assessment`) or assessments
+    themselves; the answer has
+    `capabilities` and `courses`, each code -> documents, for `guidance_links`.
+    """
+    capability_codes: list[str] = []
+    course_codes: list[str] = []
+    for section in sections or []:
+        if isinstance(section, dict):
+            assessment = section["assessment"]
+        else:
+            assessment = getattr(section, "assessment", section)
+        capability_codes += _codes(list(assessment.capability_gaps))
+        course_codes += _codes(list(assessment.training_gaps))
+    return {
+        "capabilities": selectors.guidance_for_capabilities(capability_codes),
+        "courses": selectors.guidance_for_courses(course_codes),
+    }
+
+
 def _codes(items) -> list[str]:
     """The codes named by what a page lists, whatever its shape.
 

@@ -84,7 +84,7 @@ def _pages() -> list[Page]:
         Page("checklist, national coordinator (read-only)", NATIONAL, f"/sites/{s}/checklist/"),
         Page("site readiness, site coordinator", COORDINATOR, f"/sites/{s}/readiness/"),
         Page("ranking, one profile, national", NATIONAL, f"/readiness/?profile={PROFILE}"),
-        Page("network overview, national", NATIONAL, "/overview/"),
+        Page("network overview, one profile, national", NATIONAL, f"/overview/?profile={PROFILE}"),
         Page("trial list, national", NATIONAL, "/trials/"),
         Page("trial page, national", NATIONAL, f"/trials/{trial.pk}/"),
         Page("trial sites, national", NATIONAL, f"/trials/{trial.pk}/sites/"),
@@ -171,6 +171,9 @@ def _server_env(static_root: Path) -> dict[str, str]:
         "STATIC_ROOT": str(static_root),
         "STATIC_MANIFEST": "true",
         "CONN_MAX_AGE": "60",
+        # One user sends thousands of API requests a minute here; the production limit
+        # (600/minute) would turn most of them into fast 429s and measure nothing.
+        "API_THROTTLE_USER": "1000000/minute",
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     return env
@@ -259,7 +262,7 @@ def _verdicts(results: list[Result]) -> list[str]:
     for r in results[1:]:
         misses = []
         if r.rps * MIN_SHARE < floor.rps:
-            misses.append(f"req/s 1/{floor.rps / r.rps:.0f} of the floor")
+            misses.append(f"req/s 1/{floor.rps / r.rps:.1f} of the floor")
         if r.p99 > MAX_TAIL * r.p50:
             misses.append(f"p99 {r.p99 / r.p50:.0f}x p50")
         if r.page.name.startswith("ranking") and r.p99 > RANKING_P99_MS:
@@ -306,7 +309,8 @@ def _write(report, results, first_kb, first_html_kb, n_assets, took) -> None:
         "## Pages under load", "",
         f"gunicorn ({WORKERS} sync workers, production settings: DEBUG off, compressed manifest "
         f"static files, CONN_MAX_AGE 60) on loopback; `wrk` with {CONCURRENCY} connections for "
-        f"{SECONDS} s per page, each with a signed-in session (tests/bench/load.lua). Queries and "
+        f"{SECONDS} s per page, each with a signed-in session (tests/bench/load.lua); the API's "
+        "per-user throttle raised for the run. Queries and "
         "sizes: one request through the test client. Load average at the end: "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.", "",
         "| page | req/s | p50 | p99 | vs the login page | queries | HTML | gzipped |",

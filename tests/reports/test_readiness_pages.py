@@ -170,6 +170,10 @@ def site_page_queries(user, site) -> int:
 
 
 def test_the_site_page_costs_the_same_few_queries_however_much_data(personas, scenario):
+    # A capability gap and a training gap from the start, so the page's guidance look-ups
+    # (made only when there are gaps to show guidance for) are counted at both sizes.
+    CapabilityRequirementFactory(profile=scenario.profile, capabilities=[CapabilityFactory()])
+    TrainingRequirementFactory(profile=scenario.profile, course=CourseFactory())
     client = personas.client_for(personas.network)
     with CaptureQueriesContext(connection) as small:
         response = client.get(page_url(personas.site_a), {"on": ON.isoformat()})
@@ -183,7 +187,7 @@ def test_the_site_page_costs_the_same_few_queries_however_much_data(personas, sc
     view_large = site_page_queries(personas.network, personas.site_a)
 
     assert len(small) == len(large)
-    assert view_small == view_large <= 10
+    assert view_small == view_large <= 12  # the engine, the page, and two guidance look-ups
 
 
 # --- API --------------------------------------------------------------------------------------
