@@ -23,6 +23,11 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deactivate, never delete: deleting a user would delete the admin action log entries
+        # and orphan the change history that name them (attributable records, ALCOA+).
+        return False
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):

@@ -73,6 +73,22 @@ def test_the_admin_action_log_is_readable_and_cannot_be_changed_or_deleted(clien
     assert client.get("/admin/admin/logentry/add/").status_code == 403
 
 
+@pytest.mark.django_db
+def test_the_admin_cannot_delete_a_user_so_their_action_log_stays(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    leaver = UserFactory()
+    LogEntry.objects.create(
+        user=leaver, content_type=ContentType.objects.get_for_model(leaver),
+        object_id=str(leaver.pk), object_repr=str(leaver), action_flag=ADDITION,
+    )
+    client.force_login(admin_user)
+    assert client.post(f"/admin/accounts/user/{leaver.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post("/admin/accounts/user/",
+                {"action": "delete_selected", "_selected_action": [leaver.pk], "post": "yes"})
+    assert LogEntry.objects.filter(user=leaver).exists()
+    assert type(leaver).objects.filter(pk=leaver.pk).exists()
+
+
 def _ignored(path: str, patterns: list[str]) -> bool:
     parts = path.split("/")
     for pattern in patterns:
