@@ -497,4 +497,4 @@ LOGGING = {
 
 # Days within which a met item is "expiring" (docs/readiness.md); read only through
 # atmp_portal.expiring, so the engine, dashboard, training matrix and reminders agree.
-READINESS_EXPIRING_DAYS = 90
+READINESS_EXPIRING_DAYS = env.int("READINESS_EXPIRING_DAYS", default=90)

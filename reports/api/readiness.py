@@ -96,7 +96,7 @@ class RankedSiteSerializer(serializers.Serializer):
     ready = serializers.BooleanField(help_text="No blockers.")
     blockers = serializers.IntegerField()
     warnings = serializers.IntegerField()
-    expiring = serializers.IntegerField(help_text="Met, but lapsing within 90 days.")
+    expiring = serializers.IntegerField(help_text="Met, but lapsing within the expiring window (READINESS_EXPIRING_DAYS, 90 by default).")
 
 
 class GapRowSerializer(serializers.Serializer):

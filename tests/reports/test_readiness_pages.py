@@ -100,6 +100,16 @@ def test_it_lists_items_expiring_within_90_days(personas, scenario):
     assert "100%" in content
 
 
+def test_the_page_names_the_expiring_window_the_engine_uses(personas, scenario, settings):
+    settings.READINESS_EXPIRING_DAYS = 20
+    response = personas.client_for(personas.coordinator_a).get(
+        page_url(personas.site_a), {"on": ON.isoformat()}
+    )
+    content = response.content.decode()
+    assert "within 20 days" in content
+    assert "90 days" not in content
+
+
 def test_it_focuses_one_trial_or_profile(personas, scenario):
     client = personas.client_for(personas.network)
     response = client.get(page_url(personas.site_a), {"profile": "cart-core"})
