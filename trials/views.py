@@ -146,61 +146,51 @@ def trial_requirements(request: HttpRequest, trial_id: int) -> HttpResponse:
     return _requirements_page(request, trial, _requirement_forms(request, trial))
 
 
-@login_required
-@require_POST
-def capability_requirement_add(request: HttpRequest, trial_id: int) -> HttpResponse:
+def _add_from_form(request: HttpRequest, trial_id: int, bound: str, save) -> HttpResponse:
+    """POST of one requirements-page form: `save(cleaned_data)` it, or show the page with errors."""
     trial = _writable_trial(request, trial_id)
-    forms = _requirement_forms(request, trial, bound="capability")
-    form = forms["capability_form"]
+    forms = _requirement_forms(request, trial, bound=bound)
+    form = forms[f"{bound}_form"]
     if form.is_valid():
         try:
-            services.capability_requirement_add(
-                owner=trial, capabilities=list(form.cleaned_data["capabilities"]),
-                level=form.cleaned_data["level"], note=form.cleaned_data["note"],
-                user=request.user, reason=form.cleaned_data["reason"],
-            )
+            save(trial, form.cleaned_data)
             return redirect("trials:requirements", trial.pk)
         except ValidationError as error:
             _add_errors(form, error)
     return _requirements_page(request, trial, forms)
+
+
+@login_required
+@require_POST
+def capability_requirement_add(request: HttpRequest, trial_id: int) -> HttpResponse:
+    return _add_from_form(request, trial_id, "capability", lambda trial, data: (
+        services.capability_requirement_add(
+            owner=trial, capabilities=list(data["capabilities"]), level=data["level"],
+            note=data["note"], user=request.user, reason=data["reason"],
+        )
+    ))
 
 
 @login_required
 @require_POST
 def training_requirement_add(request: HttpRequest, trial_id: int) -> HttpResponse:
-    trial = _writable_trial(request, trial_id)
-    forms = _requirement_forms(request, trial, bound="training")
-    form = forms["training_form"]
-    if form.is_valid():
-        try:
-            services.training_requirement_add(
-                owner=trial, course=form.cleaned_data["course"], role=form.cleaned_data["role"],
-                min_staff=form.cleaned_data["min_staff"], level=form.cleaned_data["level"],
-                user=request.user, reason=form.cleaned_data["reason"],
-            )
-            return redirect("trials:requirements", trial.pk)
-        except ValidationError as error:
-            _add_errors(form, error)
-    return _requirements_page(request, trial, forms)
+    return _add_from_form(request, trial_id, "training", lambda trial, data: (
+        services.training_requirement_add(
+            owner=trial, course=data["course"], role=data["role"], min_staff=data["min_staff"],
+            level=data["level"], user=request.user, reason=data["reason"],
+        )
+    ))
 
 
 @login_required
 @require_POST
 def override_add(request: HttpRequest, trial_id: int) -> HttpResponse:
-    trial = _writable_trial(request, trial_id)
-    forms = _requirement_forms(request, trial, bound="override")
-    form = forms["override_form"]
-    if form.is_valid():
-        try:
-            services.override_set(
-                trial=trial, requirement=form.cleaned_data["requirement"],
-                level=form.cleaned_data["level"], reason=form.cleaned_data["reason"],
-                user=request.user,
-            )
-            return redirect("trials:requirements", trial.pk)
-        except ValidationError as error:
-            _add_errors(form, error)
-    return _requirements_page(request, trial, forms)
+    return _add_from_form(request, trial_id, "override", lambda trial, data: (
+        services.override_set(
+            trial=trial, requirement=data["requirement"], level=data["level"],
+            reason=data["reason"], user=request.user,
+        )
+    ))
 
 
 @login_required
