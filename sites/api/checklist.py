@@ -168,6 +168,29 @@ def _stale(site: Site, capability: Capability) -> Response:
     return response
 
 
+def _conditional_write(request: Request, site_id: int, capability_code: str, serializer_class,
+                       write) -> Response:
+    """A write under HTTP optimistic concurrency, the checklist form's rule over HTTP.
+
+    404 outside scope, 428 without If-Match, 400 for a bad body, 412 (with the item as it is
+    now) when If-Match names another version or someone saves first; else `write(site,
+    capability, item, validated_data)`'s answer.
+    """
+    site, capability = _writable(request, site_id, capability_code)
+    versions = _if_match(request)
+    if versions is None:
+        return Response({"detail": IF_MATCH_REQUIRED}, status=428)
+    payload = serializer_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    item = _item(site, capability)
+    if item.version not in versions:
+        return _stale(site, capability)
+    try:
+        return write(site, capability, item, payload.validated_data)
+    except Conflict:
+        return _stale(site, capability)
+
+
 def _readable(request: Request, site_id: int, capability_code: str) -> tuple[Site, Capability]:
     site = site_for(request.user, site_id)
     return site, get_object_or_404(Capability, code=capability_code)
@@ -254,20 +277,12 @@ class ChecklistItemView(APIView):
         responses={200: ChecklistItemSerializer, **WRITE_RESPONSES},
     )
     def patch(self, request: Request, site_id: int, capability_code: str) -> Response:
-        site, capability = _writable(request, site_id, capability_code)
-        versions = _if_match(request)
-        if versions is None:
-            return Response({"detail": IF_MATCH_REQUIRED}, status=428)
-        payload = ChecklistItemUpdateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        item = _item(site, capability)
-        if item.version not in versions:
-            return _stale(site, capability)
-        try:
-            saved = _save(request, site, capability, item=item, changes=payload.validated_data)
-        except Conflict:
-            return _stale(site, capability)
-        return _item_response(saved)
+        def write(site, capability, item, data):
+            return _item_response(_save(request, site, capability, item=item, changes=data))
+
+        return _conditional_write(
+            request, site_id, capability_code, ChecklistItemUpdateSerializer, write
+        )
 
 
 class ChecklistEvidenceView(APIView):
@@ -279,28 +294,18 @@ class ChecklistEvidenceView(APIView):
         responses={201: ChecklistItemSerializer, **WRITE_RESPONSES},
     )
     def post(self, request: Request, site_id: int, capability_code: str) -> Response:
-        site, capability = _writable(request, site_id, capability_code)
-        versions = _if_match(request)
-        if versions is None:
-            return Response({"detail": IF_MATCH_REQUIRED}, status=428)
-        payload = EvidenceUploadSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        item = _item(site, capability)
-        if item.version not in versions:
-            return _stale(site, capability)
-        try:
-            document = evidence_store(
-                site=site, uploaded_file=payload.validated_data["file"], user=request.user
-            )
-        except DjangoValidationError as error:
-            raise ValidationError({"file": error.messages}) from None
-        try:
+        def write(site, capability, item, data):
+            try:
+                document = evidence_store(site=site, uploaded_file=data["file"], user=request.user)
+            except DjangoValidationError as error:
+                raise ValidationError({"file": error.messages}) from None
             saved = _save(request, site, capability, item=item,
-                          changes={"reason": payload.validated_data.get("reason", "")},
-                          document=document)
-        except Conflict:
-            return _stale(site, capability)
-        return _item_response(saved, status.HTTP_201_CREATED)
+                          changes={"reason": data.get("reason", "")}, document=document)
+            return _item_response(saved, status.HTTP_201_CREATED)
+
+        return _conditional_write(
+            request, site_id, capability_code, EvidenceUploadSerializer, write
+        )
 
 
 class EvidenceDownload(APIView):
