@@ -179,6 +179,29 @@ class OverrideForm(forms.Form):
         return self.inherited[self.cleaned_data["requirement"]]
 
 
+class OverrideChangeForm(forms.Form):
+    """A change to an existing override: its level and (always) why."""
+
+    level = forms.ChoiceField(
+        choices=RequirementOverride.Level.choices, widget=forms.RadioSelect,
+        label="For this trial", error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
+    )
+    reason = _reason_field(required=True, label="Why the trial does not need it as the profile says")
+
+
+class ProfileForm(forms.ModelForm):
+    reason = _reason_field(required=False)
+
+    class Meta:
+        model = RequirementProfile
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"name": {
+            "required": "Enter the profile's name",
+            "unique": "Another profile already has this name",
+        }}
+
+
 class TrialSiteMoveForm(forms.Form):
     status = forms.ChoiceField(widget=forms.RadioSelect, label="Next step",
                                error_messages={"required": STATUS_REQUIRED})

@@ -121,6 +121,81 @@ def training_requirement_add(
     return requirement
 
 
+def _save_with_one_record(requirement, user: User, reason: str, capabilities=None) -> None:
+    """Save the requirement (and set its alternatives) leaving one historical record of the
+    whole change: saving and setting the alternatives would otherwise record each step."""
+    requirement.skip_history_when_saving = True
+    try:
+        requirement.save()
+        if capabilities is not None:
+            requirement.capabilities.set(capabilities)
+    finally:
+        del requirement.skip_history_when_saving
+    _stamp(requirement, user, reason)
+    requirement.save()
+
+
+@transaction.atomic
+def capability_requirement_update(
+    *,
+    requirement: CapabilityRequirement,
+    capabilities: Sequence[Capability],
+    level: str,
+    user: User,
+    note: str = "",
+    reason: str = "",
+) -> CapabilityRequirement:
+    """Change a requirement's alternatives, level or note in place (its overrides stay)."""
+    if not capabilities:
+        raise ValidationError({"capabilities": NO_ALTERNATIVES})
+    wanted = {c.pk for c in capabilities}
+    current = set(requirement.capabilities.values_list("pk", flat=True))
+    if (current, requirement.level, requirement.note) == (wanted, level, note):
+        return requirement
+    requirement.level, requirement.note = level, note
+    requirement.full_clean()
+    _save_with_one_record(requirement, user, reason,
+                          capabilities=list(capabilities) if current != wanted else None)
+    return requirement
+
+
+@transaction.atomic
+def training_requirement_update(
+    *,
+    requirement: TrainingRequirement,
+    course: Course,
+    level: str,
+    user: User,
+    role: str = "",
+    min_staff: int = 1,
+    reason: str = "",
+) -> TrainingRequirement:
+    """Change a training requirement's course, role, minimum staff or level in place."""
+    wanted = (course.pk, role, min_staff, level)
+    if (requirement.course_id, requirement.role, requirement.min_staff, requirement.level) == wanted:
+        return requirement
+    requirement.course, requirement.role = course, role
+    requirement.min_staff, requirement.level = min_staff, level
+    requirement.full_clean()
+    _stamp(requirement, user, reason)
+    requirement.save()
+    return requirement
+
+
+@transaction.atomic
+def profile_update(
+    *, profile: RequirementProfile, name: str, description: str, user: User, reason: str = ""
+) -> RequirementProfile:
+    """Rename or re-describe a profile (every trial using it shows the new name)."""
+    if (profile.name, profile.description) == (name, description):
+        return profile
+    profile.name, profile.description = name, description
+    profile.full_clean()
+    _stamp(profile, user, reason)
+    profile.save()
+    return profile
+
+
 @transaction.atomic
 def requirement_remove(
     *, requirement: CapabilityRequirement | TrainingRequirement, user: User, reason: str = ""
@@ -350,46 +425,53 @@ def trial_requirements_replace(
 
 
 def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
-    def key(capabilities, level, note):
-        return frozenset(c.pk for c in capabilities), level, note
-
-    current = {
-        key(r.capabilities.all(), r.level, r.note): r
-        for r in trial.capability_requirements.prefetch_related("capabilities")
-    }
-    keep = set()
+    """A requirement is what it asks for (its alternatives): an entry naming the same
+    alternatives as one of the trial's changes that one in place (level, note)."""
+    current: dict[frozenset, list] = {}
+    for requirement in trial.capability_requirements.prefetch_related("capabilities"):
+        key = frozenset(c.pk for c in requirement.capabilities.all())
+        current.setdefault(key, []).append(requirement)
+    added = []
     for entry in wanted:
-        k = key(entry["capabilities"], entry["level"], entry.get("note", ""))
-        keep.add(k)
-        if k not in current:
-            capability_requirement_add(owner=trial, capabilities=entry["capabilities"],
-                                       level=entry["level"], note=entry.get("note", ""),
-                                       user=user, reason=reason)
-    for k, requirement in current.items():
-        if k not in keep:
-            requirement_remove(requirement=requirement, user=user, reason=reason)
+        same = current.get(frozenset(c.pk for c in entry["capabilities"]))
+        if same:
+            capability_requirement_update(
+                requirement=same.pop(0), capabilities=entry["capabilities"],
+                level=entry["level"], note=entry.get("note", ""), user=user, reason=reason,
+            )
+        else:
+            added.append(entry)
+    for requirement in [r for left in current.values() for r in left]:
+        requirement_remove(requirement=requirement, user=user, reason=reason)
+    for entry in added:
+        capability_requirement_add(owner=trial, capabilities=entry["capabilities"],
+                                   level=entry["level"], note=entry.get("note", ""),
+                                   user=user, reason=reason)
 
 
 def _replace_training_requirements(trial, wanted: list[dict], user, reason) -> None:
-    def key(course_id, role, min_staff, level):
-        return course_id, role, min_staff, level
-
-    current = {
-        key(r.course_id, r.role, r.min_staff, r.level): r for r in trial.training_requirements.all()
-    }
-    keep = set()
+    """A training requirement is its course and role: an entry with the same course and role
+    as one of the trial's changes that one in place (minimum staff, level)."""
+    current: dict[tuple, list] = {}
+    for requirement in trial.training_requirements.all():
+        current.setdefault((requirement.course_id, requirement.role), []).append(requirement)
+    added = []
     for entry in wanted:
-        k = key(entry["course"].pk, entry.get("role", ""), entry.get("min_staff", 1),
-                entry["level"])
-        keep.add(k)
-        if k not in current:
-            training_requirement_add(owner=trial, course=entry["course"],
-                                     role=entry.get("role", ""),
-                                     min_staff=entry.get("min_staff", 1), level=entry["level"],
-                                     user=user, reason=reason)
-    for k, requirement in current.items():
-        if k not in keep:
-            requirement_remove(requirement=requirement, user=user, reason=reason)
+        role, min_staff = entry.get("role", ""), entry.get("min_staff", 1)
+        same = current.get((entry["course"].pk, role))
+        if same:
+            training_requirement_update(
+                requirement=same.pop(0), course=entry["course"], role=role,
+                min_staff=min_staff, level=entry["level"], user=user, reason=reason,
+            )
+        else:
+            added.append(entry)
+    for requirement in [r for left in current.values() for r in left]:
+        requirement_remove(requirement=requirement, user=user, reason=reason)
+    for entry in added:
+        training_requirement_add(owner=trial, course=entry["course"], role=entry.get("role", ""),
+                                 min_staff=entry.get("min_staff", 1), level=entry["level"],
+                                 user=user, reason=reason)
 
 
 def _replace_overrides(trial, wanted: list[dict], user) -> None:
