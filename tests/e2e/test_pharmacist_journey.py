@@ -81,6 +81,8 @@ def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
     page.get_by_label("What changed").fill("Do not filter the product either.")
     page.get_by_label("Effective from").fill(today.isoformat())
     page.get_by_label("Review due").fill(today.replace(year=today.year + 1).isoformat())
+    # A changed step: readers of version 1 must read version 2.
+    page.get_by_label("Yes: the guidance changed").check()
     page.get_by_role("button", name="Publish").click()
     page.wait_for_load_state()
     assert "Version 2 published." in page.content()
