@@ -121,6 +121,18 @@ def training_requirement_add(
     return requirement
 
 
+def _change(obj, user: User, reason: str, **values) -> None:
+    """Set the fields that differ, validate and save (one historical record); nothing at all
+    when every field already has its value, so the history shows only real changes."""
+    if all(getattr(obj, name) == value for name, value in values.items()):
+        return
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    _stamp(obj, user, reason)
+    obj.save()
+
+
 def _save_with_one_record(requirement, user: User, reason: str, capabilities=None) -> None:
     """Save the requirement (and set its alternatives) leaving one historical record of the
     whole change: saving and setting the alternatives would otherwise record each step."""
@@ -171,14 +183,8 @@ def training_requirement_update(
     reason: str = "",
 ) -> TrainingRequirement:
     """Change a training requirement's course, role, minimum staff or level in place."""
-    wanted = (course.pk, role, min_staff, level)
-    if (requirement.course_id, requirement.role, requirement.min_staff, requirement.level) == wanted:
-        return requirement
-    requirement.course, requirement.role = course, role
-    requirement.min_staff, requirement.level = min_staff, level
-    requirement.full_clean()
-    _stamp(requirement, user, reason)
-    requirement.save()
+    _change(requirement, user, reason, course_id=course.pk, role=role, min_staff=min_staff,
+            level=level)
     return requirement
 
 
@@ -187,12 +193,7 @@ def profile_update(
     *, profile: RequirementProfile, name: str, description: str, user: User, reason: str = ""
 ) -> RequirementProfile:
     """Rename or re-describe a profile (every trial using it shows the new name)."""
-    if (profile.name, profile.description) == (name, description):
-        return profile
-    profile.name, profile.description = name, description
-    profile.full_clean()
-    _stamp(profile, user, reason)
-    profile.save()
+    _change(profile, user, reason, name=name, description=description)
     return profile
 
 
@@ -424,54 +425,59 @@ def trial_requirements_replace(
             _replace_overrides(trial, overrides, user)
 
 
-def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
-    """A requirement is what it asks for (its alternatives): an entry naming the same
-    alternatives as one of the trial's changes that one in place (level, note)."""
-    current: dict[frozenset, list] = {}
-    for requirement in trial.capability_requirements.prefetch_related("capabilities"):
-        key = frozenset(c.pk for c in requirement.capabilities.all())
-        current.setdefault(key, []).append(requirement)
+def _replace_in_place(current: list, key, wanted: list[dict], entry_key, *, update, add, remove):
+    """Make `current` rows what `wanted` says: an entry whose key (what the requirement asks
+    for) matches a row's changes that row in place (`update(row, entry)`); rows left are
+    removed, entries left added."""
+    rows: dict = {}
+    for row in current:
+        rows.setdefault(key(row), []).append(row)
     added = []
     for entry in wanted:
-        same = current.get(frozenset(c.pk for c in entry["capabilities"]))
+        same = rows.get(entry_key(entry))
         if same:
-            capability_requirement_update(
-                requirement=same.pop(0), capabilities=entry["capabilities"],
-                level=entry["level"], note=entry.get("note", ""), user=user, reason=reason,
-            )
+            update(same.pop(0), entry)
         else:
             added.append(entry)
-    for requirement in [r for left in current.values() for r in left]:
-        requirement_remove(requirement=requirement, user=user, reason=reason)
+    for row in [row for left in rows.values() for row in left]:
+        remove(row)
     for entry in added:
-        capability_requirement_add(owner=trial, capabilities=entry["capabilities"],
-                                   level=entry["level"], note=entry.get("note", ""),
-                                   user=user, reason=reason)
+        add(entry)
+
+
+def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
+    """A requirement is what it asks for: the same alternatives change it in place."""
+    def alternatives(capabilities) -> frozenset:
+        return frozenset(c.pk for c in capabilities)
+
+    def values(entry: dict) -> dict:
+        return {"capabilities": entry["capabilities"], "level": entry["level"],
+                "note": entry.get("note", ""), "user": user, "reason": reason}
+
+    _replace_in_place(
+        list(trial.capability_requirements.prefetch_related("capabilities")),
+        lambda row: alternatives(row.capabilities.all()), wanted,
+        lambda entry: alternatives(entry["capabilities"]),
+        update=lambda row, entry: capability_requirement_update(requirement=row, **values(entry)),
+        add=lambda entry: capability_requirement_add(owner=trial, **values(entry)),
+        remove=lambda row: requirement_remove(requirement=row, user=user, reason=reason),
+    )
 
 
 def _replace_training_requirements(trial, wanted: list[dict], user, reason) -> None:
-    """A training requirement is its course and role: an entry with the same course and role
-    as one of the trial's changes that one in place (minimum staff, level)."""
-    current: dict[tuple, list] = {}
-    for requirement in trial.training_requirements.all():
-        current.setdefault((requirement.course_id, requirement.role), []).append(requirement)
-    added = []
-    for entry in wanted:
-        role, min_staff = entry.get("role", ""), entry.get("min_staff", 1)
-        same = current.get((entry["course"].pk, role))
-        if same:
-            training_requirement_update(
-                requirement=same.pop(0), course=entry["course"], role=role,
-                min_staff=min_staff, level=entry["level"], user=user, reason=reason,
-            )
-        else:
-            added.append(entry)
-    for requirement in [r for left in current.values() for r in left]:
-        requirement_remove(requirement=requirement, user=user, reason=reason)
-    for entry in added:
-        training_requirement_add(owner=trial, course=entry["course"], role=entry.get("role", ""),
-                                 min_staff=entry.get("min_staff", 1), level=entry["level"],
-                                 user=user, reason=reason)
+    """A training requirement is its course and role: the same change it in place."""
+    def values(entry: dict) -> dict:
+        return {"course": entry["course"], "role": entry.get("role", ""),
+                "min_staff": entry.get("min_staff", 1), "level": entry["level"],
+                "user": user, "reason": reason}
+
+    _replace_in_place(
+        list(trial.training_requirements.all()), lambda row: (row.course_id, row.role), wanted,
+        lambda entry: (entry["course"].pk, entry.get("role", "")),
+        update=lambda row, entry: training_requirement_update(requirement=row, **values(entry)),
+        add=lambda entry: training_requirement_add(owner=trial, **values(entry)),
+        remove=lambda row: requirement_remove(requirement=row, user=user, reason=reason),
+    )
 
 
 def _replace_overrides(trial, wanted: list[dict], user) -> None:
