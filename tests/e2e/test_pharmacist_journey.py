@@ -81,6 +81,8 @@ def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
     page.get_by_label("What changed").fill("Do not filter the product either.")
     fill_date(page, "Effective from", today)
     fill_date(page, "Review due", today.replace(year=today.year + 1))
+    # A changed step: readers of version 1 must read version 2.
+    page.get_by_label("Yes: the guidance changed").check()
     page.get_by_role("button", name="Publish").click()
     page.wait_for_load_state()
     assert "Version 2 published." in page.content()

@@ -144,7 +144,8 @@ def test_publishing_with_every_field_empty_names_each_field(personas):
     client = personas.client_for(personas.editor)
     page = client.post(reverse("guidance:editor_publish", args=["t"]), {}).content.decode()
     assert "This field is required" not in page
-    for message in (forms.CHANGE_NOTE_REQUIRED, forms.EFFECTIVE_REQUIRED, forms.REVIEW_REQUIRED):
+    for message in (forms.CHANGE_NOTE_REQUIRED, forms.EFFECTIVE_REQUIRED, forms.REVIEW_REQUIRED,
+                    forms.REREAD_REQUIRED):
         assert message in page
 
 
