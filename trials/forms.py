@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from sites.forms import date_field
+from atmp_portal.dates import DateField
 from sites.models import Capability, Site
 from training.models import Course, StaffRole
 from trials.models import (
@@ -207,7 +207,8 @@ class TrialSiteMoveForm(forms.Form):
                                error_messages={"required": STATUS_REQUIRED})
     reason = forms.CharField(label="Reason", required=False, max_length=500,
                              widget=forms.Textarea(attrs={"rows": 3}))
-    respond_by = date_field("Response deadline (if inviting)", required=False)
+    respond_by = DateField(label="Response deadline (if inviting)", required=False,
+                           subject="the response deadline")
     message = forms.CharField(label="Message to the site (if inviting)", required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -238,7 +239,8 @@ class BulkSelectionForm(forms.Form):
     )
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, label="Action",
                                error_messages={"required": "Select shortlist or invite"})
-    respond_by = date_field("Response deadline (if inviting)", required=False)
+    respond_by = DateField(label="Response deadline (if inviting)", required=False,
+                           subject="the response deadline")
     message = forms.CharField(label="Message to the sites (if inviting)", required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
