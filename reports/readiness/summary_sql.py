@@ -33,7 +33,10 @@ from sites.models import Site, SiteCapability
 from sites.selectors import SiteRef
 from training.models import StaffMember, TrainingRecord
 
-_SUMMARY_SQL = """
+# Each requirement a site meets, as (site_id, idx, mandatory, expiring): the rules' decisions,
+# shared by the ranking's count per site (below) and the blockers' count per requirement
+# (blockers_sql.py), which end it with their own SELECT ... FROM met.
+MET_CTE = """
 WITH visible AS (
     SELECT unnest(%(site_ids)s::int[]) AS site_id
 ), cap_req AS (
@@ -42,7 +45,7 @@ WITH visible AS (
 ), cap_met AS (
     -- Met by any alternative in place with evidence valid on the date; expiring when the one
     -- valid longest lapses before the horizon.
-    SELECT sc.site_id, bool_or(r.mandatory) AS mandatory,
+    SELECT sc.site_id, r.idx, bool_or(r.mandatory) AS mandatory,
            bool_and(sc.evidence_expires_on IS NOT NULL)
            AND max(sc.evidence_expires_on) < %(horizon)s AS expiring
     FROM cap_req r
@@ -77,16 +80,18 @@ WITH visible AS (
       AND (r.role = '' OR jsonb_exists(s.roles, r.role))
     GROUP BY s.site_id, s.id, s.left_on, r.idx, r.min_staff, r.mandatory
 ), train_met AS (
-    SELECT site_id, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
+    SELECT site_id, idx, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
     FROM trained
     GROUP BY site_id, idx, min_staff, mandatory
     HAVING count(*) >= min_staff
 ), met AS (
-    SELECT site_id, mandatory, expiring FROM cap_met
+    SELECT site_id, idx, mandatory, expiring FROM cap_met
     UNION ALL
-    SELECT site_id, mandatory, expiring FROM train_met
+    SELECT site_id, idx, mandatory, expiring FROM train_met
 )
-SELECT site_id,
+"""
+
+_SUMMARY_SELECT = """SELECT site_id,
        count(*) FILTER (WHERE NOT expiring),
        count(*) FILTER (WHERE expiring),
        count(*) FILTER (WHERE mandatory)
@@ -175,25 +180,32 @@ def _summary_params(
     return {**params, "site_ids": site_ids, "on": on, "horizon": last, "in_place": IN_PLACE}
 
 
-def summaries_in_database(
-    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date
-) -> list[SiteAssessment]:
-    """assess(summary_only=True) on PostgreSQL: one query whatever the number of sites."""
-    if not site_list:
-        return []
-    params = _summary_params([site.pk for site in site_list], requirements, on)
+def run_met_query(
+    select: str, site_ids: list[int], requirements: RequirementSet, on: dt.date
+) -> list[tuple]:
+    """Rows of `MET_CTE` + `select` (which reads `met`) for the sites, set and date: the
+    tables for today and later, the change history for a past date. One query."""
+    params = _summary_params(site_ids, requirements, on)
     if is_past(on):
-        sql = _SUMMARY_SQL.format(**_as_of_sources())
+        sources = _as_of_sources()
         params["until"] = end_of(on)
     else:
-        sql = _SUMMARY_SQL.format(
-            site_capability=SiteCapability._meta.db_table,
-            record=TrainingRecord._meta.db_table,
-            staff=StaffMember._meta.db_table,
-        )
+        sources = {
+            "site_capability": SiteCapability._meta.db_table,
+            "record": TrainingRecord._meta.db_table,
+            "staff": StaffMember._meta.db_table,
+        }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counts = {site_id: rest for site_id, *rest in cursor.fetchall()}
+        cursor.execute((MET_CTE + select).format(**sources), params)
+        return cursor.fetchall()
+
+
+def assessments_from_counts(
+    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date,
+    counts: dict[int, tuple[int, int, int]],
+) -> list[SiteAssessment]:
+    """Each site's assessment from its (met, expiring, met mandatory) counts, in the order
+    given; a site without counts meets nothing."""
     mandatory = requirements.mandatory_count
     recommended = len(requirements.requirements) - mandatory
     assessments = []
@@ -207,5 +219,18 @@ def summaries_in_database(
                 Outcome.MET: met,
             }
         )
-        assessments.append(from_counts(site, on, requirements, outcome_counts, met_mandatory))
+        assessments.append(
+            from_counts(site, on, requirements, outcome_counts, met_mandatory, mandatory=mandatory)
+        )
     return assessments
+
+
+def summaries_in_database(
+    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date
+) -> list[SiteAssessment]:
+    """assess(summary_only=True) on PostgreSQL: one query whatever the number of sites."""
+    if not site_list:
+        return []
+    rows = run_met_query(_SUMMARY_SELECT, [site.pk for site in site_list], requirements, on)
+    counts = {site_id: tuple(rest) for site_id, *rest in rows}
+    return assessments_from_counts(site_list, requirements, on, counts)
