@@ -116,3 +116,28 @@ class ReadinessReport(models.Model):
             return f"Retrying (attempt {self.attempts + 1} of {self.MAX_ATTEMPTS})"
         return self.get_status_display()
 
+
+
+class TrendSnapshot(models.Model):
+    """One point of the overview's trend, stored once its date is safely past (reports.trend):
+    the readiness of one set of sites against one requirement set as of a past date, which the
+    change history no longer changes. Keyed by fingerprints of the two sets, so a changed
+    requirement, course renewal or site list is a new key, never a stale point."""
+
+    requirements_key = models.CharField(max_length=64)
+    sites_key = models.CharField(max_length=64)
+    on = models.DateField()
+    sites = models.PositiveIntegerField()
+    ready = models.PositiveIntegerField()
+    median_score = models.FloatField(null=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirements_key", "sites_key", "on"], name="one_trend_point_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Trend point {self.on} ({self.ready} of {self.sites} ready)"
