@@ -4,10 +4,14 @@ so paths here are full paths (e.g. "readiness/", "sites/<int:site_id>/readiness/
 from django.urls import path  # noqa: F401
 
 from reports.views import readiness as readiness_views
+from reports.views import sites as site_views
 
 app_name = "reports"
 urlpatterns: list = []
 urlpatterns += [
+    # The site list filters by readiness for a trial, so it is the engine's page (sites.urls
+    # has the rest of /sites/).
+    path("sites/", site_views.site_list, name="site-list"),
     path("readiness/", readiness_views.ranking, name="ranking"),
     path("sites/<int:site_id>/readiness/", readiness_views.site_readiness, name="site-readiness"),
 ]

@@ -111,7 +111,8 @@ def from_counts(
     mandatory: int | None = None,
 ) -> SiteAssessment:
     """Score and readiness from the outcome counts, however they were counted (`mandatory`:
-    the set's mandatory count, when the caller has it for many sites)."""
+    the set's number of mandatory requirements, when the caller has counted it once for many
+    sites)."""
     if mandatory is None:
         mandatory = requirements.mandatory_count
     return SiteAssessment(

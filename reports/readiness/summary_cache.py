@@ -4,7 +4,7 @@ A site's three counts (met, met but expiring, met mandatory) for one requirement
 depend only on the site's own rows: its checklist entries, its staff and their training
 records, and, for a past date, their change history. Every write to those tables, however it is
 made (a form, the API's bulk feed, an import, the demo seed's COPY, raw SQL), moves the site's
-`ReadinessStamp` (PostgreSQL triggers, reports migration 0004). So each site's counts are kept
+`ReadinessStamp` (PostgreSQL triggers, reports migration 0005). So each site's counts are kept
 under a key naming
 
 - the database (two databases may share one Redis),

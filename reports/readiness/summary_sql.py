@@ -13,18 +13,17 @@ day when it was completed on or after the earliest completion whose renewal reac
 Today and later dates read the tables; a past date reads, in their place, each row's last version
 saved before the end of that day from the change history, as the row path does (history.py).
 
-Each site's counts are cached (summary_cache.py): the statement runs only for the sites whose
-entry is missing, and returns each site's readiness stamp as it saw it, to file the counts
-under. At ten times the UK's sites (5,217, 1 million training records) the statement takes
-about 2.4 s for every site (593,000 training records joined to their staff); a ranking read
-from the cache, about 90 ms in all (docs/performance.md).
+The ranking's counts are cached per site (summary_cache.py): its statement runs only for the
+sites whose entry is missing, and returns each site's readiness stamp as it saw it, to file the
+counts under. At ten times the UK's sites (5,217, 1 million training records) the statement
+takes about 2.4 s for every site (593,000 training records joined to their staff); a ranking
+read from the cache, about 90 ms in all (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 from functools import lru_cache
 
 from django.db import connection
@@ -42,7 +41,10 @@ from sites.models import Site, SiteCapability
 from sites.selectors import SiteRef
 from training.models import StaffMember, TrainingRecord
 
-_SUMMARY_SQL = """
+# Each requirement a site meets, as (site_id, idx, mandatory, expiring): the rules' decisions,
+# shared by the ranking's count per site (below) and the blockers' count per requirement
+# (blockers_sql.py), which end it with their own SELECT ... FROM met.
+MET_CTE = """
 WITH visible AS (
     SELECT unnest(%(site_ids)s::int[]) AS site_id
 ), cap_req AS (
@@ -51,7 +53,7 @@ WITH visible AS (
 ), cap_met AS (
     -- Met by any alternative in place with evidence valid on the date; expiring when the one
     -- valid longest lapses before the horizon.
-    SELECT sc.site_id, bool_or(r.mandatory) AS mandatory,
+    SELECT sc.site_id, r.idx, bool_or(r.mandatory) AS mandatory,
            bool_and(sc.evidence_expires_on IS NOT NULL)
            AND max(sc.evidence_expires_on) < %(horizon)s AS expiring
     FROM cap_req r
@@ -86,15 +88,19 @@ WITH visible AS (
       AND (r.role = '' OR jsonb_exists(s.roles, r.role))
     GROUP BY s.site_id, s.id, s.left_on, r.idx, r.min_staff, r.mandatory
 ), train_met AS (
-    SELECT site_id, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
+    SELECT site_id, idx, mandatory, count(*) FILTER (WHERE lasting) < min_staff AS expiring
     FROM trained
     GROUP BY site_id, idx, min_staff, mandatory
     HAVING count(*) >= min_staff
 ), met AS (
-    SELECT site_id, mandatory, expiring FROM cap_met
+    SELECT site_id, idx, mandatory, expiring FROM cap_met
     UNION ALL
-    SELECT site_id, mandatory, expiring FROM train_met
-), counted AS (
+    SELECT site_id, idx, mandatory, expiring FROM train_met
+)
+"""
+
+# Every site asked, with its readiness stamp as this statement saw it (summary_cache.py).
+_SUMMARY_SELECT = """, counted AS (
     SELECT site_id,
            count(*) FILTER (WHERE NOT expiring) AS met,
            count(*) FILTER (WHERE expiring) AS expiring,
@@ -102,7 +108,6 @@ WITH visible AS (
     FROM met
     GROUP BY site_id
 )
--- Every site asked, with its readiness stamp as this statement saw it (summary_cache.py).
 SELECT v.site_id, coalesce(c.met, 0), coalesce(c.expiring, 0), coalesce(c.met_mandatory, 0),
        coalesce(st.version, 0)
 FROM visible v
@@ -191,29 +196,50 @@ def _summary_params(
     return {**params, "site_ids": site_ids, "on": on, "horizon": last, "in_place": IN_PLACE}
 
 
-def _count(
-    requirements: RequirementSet, on: dt.date
-) -> tuple[str, Callable[[list[int]], dict[int, tuple[int, int, int, int]]]]:
-    """The statement's cache digest for the date, and the statement for a list of sites."""
-    params = _summary_params([], requirements, on)
-    past = is_past(on)
-    if past:
-        sql = _SUMMARY_SQL.format(**_as_of_sources(), stamp=ReadinessStamp._meta.db_table)
+def run_met_query(
+    select: str, site_ids: list[int], requirements: RequirementSet, on: dt.date
+) -> list[tuple]:
+    """Rows of `MET_CTE` + `select` (which reads `met`) for the sites, set and date: the
+    tables for today and later, the change history for a past date. One query."""
+    params = _summary_params(site_ids, requirements, on)
+    if is_past(on):
+        sources = _as_of_sources()
         params["until"] = end_of(on)
     else:
-        sql = _SUMMARY_SQL.format(
-            site_capability=SiteCapability._meta.db_table,
-            record=TrainingRecord._meta.db_table,
-            staff=StaffMember._meta.db_table,
-            stamp=ReadinessStamp._meta.db_table,
+        sources = {
+            "site_capability": SiteCapability._meta.db_table,
+            "record": TrainingRecord._meta.db_table,
+            "staff": StaffMember._meta.db_table,
+        }
+    sources["stamp"] = ReadinessStamp._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute((MET_CTE + select).format(**sources), params)
+        return cursor.fetchall()
+
+
+def assessments_from_counts(
+    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date,
+    counts: dict[int, tuple[int, int, int]],
+) -> list[SiteAssessment]:
+    """Each site's assessment from its (met, expiring, met mandatory) counts, in the order
+    given; a site without counts meets nothing."""
+    mandatory = requirements.mandatory_count
+    recommended = len(requirements.requirements) - mandatory
+    assessments = []
+    for site in site_list:
+        met, expiring, met_mandatory = counts.get(site.pk, (0, 0, 0))
+        outcome_counts = Counter(
+            {
+                Outcome.BLOCKER: mandatory - met_mandatory,
+                Outcome.WARNING: recommended - (met + expiring - met_mandatory),
+                Outcome.EXPIRING: expiring,
+                Outcome.MET: met,
+            }
         )
-
-    def count(site_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "site_ids": site_ids})
-            return {site_id: tuple(rest) for site_id, *rest in cursor.fetchall()}
-
-    return summary_cache.digest(params, past=past), count
+        assessments.append(
+            from_counts(site, on, requirements, outcome_counts, met_mandatory, mandatory=mandatory)
+        )
+    return assessments
 
 
 def summaries_in_database(
@@ -224,30 +250,16 @@ def summaries_in_database(
     number of sites. Queries: one for the stamps, plus one per date with a site not cached."""
     if not site_list:
         return {day: [] for day in days}
-    statements = {day: _count(requirements, day) for day in days}
-    counts = summary_cache.cached_counts(
-        [site.pk for site in site_list],
-        {day: set_digest for day, (set_digest, _) in statements.items()},
-        lambda day, site_ids: statements[day][1](site_ids),
-    )
-    mandatory = requirements.mandatory_count
-    recommended = len(requirements.requirements) - mandatory
-    result = {}
-    for day in days:
-        assessments = result[day] = []
-        for site in site_list:
-            met, expiring, met_mandatory = counts[day][site.pk]
-            outcome_counts = Counter(
-                {
-                    Outcome.BLOCKER: mandatory - met_mandatory,
-                    Outcome.WARNING: recommended - (met + expiring - met_mandatory),
-                    Outcome.EXPIRING: expiring,
-                    Outcome.MET: met,
-                }
-            )
-            assessments.append(
-                from_counts(
-                    site, day, requirements, outcome_counts, met_mandatory, mandatory=mandatory
-                )
-            )
-    return result
+    digests = {
+        day: summary_cache.digest(_summary_params([], requirements, day), past=is_past(day))
+        for day in days
+    }
+
+    def count(day: dt.date, site_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+        rows = run_met_query(_SUMMARY_SELECT, site_ids, requirements, day)
+        return {site_id: tuple(rest) for site_id, *rest in rows}
+
+    counts = summary_cache.cached_counts([site.pk for site in site_list], digests, count)
+    return {
+        day: assessments_from_counts(site_list, requirements, day, counts[day]) for day in days
+    }

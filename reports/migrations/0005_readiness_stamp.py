@@ -103,7 +103,7 @@ def _drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reports", "0003_report_outbox_sent_at_and_lease"),
+        ("reports", "0004_trend_snapshot"),
         ("sites", "0004_site_location"),
         ("training", "0005_training_record_external_id"),
     ]
