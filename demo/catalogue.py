@@ -313,6 +313,7 @@ def load_guidance(editor: User) -> dict[str, GuidanceDocument]:
             version = GuidanceVersion(
                 document=document,
                 number=1,
+                reread_from=1,
                 status=GuidanceVersion.Status.PUBLISHED,
                 title=row["title"],
                 summary=row["summary"],

@@ -52,14 +52,14 @@ class SearchResultSerializer(serializers.ModelSerializer):
 class VersionSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = GuidanceVersion
-        fields = ["number", "status", "effective_date", "review_due", "change_note"]
+        fields = ["number", "status", "effective_date", "review_due", "change_note", "needs_reread"]
 
 
 class CurrentVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = GuidanceVersion
         fields = ["number", "status", "title", "summary", "body_html", "effective_date",
-                  "review_due", "change_note", "published_at"]
+                  "review_due", "change_note", "needs_reread", "published_at"]
 
 
 class GuidanceDetailSerializer(serializers.Serializer):

@@ -30,6 +30,9 @@ TOPICS_REQUIRED = "Choose at least one handling topic"
 CHANGE_NOTE_REQUIRED = "Enter a change note"
 EFFECTIVE_REQUIRED = "Enter the date this version is effective from"
 REVIEW_REQUIRED = "Enter the date this guidance is due for review"
+REREAD_REQUIRED = "Choose whether readers of the current version must read this one"
+REREAD_YES = "yes"
+REREAD_NO = "no"
 
 
 def _required(message: str) -> dict[str, str]:
@@ -131,14 +134,33 @@ class PublishForm(forms.Form):
         help_text="Readers see this note with the new version.",
     )
     effective_date = DateField(
-        label="Effective from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="For example, 2026-03-31.", error_messages=_required(EFFECTIVE_REQUIRED),
+        label="Effective from", subject="the date this version is effective from",
+        error_messages=_required(EFFECTIVE_REQUIRED),
     )
     review_due = DateField(
-        label="Review due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Review due", subject="the date this guidance is due for review",
         help_text="When an editor must check this guidance again.",
         error_messages=_required(REVIEW_REQUIRED),
     )
+
+    needs_reread = forms.TypedChoiceField(
+        label="Must everyone who read the current version read this one?",
+        choices=[
+            (REREAD_YES, "Yes: the guidance changed (for example a step, a limit or a contact). "
+             "Readers get an e-mail and a notice on their home page, and must confirm again"),
+            (REREAD_NO, "No: nothing a reader acts on changed (for example a typo or a link). "
+             "Nobody is told, and readers of the current version stay marked as read"),
+        ],
+        coerce=lambda value: value == REREAD_YES, widget=forms.RadioSelect,
+        error_messages=_required(REREAD_REQUIRED),
+        help_text="The version's history records your choice.",
+    )
+
+    def __init__(self, *args, has_current: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_current:
+            # The first version: everyone must read it; there is nobody to ask again.
+            del self.fields["needs_reread"]
 
     def clean_effective_date(self) -> dt.date:
         effective = self.cleaned_data["effective_date"]

@@ -154,6 +154,17 @@ class GuidanceVersion(models.Model):
         editable=False, blank=True, help_text="Plain text of the rendering (search snippets)."
     )
     change_note = models.TextField(blank=True)
+    # The editor's choice on publication: must everyone who read an earlier version read this
+    # one (a changed dose, a new step), or not (a typo fixed, a link mended)?
+    needs_reread = models.BooleanField(
+        default=True,
+        help_text="Readers of an earlier version must read this one (set on publication).",
+    )
+    reread_from = models.PositiveIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="Set on publication: a reader who acknowledged this version number or a later "
+        "one has read what matters; the number of the last version that needed a re-read.",
+    )
     effective_date = models.DateField(null=True, blank=True)
     review_due = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -60,8 +60,10 @@ def reread_recipients(version: GuidanceVersion) -> list[User]:
 def reread_notices_send(*, version: GuidanceVersion) -> int:
     """E-mail each reader who must re-read this version and has not been told; return how many."""
     version = GuidanceVersion.objects.select_related("document").get(pk=version.pk)
-    if not version.is_current or version.document.is_retired:
-        return 0  # superseded again, or retired, before the notices went out
+    if not version.is_current or version.document.is_retired or not version.needs_reread:
+        # Superseded again, or retired, before the notices went out; or the editor said this
+        # version needs no re-read.
+        return 0
     context = {
         "version": version,
         "url": absolute_url(reverse("guidance:detail", args=[version.document.slug])),
@@ -87,7 +89,7 @@ SWEEP_DAYS = 30
 def reread_notices_sweep(*, now: dt.datetime) -> int:
     """Send any re-read notice still owed for versions published in the last SWEEP_DAYS."""
     recent = GuidanceVersion.objects.filter(
-        status=GuidanceVersion.Status.PUBLISHED, number__gt=1,
+        status=GuidanceVersion.Status.PUBLISHED, number__gt=1, needs_reread=True,
         published_at__gte=now - dt.timedelta(days=SWEEP_DAYS),
     ).order_by("pk")
     return sum(reread_notices_send(version=version) for version in recent)

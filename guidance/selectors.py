@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
@@ -66,20 +67,40 @@ class Reading(StrEnum):
 def _versions_read(
     user_ids: Iterable[int], document_ids: Iterable[int]
 ) -> dict[tuple[int, int], set[int]]:
-    """(user id, document id) -> the ids of the document's versions that user has read."""
+    """(user id, document id) -> the numbers of the document's versions that user has read."""
     read: dict[tuple[int, int], set[int]] = {}
-    for user_id, document_id, version_id in Acknowledgement.objects.filter(
+    for user_id, document_id, number in Acknowledgement.objects.filter(
         user_id__in=user_ids, version__document_id__in=document_ids
-    ).values_list("user_id", "version__document_id", "version_id"):
-        read.setdefault((user_id, document_id), set()).add(version_id)
+    ).values_list("user_id", "version__document_id", "version__number"):
+        read.setdefault((user_id, document_id), set()).add(number)
     return read
 
 
+def must_have_read(version: GuidanceVersion) -> int:
+    """The lowest version number whose acknowledgement still counts for this current version.
+
+    A version published without a re-read (a typo fixed) keeps the one before's: who read that
+    has read what matters.
+    """
+    return version.reread_from or version.number
+
+
 def _reading(version: GuidanceVersion, read: set[int]) -> Reading:
-    """Read this version; read only an older one, so must re-read; or never read the document."""
-    if version.pk in read:
+    """Read this version (or one since the last that needed a re-read); read only an older one,
+    so must re-read; or never read the document."""
+    if any(number >= must_have_read(version) for number in read):
         return Reading.READ
     return Reading.REREAD if read else Reading.UNREAD
+
+
+def acknowledgement_counted(user: User, version: GuidanceVersion) -> Acknowledgement | None:
+    """The user's latest acknowledgement that counts for this current version, if any."""
+    return (
+        Acknowledgement.objects.filter(
+            user=user, version__document_id=version.document_id,
+            version__number__gte=must_have_read(version),
+        ).select_related("version").order_by("-version__number").first()
+    )
 
 
 def reading_status(user: User, versions: list[GuidanceVersion]) -> dict[int, Reading]:
@@ -201,16 +222,21 @@ def editor_documents(*, today: dt.date) -> list[EditorRow]:
 
 
 def rereads_for(user: User) -> list[GuidanceVersion]:
-    """Current versions the user must re-read: read an earlier version, not this one. One query."""
+    """Current versions the user must re-read: read a version before the last one that needed a
+    re-read, and none since. One query."""
     if not getattr(user, "is_authenticated", False):
         return []
     read_earlier = Acknowledgement.objects.filter(
         user=user, version__document_id=OuterRef("document_id"),
-        version__number__lt=OuterRef("number"),
+        version__number__lt=OuterRef("_must_have_read"),
     )
-    read_this = Acknowledgement.objects.filter(user=user, version=OuterRef("pk"))
+    read_since = Acknowledgement.objects.filter(
+        user=user, version__document_id=OuterRef("document_id"),
+        version__number__gte=OuterRef("_must_have_read"),
+    )
     return list(
-        current_versions().filter(Exists(read_earlier), ~Exists(read_this))
+        current_versions().alias(_must_have_read=Coalesce("reread_from", "number"))
+        .filter(Exists(read_earlier), ~Exists(read_since))
         .defer("body_markdown", "body_html", "body_text", "search_vector")
         .order_by("-published_at")
     )

@@ -157,8 +157,15 @@ def version_publish(
     change_note: str,
     effective_date: dt.date,
     review_due: dt.date,
+    needs_reread: bool = True,
 ) -> GuidanceVersion:
-    """Publish a draft as the next version; the version it replaces stays readable, superseded."""
+    """Publish a draft as the next version; the version it replaces stays readable, superseded.
+
+    `needs_reread`: the editor's choice for a version after the first. True (a change readers must
+    know) asks everyone who read an earlier version to read this one: an e-mail, a home-page
+    notice, and their earlier acknowledgement no longer counts. False (a typo fixed) tells nobody
+    and earlier readers stay "read". The first version always needs reading.
+    """
     document = GuidanceDocument.objects.select_for_update().get(pk=version.document_id)
     version = GuidanceVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != GuidanceVersion.Status.DRAFT:
@@ -184,6 +191,11 @@ def version_publish(
 
     highest = document.versions.aggregate(highest=Max("number"))["highest"] or 0
     version.number = highest + 1
+    version.needs_reread = bool(needs_reread) or previous is None
+    # The last version readers must have read: this one, or (no re-read) the one before's.
+    version.reread_from = (
+        version.number if version.needs_reread else (previous.reread_from or previous.number)
+    )
     version.status = GuidanceVersion.Status.PUBLISHED
     version.change_note = _text(change_note).strip()
     version.effective_date = effective_date
@@ -191,10 +203,14 @@ def version_publish(
     version.published_by = user
     version.published_at = timezone.now()
     _render_into(version)
-    version._change_reason = f"Published as version {version.number}"
+    version._change_reason = f"Published as version {version.number}" + (
+        "" if previous is None else
+        "; earlier readers must re-read it" if version.needs_reread else
+        f"; no re-read needed (reading version {version.reread_from} or later counts)"
+    )
     version.save()
     search_vector_refresh(versions=GuidanceVersion.objects.filter(pk=version.pk))
-    if previous is not None:
+    if previous is not None and version.needs_reread:
         # Everyone who read an earlier version must read this one: tell them once it is stored.
         version_id = version.pk
         # robust: a broker outage must not fail a publication already stored; the hourly

@@ -83,7 +83,7 @@ def _document_page(request: HttpRequest, slug: str, number: int | None) -> HttpR
     current = history[0]
     reading = selectors.reading_status(request.user, [current])[document.pk]
     acknowledgement = (
-        current.acknowledgements.filter(user=request.user).first()
+        selectors.acknowledgement_counted(request.user, current)
         if reading == selectors.Reading.READ else None
     )
     return render(request, "guidance/guidance_detail.html", {

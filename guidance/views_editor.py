@@ -150,7 +150,10 @@ def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
     draft = services.current_draft(document)
     if draft is None:
         raise Http404("There is no draft to publish.")
-    form = PublishForm(request.POST if request.method == "POST" else None)
+    current = services.current_version(document)
+    form = PublishForm(
+        request.POST if request.method == "POST" else None, has_current=current is not None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             version = services.version_publish(version=draft, user=request.user,
@@ -161,8 +164,7 @@ def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, PUBLISHED.format(number=version.number))
             return redirect("guidance:editor_document", slug=slug)
     return render(request, "guidance/editor/draft_publish.html", {
-        "document": document, "draft": draft, "form": form,
-        "current": services.current_version(document),
+        "document": document, "draft": draft, "form": form, "current": current,
     })
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 COLUMNS = [
     "site", "ods_code", "region", "requirement_key", "kind", "level", "label", "outcome",
     "detail", "met_by", "expires_on", "expired_on", "trained_count", "needed", "as_of",
-    "action_owner", "action_target_date",
+    "action_owner", "action_target_date", "action_note",
 ]
 # Spreadsheet programs run a cell that starts with these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,6 +47,7 @@ def report_csv(document: ReportDocument) -> bytes:
                     row.needed if is_training else "", as_of,
                     "; ".join(a.owner_name for a in actions),
                     "; ".join(a.target_date.isoformat() for a in actions),
+                    "; ".join(a.note for a in actions),
                 )
             )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from actions.selectors import Forecast, forecast, open_actions_by_key
-from reports import readiness
+from guidance import selectors as guidance_selectors
+from reports import links, readiness
 from reports.access import report_sites
 from reports.models import ReadinessReport
 from sites.models import Capability
@@ -24,6 +27,9 @@ CATEGORY_LABELS = {**dict(Capability.Category.choices), readiness.TRAINING: "Tra
 NO_REQUIREMENTS = "This {owner} has no requirements yet."
 NO_SITES = "No sites in this report's scope are visible to its requester."
 
+
+# Up to this many sites, a report lays out every gap in full and ranks the sites in a table.
+FEW_SITES = 10
 
 BAR_LEFT = 190  # px: category or region names sit left of the bars
 BAR_SPACE = 300  # px given to the longest bar
@@ -71,6 +77,43 @@ def _chart(counts: dict[str, list[int]]) -> Chart:
     return Chart(bars)
 
 
+@dataclass(frozen=True)
+class GuidanceLink:
+    """A guidance document that helps close a requirement's gap, as the PDF prints it."""
+
+    title: str
+    url: str
+
+
+CLOSES_DEFAULT = 'Status "in place" with current evidence'
+
+
+def closes_with(requirement: readiness.Requirement) -> str:
+    """What closes a gap of this requirement, in one line."""
+    if requirement.kind == readiness.TRAINING:
+        course = requirement.course_title or (requirement.closes_with or ("",))[0]
+        return (f"Valid training in {course} for {requirement.min_staff} × "
+                f"{requirement.role_label.lower()}")
+    return "; ".join(requirement.closes_with) or CLOSES_DEFAULT
+
+
+@dataclass(frozen=True)
+class GapEntry:
+    """One gap of a site as the PDF lays it out: the row, what closes it, where, its guidance."""
+
+    row: readiness.GapRow
+    closes: str
+    url: str
+    guidance: list[GuidanceLink]
+
+
+@dataclass(frozen=True)
+class AppendixEntry:
+    requirement: readiness.Requirement
+    closes: str
+    guidance: list[GuidanceLink]
+
+
 @dataclass
 class ReportDocument:
     report: ReadinessReport
@@ -83,6 +126,8 @@ class ReportDocument:
     region_chart: Chart | None = None
     # Site reports: the site's open actions by requirement key (actions app), as of building.
     actions: dict[str, list] = field(default_factory=dict)
+    # Requirement key -> the live guidance that helps close its gap (guidance.selectors).
+    guidance: dict[str, list[GuidanceLink]] = field(default_factory=dict)
 
     @property
     def no_requirements_message(self) -> str:
@@ -110,6 +155,28 @@ class ReportDocument:
     @property
     def with_gaps(self) -> list[readiness.SiteAssessment]:
         return [a for a in self.assessments if a.blockers or a.warnings]
+
+    def gap_entries(self, assessment: readiness.SiteAssessment) -> list[GapEntry]:
+        return [
+            GapEntry(row=row, closes=closes_with(row.requirement),
+                     url=links.gap_url(assessment.site.pk, row),
+                     guidance=self.guidance.get(row.requirement.key, []))
+            for row in assessment.gaps
+        ]
+
+    @property
+    def sites_with_gaps(self) -> list[tuple[readiness.SiteAssessment, list[GapEntry]]]:
+        """Each site with gaps, and (reports of up to FEW_SITES sites) its gaps laid out in full;
+        a report of more lists each site's gaps in one paragraph (the template)."""
+        few = len(self.assessments) <= FEW_SITES
+        return [(a, self.gap_entries(a) if few else []) for a in self.with_gaps]
+
+    @property
+    def appendix(self) -> list[AppendixEntry]:
+        return [
+            AppendixEntry(requirement=r, closes=closes_with(r), guidance=self.guidance.get(r.key, []))
+            for r in self.requirement_set.requirements
+        ]
 
     @property
     def action_plan(self) -> list[tuple[readiness.GapRow, list]]:
@@ -158,6 +225,35 @@ def _scope_label(report: ReadinessReport) -> str:
     return "National: every site in the requester's scope"
 
 
+def requirement_guidance(
+    requirements: list[readiness.Requirement],
+) -> dict[str, list[GuidanceLink]]:
+    """Requirement key -> the guidance for its capabilities (any alternative) or its course.
+
+    Two queries however many requirements or gaps (guidance.selectors)."""
+    capability_codes = {code for r in requirements for code in r.capability_codes}
+    course_codes = {r.course_code for r in requirements if r.course_code}
+    by_capability = guidance_selectors.guidance_for_capabilities(capability_codes)
+    by_course = guidance_selectors.guidance_for_courses(course_codes)
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    found: dict[str, list[GuidanceLink]] = {}
+    for requirement in requirements:
+        documents = {}
+        codes = requirement.capability_codes
+        for code_documents in (
+            [by_capability.get(code, []) for code in codes]
+            + [by_course.get(requirement.course_code, [])]
+        ):
+            for doc in code_documents:
+                documents.setdefault(doc.slug, doc)
+        if documents:
+            found[requirement.key] = [
+                GuidanceLink(title=d.title, url=base + reverse("guidance:detail", args=[d.slug]))
+                for d in documents.values()
+            ]
+    return found
+
+
 def report_document(report: ReadinessReport) -> ReportDocument:
     """Assess the report's sites against its requirement set: a constant number of queries."""
     if report.trial_id:
@@ -173,6 +269,7 @@ def report_document(report: ReadinessReport) -> ReportDocument:
         report=report, scope_label=_scope_label(report), requirement_owner=owner,
         requirement_set=requirement_set, assessments=assessments, generated_at=timezone.now(),
         category_chart=_chart(_category_counts(assessments)),
+        guidance=requirement_guidance(requirement_set.requirements),
     )
     if report.kind == Kind.SITE:
         document.actions = open_actions_by_key(report.site)

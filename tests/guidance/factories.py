@@ -26,6 +26,7 @@ class GuidanceVersionFactory(factory.django.DjangoModelFactory):
     body_html = "<p>Some <strong>guidance</strong>.</p>"
     status = GuidanceVersion.Status.PUBLISHED
     number = 1
+    reread_from = factory.SelfAttribute("number")
     effective_date = factory.LazyFunction(dt.date.today)
     review_due = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
 
@@ -40,6 +41,7 @@ def publish_guidance(
     change_note: str = "First version.",
     effective_date: dt.date | None = None,
     review_due: dt.date | None = None,
+    needs_reread: bool = True,
     **document_fields,
 ) -> GuidanceVersion:
     """A version published through the real services, so its HTML and search vector are real."""
@@ -59,6 +61,7 @@ def publish_guidance(
         change_note=change_note,
         effective_date=effective_date,
         review_due=review_due or effective_date + dt.timedelta(days=365),
+        needs_reread=needs_reread,
     )
 
 
@@ -112,7 +115,7 @@ def bulk_guidance(*, documents: int, versions_per_document: int = 1, seed: int =
         for number in range(1, versions_per_document + 1):
             body = ". ".join(sentence(12) for _ in range(8))
             versions.append(GuidanceVersion(
-                document=doc, number=number,
+                document=doc, number=number, reread_from=number,
                 status=(GuidanceVersion.Status.PUBLISHED if number == versions_per_document
                         else GuidanceVersion.Status.SUPERSEDED),
                 title=f"{doc.title} {sentence(4)}", summary=sentence(15),

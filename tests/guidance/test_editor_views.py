@@ -70,7 +70,8 @@ def test_an_editor_creates_previews_and_publishes(personas):
         ({"change_note": "x", "effective_date": "2026-05-01", "review_due": ""},
          "review_due", forms.REVIEW_REQUIRED),
         ({"change_note": "x", "effective_date": "31/02/2026", "review_due": "2027-05-01"},
-         "effective_date", "Enter a real date, for example 31/03/2027"),
+         "effective_date",
+         "Enter the date this version is effective from as a real date, for example 27 3 2026"),
         ({"change_note": "x", "effective_date": "2026-05-01", "review_due": "2040-05-01"},
          "review_due", forms.REVIEW_TOO_FAR),
     ],
@@ -143,7 +144,8 @@ def test_publishing_with_every_field_empty_names_each_field(personas):
     client = personas.client_for(personas.editor)
     page = client.post(reverse("guidance:editor_publish", args=["t"]), {}).content.decode()
     assert "This field is required" not in page
-    for message in (forms.CHANGE_NOTE_REQUIRED, forms.EFFECTIVE_REQUIRED, forms.REVIEW_REQUIRED):
+    for message in (forms.CHANGE_NOTE_REQUIRED, forms.EFFECTIVE_REQUIRED, forms.REVIEW_REQUIRED,
+                    forms.REREAD_REQUIRED):
         assert message in page
 
 

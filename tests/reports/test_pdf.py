@@ -6,13 +6,21 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from guidance import services as guidance_services
 from reports import csvexport, pdf, tasks
 from reports import document as report_document_module
 from reports.models import ReadinessReport
+from sites.models import Capability
+from tests.guidance.factories import publish_guidance
 from tests.reports.test_jobs import TODAY, build_scenario, make_report
-from tests.sites.factories import SiteFactory
+from tests.sites.factories import CapabilityFactory, SiteFactory
+from tests.trials.factories import CapabilityRequirementFactory
+from training.models import Course
 
 
 @pytest.fixture
@@ -117,3 +125,55 @@ def test_a_report_cannot_reach_outside_files():
     )
     text, _ = pdf_text(pdf.render_html(html))
     assert "Hello report" in text and "root:" not in text
+
+
+# --- guidance where the gap is (issue 13, point 5) -------------------------------------------
+
+
+def _link_guidance(personas, title: str, slug: str, capabilities=(), courses=()):
+    version = publish_guidance(editor=personas.editor, title=title, slug=slug)
+    guidance_services.document_links_update(document=version.document, user=personas.editor,
+                                            capabilities=list(capabilities), courses=list(courses))
+    return version
+
+
+@override_settings(PORTAL_BASE_URL="https://portal.example.nhs.uk/")
+def test_a_site_report_shows_the_guidance_that_helps_close_each_gap(personas, scenario):
+    ln2 = Capability.objects.get(code="ln2_storage")
+    cryo = Course.objects.get(code="cryo_handling")
+    _link_guidance(personas, "Keeping ATMPs in LN2", "ln2-store", capabilities=[ln2])
+    _link_guidance(personas, "Cryogenic handling refresher", "cryo-refresher", courses=[cryo])
+    data, _ = tasks.build_files(make_report(personas, scenario))
+    text, _ = pdf_text(data)
+    flat = " ".join(text.split())
+    gaps = flat[flat.index("Gaps and what closes them"):flat.index("Action plan")]
+    ln2_gap = gaps[gaps.index("Blocker: Liquid nitrogen vapour storage"):]
+    ln2_gap = ln2_gap[:ln2_gap.index("Blocker:", 10)]
+    assert "Guidance: Keeping ATMPs in LN2" in ln2_gap
+    assert "https://portal.example.nhs.uk/guidance/ln2-store/" in "".join(ln2_gap.split())
+    training_gap = gaps[gaps.index("Cryogenic handling"):]
+    assert "Guidance: Cryogenic handling refresher" in training_gap
+    gmo_gap = gaps[gaps.index("Blocker: GMO class 1 containment"):]
+    assert "Guidance:" not in gmo_gap[:gmo_gap.index("Fix it at")]  # none linked: none shown
+
+
+def test_the_guidance_costs_the_same_queries_however_many_gaps(
+    personas, scenario, django_assert_num_queries
+):
+    ln2 = Capability.objects.get(code="ln2_storage")
+    _link_guidance(personas, "Keeping ATMPs in LN2", "ln2-store", capabilities=[ln2])
+    report = make_report(personas, scenario)
+    with CaptureQueriesContext(connection) as few:
+        built = report_document_module.report_document(report)
+    gaps_before = len(built.single.gaps)
+    for index in range(6):  # six more capability gaps, each with its own guidance
+        capability = CapabilityFactory(code=f"extra_{index}", name=f"Extra capability {index}")
+        CapabilityRequirementFactory(trial=scenario.trial, capabilities=[capability])
+        _link_guidance(personas, f"Extra guidance {index}", f"extra-{index}",
+                       capabilities=[capability])
+    with django_assert_num_queries(len(few)):
+        built = report_document_module.report_document(report)
+    assert len(built.single.gaps) == gaps_before + 6
+    entries = built.gap_entries(built.single)
+    assert sum(1 for e in entries if e.guidance) == 7
+    assert [g.title for g in built.guidance["cap:extra_3"]] == ["Extra guidance 3"]
