@@ -60,9 +60,11 @@ urlpatterns += [
 ]
 
 from reports.views import overview as overview_views  # noqa: E402
+from reports.views import preview as preview_views  # noqa: E402
 
 urlpatterns += [
     path("trials/<int:trial_id>/preview/", overview_views.trial_preview, name="trial-preview"),
+    path("trials/preview/", preview_views.trial_form_preview, name="trial-form-preview"),
     path("overview/", overview_views.national_overview, name="overview"),
     path("overview/blockers.csv", overview_views.blockers_csv, name="blockers-csv"),
     path("readiness/ranking.csv", overview_views.ranking_csv, name="ranking-csv"),

@@ -230,3 +230,81 @@ def test_a_regional_coordinator_cannot_change_a_profile(personas):
     assert "Change the name" not in client.get("/trials/profiles/car_t_core/").content.decode()
     profile.refresh_from_db()
     assert profile.name == "CAR-T core"
+
+
+# --- the trial form's readiness preview, before the first save --------------------------------
+
+
+@pytest.fixture
+def cart_world(personas):
+    """CAR-T core asks for LN2 storage: site A (North) has it, site B (South) has not."""
+    from tests.sites.factories import SiteCapabilityFactory
+
+    profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
+    ln2 = CapabilityFactory(name="LN2 storage")
+    CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
+    SiteCapabilityFactory(site=personas.site_a, capability=ln2, status="in_place",
+                          evidence_expires_on=None)
+    SiteCapabilityFactory(site=personas.site_b, capability=ln2, status="not_in_place")
+    return profile
+
+
+def _ready_count(html: str) -> str:
+    return re.search(r'data-testid="ready-count">([^<]+)<', html).group(1)
+
+
+def test_the_htmx_preview_counts_ready_sites_for_the_profiles_ticked(personas, cart_world):
+    client = personas.client_for(personas.national)
+    assert _ready_count(client.get("/trials/preview/").content.decode()) == "2 of 2"
+    html = client.get("/trials/preview/", {"profiles": [cart_world.pk]}).content.decode()
+    assert _ready_count(html) == "1 of 2" and "LN2 storage — blocks 1 of 2 sites" in html
+    # A regional coordinator's preview counts only their own region's sites.
+    regional = personas.client_for(personas.network)
+    html = regional.get("/trials/preview/", {"profiles": [cart_world.pk]}).content.decode()
+    assert _ready_count(html) == "1 of 1"
+
+
+def test_the_preview_button_works_without_javascript_and_saves_nothing(personas, cart_world):
+    from tests.trials.test_views import TRIAL_POST
+    from trials.models import Trial
+
+    client = personas.client_for(personas.national)
+    response = client.post("/trials/new/", {
+        **TRIAL_POST, "short_title": "", "profiles": [cart_world.pk], "preview": "1",
+    })
+    html = response.content.decode()
+    assert response.status_code == 200 and not Trial.objects.exists()
+    assert _ready_count(html) == "1 of 2" and "LN2 storage — blocks 1 of 2 sites" in html
+    assert "Enter the short title" not in html  # a preview is not a failed save
+    assert re.search(rf'name="profiles" value="{cart_world.pk}"[^>]*checked', html) or \
+        re.search(rf'value="{cart_world.pk}"[^>]*checked', html)
+    assert 'value="Renew Bio (demo)"' in html
+
+
+def test_the_edit_form_preview_keeps_the_trials_own_requirements_and_overrides(personas, cart_world):
+    trial = TrialFactory()
+    trial.profiles.add(cart_world)
+    inherited = cart_world.capability_requirements.get()
+    services.override_set(trial=trial, requirement=inherited, level="excluded",
+                          reason="Not needed", user=personas.national)
+    client = personas.client_for(personas.national)
+    html = client.get("/trials/preview/", {"trial": trial.pk, "profiles": [cart_world.pk]}).content.decode()
+    assert _ready_count(html) == "2 of 2"  # the override drops LN2 storage
+    own = CapabilityFactory(name="Apheresis unit")
+    CapabilityRequirementFactory(trial=trial, capabilities=[own])
+    html = client.get("/trials/preview/", {"trial": trial.pk}).content.decode()
+    assert _ready_count(html) == "0 of 2"  # no profile ticked; the own requirement stays
+
+
+@pytest.mark.parametrize("persona", ["coordinator_a", "pharmacist_a", "editor"])
+def test_only_network_coordinators_get_the_form_preview(personas, cart_world, persona):
+    client = personas.client_for(getattr(personas, persona))
+    assert client.get("/trials/preview/", {"profiles": [cart_world.pk]}).status_code == 404
+
+
+def test_the_form_preview_ignores_values_that_are_not_profiles(personas, cart_world):
+    client = personas.client_for(personas.national)
+    response = client.get("/trials/preview/", {"profiles": ["x", "99999"], "trial": "abc"})
+    assert response.status_code == 404  # a trial id that is not one
+    response = client.get("/trials/preview/", {"profiles": ["x", "99999"]})
+    assert response.status_code == 200 and _ready_count(response.content.decode()) == "2 of 2"
