@@ -375,8 +375,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guidance.tasks.send_review_reminders",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
-    "expiry-reminders-daily": {
-        "task": "training.tasks.send_expiry_reminders",
+    "expiry-digests-daily": {  # the daily digests, and the weekly ones on Mondays
+        "task": "training.tasks.send_expiry_digests",
         "schedule": crontab(hour=6, minute=30),
     },
     "purge-import-previews-hourly": {
