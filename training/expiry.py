@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.urls import reverse
 
 from atmp_portal.expiring import expiring_days
 from sites.models import SiteCapability
@@ -38,6 +39,13 @@ class ExpiringItem:
     def key(self) -> str:
         """Identifies the item *and* its expiry: renewed evidence is a new item to remind about."""
         return f"{self.kind}:{self.object_id}:{self.expires_on.isoformat()}"
+
+    @property
+    def path(self) -> str:
+        """Where it is renewed: the checklist item of evidence, the person's page of training."""
+        if self.kind == EVIDENCE:
+            return reverse("reports:capability", args=[self.site_id, self.capability_id])
+        return reverse("training:staff-detail", args=[self.site_id, self.staff_id])
 
 
 def expiring_items(

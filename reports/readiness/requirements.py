@@ -350,8 +350,10 @@ def requirement_set_for_trial(trial: Trial) -> RequirementSet:
 
 
 def requirement_set_for_draft(
-    trial: Trial,
+    trial: Trial | None,
     *,
+    profiles: Iterable[RequirementProfile] | None = None,
+    label: str = "",
     capabilities: Iterable[Capability] = (),
     capability_level: str = MANDATORY,
     training: TrainingRequirement | None = None,
@@ -359,10 +361,21 @@ def requirement_set_for_draft(
 ) -> RequirementSet:
     """The trial's set as it would be with one more requirement or override (the set-up
     page's preview). `training` is an unsaved TrainingRequirement; `override` is
-    (an inherited requirement row, RECOMMENDED or EXCLUDED). Four queries."""
-    profile_ids = set(trial.profiles.values_list("pk", flat=True))
-    loaded = _load_requirements(Q(trial_id=trial.pk) | Q(profile_id__in=profile_ids))
-    overrides = {o.row: o for o in _load_overrides([trial.pk]).get(trial.pk, ())}
+    (an inherited requirement row, RECOMMENDED or EXCLUDED).
+
+    `profiles`, when given, are the profiles the trial would inherit instead of its own (the
+    trial form's preview); an override of a profile left out then has nothing to act on, as
+    after saving. `trial` is None for a trial not saved yet: no own requirements, no
+    overrides. Four queries at most."""
+    if profiles is not None:
+        profile_ids = {p.pk for p in profiles}
+    else:
+        profile_ids = set(trial.profiles.values_list("pk", flat=True)) if trial else set()
+    own_rows = Q(trial_id=trial.pk) if trial is not None else Q(pk__in=[])
+    loaded = _load_requirements(own_rows | Q(profile_id__in=profile_ids))
+    overrides = (
+        {o.row: o for o in _load_overrides([trial.pk]).get(trial.pk, ())} if trial else {}
+    )
     if override is not None:
         row, level = override
         kind = CAPABILITY if isinstance(row, CapabilityRequirement) else TRAINING
@@ -375,10 +388,13 @@ def requirement_set_for_draft(
     if training is not None:
         extra.append(_training_requirement(training, (TRIAL_SPECIFIC,)))
     return assemble(
-        trial.short_title,
+        label or (trial.short_title if trial else "The new trial"),
         inherited=(item for item in loaded if item.profile_id in profile_ids),
         overrides=overrides.values(),
-        own=[*(item.requirement for item in loaded if item.trial_id == trial.pk), *extra],
+        own=[
+            *(item.requirement for item in loaded if trial and item.trial_id == trial.pk),
+            *extra,
+        ],
     )
 
 
