@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.models import User
 from actions.models import GapAction
-from sites.forms import date_field
+from atmp_portal.dates import DateField
 from sites.models import Site
 from training.models import StaffMember
 
@@ -31,8 +31,8 @@ def owner_value(action: GapAction) -> str:
 
 class GapActionForm(forms.Form):
     owner = forms.ChoiceField(label="Owner", error_messages={"required": OWNER_REQUIRED})
-    target_date = date_field(
-        "Target date", required=True, required_message=TARGET_DATE_REQUIRED,
+    target_date = DateField(
+        label="Target date", error_messages={"required": TARGET_DATE_REQUIRED},
         help_text="The day the gap should be closed by.",
     )
     note = forms.CharField(

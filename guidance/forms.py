@@ -135,11 +135,11 @@ class PublishForm(forms.Form):
         help_text="Readers see this note with the new version.",
     )
     effective_date = DateField(
-        label="Effective from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="For example, 2026-03-31.", error_messages=_required(EFFECTIVE_REQUIRED),
+        label="Effective from", subject="the date this version is effective from",
+        error_messages=_required(EFFECTIVE_REQUIRED),
     )
     review_due = DateField(
-        label="Review due", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Review due", subject="the date this guidance is due for review",
         help_text="When an editor must check this guidance again.",
         error_messages=_required(REVIEW_REQUIRED),
     )

@@ -1,18 +1,19 @@
 """The network coordinator's picture of a trial or profile across the sites in their scope:
 how many are ready, and which requirements block the most sites.
 
-Built from readiness.assess() only, so the figures are the ranking's figures.
+Built from the readiness engine's summaries (`readiness.assess_with_blockers`: the ranking's
+counts, and the sites each requirement blocks), so the figures are the ranking's figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reports import readiness, ukmap
+from reports.trend import TrendPoint, median_score, readiness_trend
 from sites.models import Site
 from sites.selectors import SiteRef
 
@@ -38,20 +39,15 @@ class ScopeSummary:
     blockers: list[BlockerRow]
 
 
-def most_common_blockers(assessments: list[readiness.SiteAssessment]) -> list[BlockerRow]:
-    """Requirements by the number of sites they block, most first (ties by name).
-
-    Needs full assessments (with rows), not summaries."""
-    counts: Counter[str] = Counter()
-    found: dict[str, readiness.Requirement] = {}
-    for assessment in assessments:
-        for row in assessment.rows:
-            if row.outcome == readiness.BLOCKER:
-                counts[row.requirement.key] += 1
-                found[row.requirement.key] = row.requirement
-    ordered = sorted(counts, key=lambda key: (-counts[key], found[key].label.lower(), key))
+def most_common_blockers(
+    blocked: Counter[str], requirements: readiness.RequirementSet, sites_assessed: int
+) -> list[BlockerRow]:
+    """Requirements by the number of sites they block, most first (ties by name), from
+    `readiness.assess_with_blockers`' counts (requirement key → sites blocked)."""
+    found = {requirement.key: requirement for requirement in requirements.requirements}
+    ordered = sorted(blocked, key=lambda key: (-blocked[key], found[key].label.lower(), key))
     return [
-        BlockerRow(found[key].label, found[key].kind, counts[key], len(assessments))
+        BlockerRow(found[key].label, found[key].kind, blocked[key], sites_assessed)
         for key in ordered
     ]
 
@@ -59,22 +55,20 @@ def most_common_blockers(assessments: list[readiness.SiteAssessment]) -> list[Bl
 def scope_summary(
     *, sites: Iterable[SiteRef], requirements: readiness.RequirementSet, on: dt.date
 ) -> ScopeSummary:
-    assessments = readiness.assess(sites=sites, requirements=requirements, on=on)
+    """Sites, ready sites and the most common blockers: one query on PostgreSQL."""
+    assessments, blocked = readiness.assess_with_blockers(
+        sites=sites, requirements=requirements, on=on
+    )
     return ScopeSummary(
         label=requirements.label,
         on=on,
         sites=len(assessments),
         ready=sum(1 for a in assessments if a.ready),
-        blockers=most_common_blockers(assessments),
+        blockers=most_common_blockers(blocked, requirements, len(assessments)),
     )
 
 
 # --- the national / regional overview -------------------------------------------------------
-
-
-def median_score(assessments: Iterable[readiness.SiteAssessment]) -> float | None:
-    scores = [a.score for a in assessments if a.score is not None]
-    return statistics.median(scores) if scores else None
 
 
 @dataclass(frozen=True)
@@ -132,44 +126,6 @@ def map_marks(
 
 
 @dataclass(frozen=True)
-class TrendPoint:
-    on: dt.date
-    sites: int
-    ready: int
-    median_score: float | None
-
-    @property
-    def median_percent(self) -> int | None:
-        return None if self.median_score is None else round(self.median_score * 100)
-
-
-def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
-    """The last day of each of the previous `months - 1` months, then today: oldest first."""
-    dates = [today]
-    day = today.replace(day=1) - dt.timedelta(days=1)
-    while len(dates) < months:
-        dates.append(day)
-        day = day.replace(day=1) - dt.timedelta(days=1)
-    return dates[::-1]
-
-
-def readiness_trend(
-    *, sites: list[SiteRef], requirements: readiness.RequirementSet, today: dt.date,
-    months: int = 12,
-) -> list[TrendPoint]:
-    """Sites ready and the median score at each month end, each date assessed as recorded
-    then (`readiness.assess_series`, docs/readiness.md "Dates"): constant queries."""
-    series = readiness.assess_series(
-        sites=sites, requirements=requirements, dates=month_ends(today, months),
-        summary_only=True,
-    )
-    return [
-        TrendPoint(on, len(assessed), sum(1 for a in assessed if a.ready), median_score(assessed))
-        for on, assessed in series.items()
-    ]
-
-
-@dataclass(frozen=True)
 class Overview:
     requirement_set: readiness.RequirementSet
     on: dt.date
@@ -200,20 +156,22 @@ def site_locations(site_ids: list[int]) -> dict[int, tuple]:
 
 
 def build_overview(
-    *, sites: list[SiteRef], requirements: readiness.RequirementSet, on: dt.date,
-    with_trend: bool = True,
+    *, sites: list[SiteRef], requirements: readiness.RequirementSet, on: dt.date
 ) -> Overview:
-    """Everything the overview page shows, from one full assessment of the sites (and one
-    summary per month for the trend)."""
-    assessments = readiness.rank(readiness.assess(sites=sites, requirements=requirements, on=on))
+    """Everything the overview page shows: the sites' summaries and the blockers (one query
+    on PostgreSQL), their locations (one) and the trend (trend.py)."""
+    assessments, blocked = readiness.assess_with_blockers(
+        sites=sites, requirements=requirements, on=on
+    )
+    assessments = readiness.rank(assessments)
     return Overview(
         requirement_set=requirements,
         on=on,
         assessments=assessments,
         regions=region_rollup(assessments),
-        blockers=most_common_blockers(assessments),
+        blockers=most_common_blockers(blocked, requirements, len(assessments)),
         marks=map_marks(assessments, site_locations([s.pk for s in sites])),
         outline=ukmap.outline(),
-        trend=readiness_trend(sites=sites, requirements=requirements, today=on)
-        if with_trend else [],
+        trend=readiness_trend(sites=sites, requirements=requirements, today=on,
+                              today_assessed=assessments),
     )

@@ -6,33 +6,12 @@ import uuid
 
 from django import forms
 
-from atmp_portal.dates import FORM_INVALID, DateField
+from atmp_portal.dates import DateField
 from sites.models import Capability, SiteCapability
 from sites.services import NOT_APPLICABLE_REASON_REQUIRED
 from sites.uploads import evidence_check
 
-DATE_INVALID = FORM_INVALID
 STATUS_REQUIRED = "Select the status of this capability"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def date_field(
-    label: str, *, required: bool, help_text: str = "", required_message: str = ""
-) -> forms.DateField:
-    """A date picked in the browser or typed as DD/MM/YYYY (atmp_portal.dates), NHS.UK wording."""
-    error_messages = {"invalid": DATE_INVALID}
-    if required_message:
-        error_messages["required"] = required_message
-    return DateField(
-        label=label, required=required, help_text=help_text, widget=DateInput(),
-        error_messages=error_messages,
-    )
 
 
 class EvidenceFileField(forms.FileField):
@@ -62,8 +41,8 @@ class CapabilityItemForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    evidence_expires_on = date_field(
-        "Evidence expires on", required=False,
+    evidence_expires_on = DateField(
+        label="Evidence expires on", required=False, subject="the evidence expiry date",
         help_text="The last day the evidence is valid. Leave empty if it does not expire.",
     )
     evidence = EvidenceFileField(

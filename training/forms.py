@@ -7,7 +7,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from sites.forms import EvidenceFileField, date_field
+from atmp_portal.dates import DateField
+from sites.forms import EvidenceFileField
 from sites.uploads import size_check
 from training.models import Course, StaffMember, StaffRole, TrainingRecord
 
@@ -50,7 +51,7 @@ class StaffMemberForm(forms.ModelForm):
 
 
 class DeactivateForm(forms.Form):
-    left_on = date_field("Date they left", required=True, required_message=LEFT_ON_REQUIRED)
+    left_on = DateField(label="Date they left", error_messages={"required": LEFT_ON_REQUIRED})
 
 
 class TrainingRecordForm(forms.Form):
@@ -58,11 +59,12 @@ class TrainingRecordForm(forms.Form):
         queryset=Course.objects.order_by("title"),
         error_messages={"required": "Select the course"},
     )
-    completed_on = date_field(
-        "Completed on", required=True, required_message="Enter the date it was completed"
+    completed_on = DateField(
+        label="Completed on", subject="the date it was completed",
     )
-    expiry_override = date_field(
-        "Expiry stated on the certificate (optional)", required=False,
+    expiry_override = DateField(
+        label="Expiry stated on the certificate (optional)", required=False,
+        subject="the expiry stated on the certificate",
         help_text="Only if the certificate gives another expiry than the course's renewal period.",
     )
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

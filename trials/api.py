@@ -119,6 +119,11 @@ def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
     ),
     partial_update=extend_schema(
         summary="Change a trial; a list given replaces the trial's list", tags=["trials"],
+        description=(
+            "An entry naming the same capabilities (or the same course and role) as one of "
+            "the trial's own requirements changes that requirement in place (level, note, "
+            "minimum staff); the trial's history keeps old and new values and the reason."
+        ),
         request=TrialSetupSerializer, responses={200: TrialDetailSerializer},
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from sites.forms import date_field
+from atmp_portal.dates import DateField
 from sites.models import Capability, Site
 from training.models import Course, StaffRole
 from trials.models import (
@@ -179,12 +179,36 @@ class OverrideForm(forms.Form):
         return self.inherited[self.cleaned_data["requirement"]]
 
 
+class OverrideChangeForm(forms.Form):
+    """A change to an existing override: its level and (always) why."""
+
+    level = forms.ChoiceField(
+        choices=RequirementOverride.Level.choices, widget=forms.RadioSelect,
+        label="For this trial", error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
+    )
+    reason = _reason_field(required=True, label="Why the trial does not need it as the profile says")
+
+
+class ProfileForm(forms.ModelForm):
+    reason = _reason_field(required=False)
+
+    class Meta:
+        model = RequirementProfile
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"name": {
+            "required": "Enter the profile's name",
+            "unique": "Another profile already has this name",
+        }}
+
+
 class TrialSiteMoveForm(forms.Form):
     status = forms.ChoiceField(widget=forms.RadioSelect, label="Next step",
                                error_messages={"required": STATUS_REQUIRED})
     reason = forms.CharField(label="Reason", required=False, max_length=500,
                              widget=forms.Textarea(attrs={"rows": 3}))
-    respond_by = date_field("Response deadline (if inviting)", required=False)
+    respond_by = DateField(label="Response deadline (if inviting)", required=False,
+                           subject="the response deadline")
     message = forms.CharField(label="Message to the site (if inviting)", required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -215,7 +239,8 @@ class BulkSelectionForm(forms.Form):
     )
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, label="Action",
                                error_messages={"required": "Select shortlist or invite"})
-    respond_by = date_field("Response deadline (if inviting)", required=False)
+    respond_by = DateField(label="Response deadline (if inviting)", required=False,
+                           subject="the response deadline")
     message = forms.CharField(label="Message to the sites (if inviting)", required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from reports import readiness
 from reports.api.readiness import _COMMON_PARAMETERS, _parse
-from reports.overview import build_overview, readiness_trend
+from reports.overview import scope_summary
+from reports.trend import readiness_trend
 from sites.access import visible_regions, visible_sites
 from sites.selectors import site_refs
 
@@ -56,9 +57,8 @@ class BlockersView(APIView):
     )
     def get(self, request: Request) -> Response:
         requirement_set, on, data = _parse(request, with_region=True)
-        overview = build_overview(sites=_sites(request, data), requirements=requirement_set,
-                                  on=on, with_trend=False)
-        return Response(BlockerSerializer(overview.blockers, many=True).data)
+        summary = scope_summary(sites=_sites(request, data), requirements=requirement_set, on=on)
+        return Response(BlockerSerializer(summary.blockers, many=True).data)
 
 
 class TrendView(APIView):

@@ -11,13 +11,22 @@ records. The rules are in docs/readiness.md; the parts of this package:
 - loading.py       reading checklist states and training cover in bulk (today and later)
 - history.py       the same as of a past date, from the change history
 - summary_sql.py   the ranking's PostgreSQL fast path (the same rules, counted by the database)
+- summary_cache.py its counts cached per site, keyed by each site's readiness stamp
+- blockers_sql.py  the overview's: per-site counts and per-requirement blocked sites, one query
 - assessing.py     `assess()`, `assess_series()`, `assess_site()`, `rank()`
 """
 
 from __future__ import annotations
 
 from atmp_portal.expiring import expiring_days, is_expiring
-from reports.readiness.assessing import assess, assess_series, assess_site, assess_site_for, rank
+from reports.readiness.assessing import (
+    assess,
+    assess_series,
+    assess_site,
+    assess_site_for,
+    assess_with_blockers,
+    rank,
+)
 from reports.readiness.outcome import BLOCKER, EXPIRING, MET, OUTCOMES, WARNING, Outcome
 from reports.readiness.requirements import (
     AD_HOC_LABEL,
@@ -59,6 +68,7 @@ __all__ = [
     "assess_series",
     "assess_site",
     "assess_site_for",
+    "assess_with_blockers",
     "expiring_days",
     "is_expiring",
     "long_date",

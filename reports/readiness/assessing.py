@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.db.models import QuerySet
 
+from reports.readiness.blockers_sql import summaries_and_blockers_in_database
 from reports.readiness.history import end_of, is_past, load_timelines
 from reports.readiness.loading import (
     CapabilityStates,
@@ -96,9 +98,27 @@ def assess(
     """
     site_list = _site_list(sites)
     if summary_only and counts_in_database():
-        return summaries_in_database(site_list, requirements, on)
+        return summaries_in_database(site_list, requirements, [on])[on]
     states, cover = _load([site.pk for site in site_list], [requirements], on)
     return [_assessment(site, requirements, states, cover, on, summary_only) for site in site_list]
+
+
+def assess_with_blockers(
+    *, sites: Iterable[Site | SiteRef], requirements: RequirementSet, on: dt.date
+) -> tuple[list[SiteAssessment], Counter[str]]:
+    """The sites' summary assessments (as `assess(summary_only=True)`), and requirement key →
+    how many of the sites it blocks (keys blocking none left out): the overview's figures.
+
+    On PostgreSQL one query (blockers_sql.py); otherwise the full rows are counted.
+    """
+    site_list = _site_list(sites)
+    if counts_in_database():
+        return summaries_and_blockers_in_database(site_list, requirements, on)
+    assessments = assess(sites=site_list, requirements=requirements, on=on)
+    blocked: Counter[str] = Counter(
+        row.requirement.key for a in assessments for row in a.rows if row.is_blocker
+    )
+    return [replace(a, rows=[]) for a in assessments], blocked
 
 
 def assess_series(
@@ -120,7 +140,7 @@ def assess_series(
     site_list = _site_list(sites)
     days = sorted(set(dates))
     if summary_only and counts_in_database():
-        return {day: summaries_in_database(site_list, requirements, day) for day in days}
+        return summaries_in_database(site_list, requirements, days)
     past = [day for day in days if is_past(day)]
     result: dict[dt.date, list[SiteAssessment]] = {}
     if past:

@@ -108,9 +108,13 @@ def from_counts(
     counts: Counter[Outcome],
     met_mandatory: int,
     rows: list[GapRow] | None = None,
+    mandatory: int | None = None,
 ) -> SiteAssessment:
-    """Score and readiness from the outcome counts, however they were counted."""
-    mandatory = requirements.mandatory_count
+    """Score and readiness from the outcome counts, however they were counted (`mandatory`:
+    the set's number of mandatory requirements, when the caller has counted it once for many
+    sites)."""
+    if mandatory is None:
+        mandatory = requirements.mandatory_count
     return SiteAssessment(
         site=site,
         on=on,

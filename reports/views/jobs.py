@@ -16,13 +16,11 @@ from atmp_portal.dates import DateField
 from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from sites.access import scoped_regions, visible_sites
-from sites.forms import DateInput
 from trials.access import visible_trials
 from trials.models import RequirementProfile
 
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 QUEUED = "Your report has been requested. This page shows when it is ready."
-DATE_INVALID = "Enter the assessment date as a real date, for example 31/03/2026."
 
 
 class ReportRequestForm(forms.Form):
@@ -52,9 +50,8 @@ class ReportRequestForm(forms.Form):
         empty_label="Choose a profile", to_field_name="code",
     )
     on = DateField(
-        label="Assess as of", help_text="For example, 31/03/2026. Leave as today for current readiness.",
-        widget=DateInput(),
-        error_messages={"required": DATE_INVALID, "invalid": DATE_INVALID},
+        label="Assess as of", subject="the date to assess as of",
+        help_text="Leave as today for current readiness.",
     )
 
     def __init__(self, *args, user: User, **kwargs) -> None:

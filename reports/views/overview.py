@@ -118,10 +118,9 @@ def _required(requirement_set) -> readiness.RequirementSet:
 def blockers_csv(request: HttpRequest) -> HttpResponse:
     """The most-common-blockers table as the overview shows it."""
     _, requirement_set, sites, _, on = _scope(request)
-    overview = build_overview(sites=sites, requirements=_required(requirement_set), on=on,
-                              with_trend=False)
+    summary = scope_summary(sites=sites, requirements=_required(requirement_set), on=on)
     rows = [(b.requirement, b.kind, b.sites_blocked, b.sites_assessed, on)
-            for b in overview.blockers]
+            for b in summary.blockers]
     content = csv_table(["requirement", "kind", "sites_blocked", "sites_assessed", "as_of"], rows)
     return _csv(content, "blockers", on)
 

@@ -17,17 +17,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from atmp_portal.dates import DateField
+from atmp_portal.dates import DateField, date_messages
 from reports import readiness
 from sites.access import site_for, visible_sites
-from sites.forms import DateInput
 from sites.models import Site
 from sites.selectors import site_refs
 from trials.access import can_write_trials, visible_trials
 from trials.forms import BulkSelectionForm
 from trials.models import RequirementProfile, TrialSite
 
-BAD_DATE = "Enter a date as YYYY-MM-DD."
+ON_SUBJECT = "the date to assess as of"
+BAD_DATE = date_messages(ON_SUBJECT)["invalid"]
 BOTH_CHOSEN = "Choose a trial or a requirement profile, not both."
 RANKING_PAGE_SIZE = 50
 _URL_PLACEHOLDER = 918273645  # a site id that appears nowhere else in the reversed URL
@@ -40,11 +40,8 @@ class ReadinessQueryForm(forms.Form):
     profile = forms.ChoiceField(label="Or a requirement profile", required=False)
     region = forms.ChoiceField(label="Region", required=False)
     on = DateField(
-        label="Assess as of",
-        required=False,
-        widget=DateInput(),
-        help_text="Leave empty for today. For example, 2026-03-31.",
-        error_messages={"invalid": BAD_DATE},
+        label="Assess as of", subject=ON_SUBJECT, required=False,
+        help_text="Leave empty for today.",
     )
 
     def __init__(self, *args, trials=(), profiles=(), regions=None, **kwargs) -> None:

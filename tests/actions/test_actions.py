@@ -70,9 +70,11 @@ def test_a_coordinator_plans_an_action_from_a_gap_and_errors_name_the_field(pers
     url = reverse("reports:action-new", args=[personas.site_a.pk])
     page = client.get(url, {"gap": "cap:ln2"}).content.decode()
     assert "It blocks ORION-19" in page
-    bad = client.post(url, {"gap": "cap:ln2", "owner": "", "target_date": "31/02/2027"})
+    bad = client.post(url, {"gap": "cap:ln2", "owner": "", "target_date-day": "31",
+                            "target_date-month": "2", "target_date-year": "2027"})
     body = bad.content.decode()
-    assert OWNER_REQUIRED in body and "Enter a real date" in body
+    assert OWNER_REQUIRED in body
+    assert "Enter the target date as a real date, for example 27 3 2026" in body
     assert TARGET_DATE_REQUIRED in client.post(url, {"gap": "cap:ln2"}).content.decode()
     ok = client.post(url, {"gap": "cap:ln2", "owner": f"staff-{nurse.pk}",
                            "target_date": "31/03/2027", "note": "Order placed"})

@@ -39,6 +39,14 @@ def login(page, live_server, user, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def fill_date(scope, label: str, day) -> None:
+    """Type a date into the NHS.UK date input (the day, month and year boxes) named `label`."""
+    group = scope.get_by_role("group", name=label)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
 def assert_accessible(page) -> None:
     """axe-core on the page as it is now: no serious or critical WCAG violation."""
     # A script URL from our own origin: an inline copy would be blocked by our CSP.

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sites.models import Capability, SiteCapability
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import assert_accessible, fill_date, login
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def test_an_autosaved_edit_with_a_reason_records_one_entry_carrying_the_reason(
 ):
     item = _open(page, live_server, personas, cap)
     item.get_by_label("In place", exact=True).check()
-    item.get_by_label("Evidence expires on").fill("2030-01-31")
+    fill_date(item, "Evidence expires on", dt.date(2030, 1, 31))
     page.get_by_role("heading", level=1).click()  # focus leaves the item: it saves
     saved = page.locator(f"#saved-{cap.pk}")
     expect(saved).to_have_text(re.compile(r"Saved at \d\d:\d\d"))

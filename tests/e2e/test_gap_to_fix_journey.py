@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sites.models import Capability, SiteCapability
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import assert_accessible, fill_date, login
 from tests.sites.factories import PDF_BYTES, CapabilityFactory
 from tests.training.factories import CourseFactory, StaffMemberFactory
 from tests.trials.factories import (
@@ -72,7 +72,7 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
 
     item = page.locator(f"#cap-{ln2.pk}")
     item.get_by_label("In place", exact=True).check()
-    item.get_by_label("Evidence expires on").fill("2030-01-31")
+    fill_date(item, "Evidence expires on", dt.date(2030, 1, 31))
     item.get_by_label("Reason for the change (optional)").fill("Dewar audit passed")
     evidence = tmp_path / "ln2-sop.pdf"
     evidence.write_bytes(PDF_BYTES)
@@ -102,7 +102,7 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
     expect(page.get_by_text("Enter the target date").first).to_be_visible()
     check_page(page)
     page.get_by_label("Owner").select_option(label="Ann Nurse (site staff)")
-    page.get_by_label("Target date").fill("2027-03-31")
+    fill_date(page, "Target date", dt.date(2027, 3, 31))
     page.get_by_role("button", name="Plan the action").click()
     expect(page.locator("[data-forecast]")).to_have_text(
         "Ready by 31 March 2027 if the open actions are completed.")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import mail
 
 from guidance.models import Acknowledgement
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import assert_accessible, fill_date, login
 from tests.guidance.factories import publish_guidance
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -79,8 +79,8 @@ def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
     assert_accessible(page)
     today = dt.date.today()
     page.get_by_label("What changed").fill("Do not filter the product either.")
-    page.get_by_label("Effective from").fill(today.isoformat())
-    page.get_by_label("Review due").fill(today.replace(year=today.year + 1).isoformat())
+    fill_date(page, "Effective from", today)
+    fill_date(page, "Review due", today.replace(year=today.year + 1))
     # A changed step: readers of version 1 must read version 2.
     page.get_by_label("Yes: the guidance changed").check()
     page.get_by_role("button", name="Publish").click()

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from reports import access, tasks
 from reports.models import ReadinessReport
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import assert_accessible, fill_date, login
 from tests.reports.test_jobs import TODAY, build_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -63,7 +63,7 @@ def test_the_network_coordinator_requests_a_site_report_and_downloads_the_pdf(
     page.get_by_role("radio", name="Site", exact=True).check()
     page.get_by_role("combobox", name="Site", exact=True).select_option(label=str(personas.site_a))
     page.get_by_role("combobox", name="Trial", exact=True).select_option(label=scenario.trial.short_title)
-    page.get_by_label("Assess as of").fill(TODAY.isoformat())
+    fill_date(page, "Assess as of", TODAY)
     page.get_by_role("button", name="Request report").click()
 
     report = ReadinessReport.objects.get()

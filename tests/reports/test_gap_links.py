@@ -81,4 +81,5 @@ def test_the_site_report_carries_the_action_plan_in_the_pdf_and_the_csv(personas
     by_label = {r["label"]: r for r in rows}
     assert (by_label[ln2.name]["action_owner"], by_label[ln2.name]["action_target_date"]) == (
         "Ann Nurse", "2027-03-31")
+    assert by_label[ln2.name]["action_note"] == "Dewar ordered"
     assert by_label["GMO class 1 containment"]["action_owner"] == ""

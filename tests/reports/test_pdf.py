@@ -6,13 +6,21 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from guidance import services as guidance_services
 from reports import csvexport, pdf, tasks
 from reports import document as report_document_module
 from reports.models import ReadinessReport
+from sites.models import Capability
+from tests.guidance.factories import publish_guidance
 from tests.reports.test_jobs import TODAY, build_scenario, make_report
-from tests.sites.factories import SiteFactory
+from tests.sites.factories import CapabilityFactory, SiteFactory
+from tests.trials.factories import CapabilityRequirementFactory
+from training.models import Course
 
 
 @pytest.fixture
@@ -117,3 +125,134 @@ def test_a_report_cannot_reach_outside_files():
     )
     text, _ = pdf_text(pdf.render_html(html))
     assert "Hello report" in text and "root:" not in text
+
+
+# --- guidance where the gap is (issue 13, point 5) -------------------------------------------
+
+
+def _link_guidance(personas, title: str, slug: str, capabilities=(), courses=()):
+    version = publish_guidance(editor=personas.editor, title=title, slug=slug)
+    guidance_services.document_links_update(document=version.document, user=personas.editor,
+                                            capabilities=list(capabilities), courses=list(courses))
+    return version
+
+
+@override_settings(PORTAL_BASE_URL="https://portal.example.nhs.uk/")
+def test_a_site_report_shows_the_guidance_that_helps_close_each_gap(personas, scenario):
+    ln2 = Capability.objects.get(code="ln2_storage")
+    cryo = Course.objects.get(code="cryo_handling")
+    _link_guidance(personas, "Keeping ATMPs in LN2", "ln2-store", capabilities=[ln2])
+    _link_guidance(personas, "Cryogenic handling refresher", "cryo-refresher", courses=[cryo])
+    data, _ = tasks.build_files(make_report(personas, scenario))
+    text, _ = pdf_text(data)
+    flat = " ".join(text.split())
+    gaps = flat[flat.index("Gaps and what closes them"):flat.index("Action plan")]
+    ln2_gap = gaps[gaps.index("Blocker: Liquid nitrogen vapour storage"):]
+    ln2_gap = ln2_gap[:ln2_gap.index("Blocker:", 10)]
+    assert "Guidance: Keeping ATMPs in LN2" in ln2_gap
+    assert "https://portal.example.nhs.uk/guidance/ln2-store/" in "".join(ln2_gap.split())
+    training_gap = gaps[gaps.index("Cryogenic handling"):]
+    assert "Guidance: Cryogenic handling refresher" in training_gap
+    gmo_gap = gaps[gaps.index("Blocker: GMO class 1 containment"):]
+    assert "Guidance:" not in gmo_gap[:gmo_gap.index("Fix it at")]  # none linked: none shown
+
+
+def test_the_guidance_costs_the_same_queries_however_many_gaps(
+    personas, scenario, django_assert_num_queries
+):
+    ln2 = Capability.objects.get(code="ln2_storage")
+    _link_guidance(personas, "Keeping ATMPs in LN2", "ln2-store", capabilities=[ln2])
+    report = make_report(personas, scenario)
+    with CaptureQueriesContext(connection) as few:
+        built = report_document_module.report_document(report)
+    gaps_before = len(built.single.gaps)
+    for index in range(6):  # six more capability gaps, each with its own guidance
+        capability = CapabilityFactory(code=f"extra_{index}", name=f"Extra capability {index}")
+        CapabilityRequirementFactory(trial=scenario.trial, capabilities=[capability])
+        _link_guidance(personas, f"Extra guidance {index}", f"extra-{index}",
+                       capabilities=[capability])
+    with django_assert_num_queries(len(few)):
+        built = report_document_module.report_document(report)
+    assert len(built.single.gaps) == gaps_before + 6
+    entries = built.gap_entries(built.single)
+    assert sum(1 for e in entries if e.guidance) == 7
+    assert [g.title for g in built.guidance["cap:extra_3"]] == ["Extra guidance 3"]
+
+
+# --- reports of many sites: assessed in chunks, rendered in parts, joined ---------------------
+
+
+@pytest.fixture
+def many_sites(personas, scenario, monkeypatch):
+    """Four sites against the CAR-T profile, with the part sizes made small enough that the
+    national report is assessed in chunks of one site and rendered by child processes."""
+    SiteFactory(name="Gamma Hospital", ods_code="RGG", region=personas.north)
+    SiteFactory(name="Delta & Sons' \"Hospital\"", ods_code="RDD", region=personas.south)
+    monkeypatch.setattr(report_document_module, "FEW_SITES", 1)
+    monkeypatch.setattr(report_document_module, "PART_SITES", 1)
+    monkeypatch.setattr(report_document_module, "PART_LINES", 3)
+    monkeypatch.setattr(pdf, "RENDER_PROCESSES", 2)  # as on a two-core machine, even on one
+    return ReadinessReport.objects.create(
+        kind="national", profile=scenario.profile, as_of=TODAY, requested_by=personas.national
+    )
+
+
+def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_sites, monkeypatch):
+    processes = []
+    real_popen = pdf.subprocess.Popen
+    monkeypatch.setattr(pdf.subprocess, "Popen",
+                        lambda *a, **k: processes.append(real_popen(*a, **k)) or processes[-1])
+    data, _ = tasks.build_files(many_sites)
+    assert len(processes) == 2  # nine parts (front, 2 ranking, 4 gaps, expiring, appendix)
+    assert all(p.returncode is not None for p in processes)  # none left running
+    text, pages = pdf_text(data)
+    flat = " ".join(text.split())
+    total = len(pages)
+    for number, page in enumerate(pages, 1):
+        assert " ".join(page.split()).count(f"Page {number} of {total}") == 1, page[-200:]
+    order = [flat.index(h) for h in ("Readiness gap report", "0 of 4 sites ready", "Ranking",
+                                     "Gaps and what closes them", "Expiring within 90 days",
+                                     "Appendix: every requirement of CAR-T core")]
+    assert order == sorted(order)
+    for rank in range(1, 5):
+        assert f"{rank}. " in flat[flat.index("Ranking"):flat.index("Gaps and what")]
+    assert flat.count("Ranking") == 1 and flat.count("Gaps and what closes them") == 1
+    assert "Delta & Sons' \"Hospital\"" in flat  # escaped in the HTML, not in the PDF
+    assert "Blocker: Liquid nitrogen vapour storage (no record)." in flat
+    assert "National: every site in the requester's scope · as of 23 November 2026" in pages[1]
+    outline = [item.title for item in PdfReader(io.BytesIO(data)).outline
+               if not isinstance(item, list)]
+    assert "Ranking" in outline and "Gaps and what closes them" in outline
+
+
+def test_the_parts_csv_is_the_csv_of_the_whole_assessment(many_sites, monkeypatch):
+    _, in_parts = tasks.build_files(many_sites)
+    monkeypatch.setattr(report_document_module, "FEW_SITES", 10)
+    whole = report_document_module.report_document(many_sites)
+    assert not whole.many
+    assert in_parts == csvexport.report_csv(whole)
+
+
+def test_a_report_of_many_sites_costs_the_same_queries_per_chunk(
+    many_sites, personas, django_assert_max_num_queries
+):
+    with CaptureQueriesContext(connection) as four:
+        tasks.build_files(many_sites)
+    for index in range(4):
+        SiteFactory(name=f"Extra Hospital {index}", ods_code=f"RX{index}", region=personas.north)
+    with CaptureQueriesContext(connection) as eight:
+        tasks.build_files(many_sites)
+    per_chunk = (len(eight) - len(four)) / 4
+    assert per_chunk <= 3, per_chunk  # one assessment of a chunk of sites: at most three
+
+
+def test_a_failed_part_fails_the_build_with_its_reason(tmp_path):
+    with pdf.PartRenderer(processes=2) as parts:
+        parts._paths = lambda key: (tmp_path / "part.html", tmp_path / "missing" / "part.pdf")
+        parts.submit((0,), "<p>Hello</p>")
+        with pytest.raises(RuntimeError, match="A PDF render process failed: FileNotFoundError"):
+            parts.join()
+
+
+def test_the_header_is_escaped_as_a_css_string():
+    assert pdf.css_string('A "B" </style> & C\\') == '"A \\22 B\\22  \\3c /style\\3e  \\26  C\\5c "'

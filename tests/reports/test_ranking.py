@@ -155,7 +155,7 @@ def test_it_shows_a_bad_date_next_to_the_field(personas, scenario):
     assert response.status_code == 200
     content = response.content.decode()
     assert "There is a problem" in content
-    assert 'href="#id_on"' in content
+    assert 'href="#id_on-day"' in content
     assert 'id="id_on-error"' in content
     assert views.BAD_DATE in content
     assert response.context["ranked"] == []

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from tests.e2e.conftest import assert_accessible, browser_type_launch_args, login  # noqa: F401
+from reports.views import readiness as views
+from tests.e2e.conftest import (  # noqa: F401
+    assert_accessible,
+    browser_type_launch_args,
+    fill_date,
+    login,
+)
 from tests.reports.test_ranking import build_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -20,15 +28,17 @@ def test_a_network_coordinator_ranks_sites_and_opens_the_gaps(page, live_server,
 
     # A bad date comes back next to the field, without JavaScript help.
     page.get_by_label("Trial").select_option(label=scenario.trial.short_title)
-    page.get_by_label("Assess as of").fill("2026-03-15")
-    page.evaluate("document.getElementById('id_on').type = 'text'")
-    page.get_by_label("Assess as of").fill("15 March")
+    when = page.get_by_role("group", name="Assess as of")
+    when.get_by_label("Day").fill("15")
+    when.get_by_label("Month").fill("March")
+    when.get_by_label("Year").fill("2026")
     page.get_by_role("button", name="Show ranking").click()
     page.wait_for_load_state()
-    assert "Enter a date as YYYY-MM-DD." in page.locator("#id_on-error").inner_text()
+    assert views.BAD_DATE in page.locator("#id_on-error").inner_text()
+    assert page.locator("#id_on-month.nhsuk-input--error").count() == 1
     assert_accessible(page)
 
-    page.get_by_label("Assess as of").fill("2026-03-15")
+    fill_date(page, "Assess as of", dt.date(2026, 3, 15))
     page.get_by_role("button", name="Show ranking").click()
     page.wait_for_load_state()
     rows = page.locator("table tbody tr")
