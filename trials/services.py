@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from atmp_portal.links import absolute_url
 from sites.models import Capability, Site, SiteMembership
 from training.models import Course
 from trials.models import (
@@ -366,7 +367,7 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 
 
 def _link(name: str, *args) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=args)
+    return absolute_url(reverse(name, args=args))
 
 
 def _mail_invitation(trial_site: TrialSite) -> None:
