@@ -289,7 +289,7 @@ def seed_demo(
         trials = load_trials(
             sites, profiles, capabilities, courses, result.anchor, users["national@demo.nhs.uk"]
         )
-        load_guidance(users["editor@demo.nhs.uk"])
+        load_guidance(users["editor@demo.nhs.uk"], capabilities, courses)
 
         capability_info, course_info = _catalogue_info(capabilities, courses)
         writer = Writer(anchor=result.anchor, history=True)

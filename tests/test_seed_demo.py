@@ -59,6 +59,15 @@ def snapshot() -> dict[str, list]:
         ),
         "trial sites": rows(TrialSite.objects, "trial__iras_id", "site__ods_code", "status"),
         "guidance": rows(GuidanceVersion.objects, "document__slug", "number", "status"),
+        "guidance links": rows(
+            GuidanceDocument.capabilities.through.objects, "guidancedocument__slug",
+            "capability__code",
+        ) + rows(
+            GuidanceDocument.courses.through.objects, "guidancedocument__slug", "course__code"
+        ),
+        "guidance document history": rows(
+            GuidanceDocument.history, "id", "history_date", "history_change_reason"
+        ),
         "site capabilities": rows(
             SiteCapability.objects, "site__ods_code", "capability__code", "status",
             "evidence_expires_on", "version",
@@ -204,6 +213,33 @@ def test_it_publishes_one_sanitised_version_of_each_guidance_document(data):
         assert "<" not in version.body_text and len(version.body_text) > 200
     if connection.vendor == "postgresql":
         assert not GuidanceVersion.objects.filter(search_vector=None).exists()
+
+
+def test_each_demo_guidance_document_names_the_capabilities_and_courses_it_supports(data):
+    wanted = {row["slug"]: row for row in load("guidance")}
+    documents = GuidanceDocument.objects.prefetch_related("capabilities", "courses")
+    for document in documents:
+        row = wanted[document.slug]
+        assert {c.code for c in document.capabilities.all()} == set(row["capabilities"])
+        assert {c.code for c in document.courses.all()} == set(row["courses"])
+        assert row["capabilities"], document.slug
+    # Set through the editor's service, so the document's history says who set them.
+    assert GuidanceDocument.history.filter(
+        history_change_reason="Capabilities and courses set by editor@demo.nhs.uk"
+    ).values("id").distinct().count() == len(wanted)
+
+
+def test_checklist_items_and_gap_rows_show_the_demo_guidance(data, client):
+    client.post("/accounts/login/",
+                {"username": "coordinator@demo.nhs.uk", "password": DEFAULT_DEMO_PASSWORD})
+    site = SiteMembership.objects.filter(user__email="coordinator@demo.nhs.uk").first().site
+    checklist = client.get(f"/sites/{site.pk}/checklist/").content.decode()
+    assert 'href="/guidance/keeping-atmps-in-vapour-phase-liquid-nitrogen/"' in checklist
+    assert "app-guidance-helps" in checklist
+    # The site's readiness gaps (its trials and every profile) name the guidance for the
+    # capability or course missing.
+    readiness = client.get(f"/sites/{site.pk}/readiness/").content.decode()
+    assert "app-guidance-helps" in readiness
 
 
 def test_seeded_guidance_is_found_by_search(data):
