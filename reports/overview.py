@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from reports import readiness, ukmap
-from reports.trend import TrendPoint, median_score, readiness_trend
+from reports.trend import MedianPercent, TrendPoint, median_score, readiness_trend
 from sites.models import Site
 from sites.selectors import SiteRef
 
@@ -77,16 +77,12 @@ def scope_summary(
 
 
 @dataclass(frozen=True)
-class RegionRow:
+class RegionRow(MedianPercent):
     code: str
     name: str
     sites: int
     ready: int
     median_score: float | None
-
-    @property
-    def median_percent(self) -> int | None:
-        return None if self.median_score is None else round(self.median_score * 100)
 
 
 def region_rollup(assessments: list[readiness.SiteAssessment]) -> list[RegionRow]:

@@ -30,16 +30,23 @@ from sites.selectors import SiteRef
 from sites.services import EDIT_SESSION_MINUTES
 
 
-@dataclass(frozen=True)
-class TrendPoint:
-    on: dt.date
-    sites: int
-    ready: int
+class MedianPercent:
+    """`median_percent` for a row with a `median_score` (0–1, or None): the overview's
+    region rows and trend points."""
+
     median_score: float | None
 
     @property
     def median_percent(self) -> int | None:
         return None if self.median_score is None else round(self.median_score * 100)
+
+
+@dataclass(frozen=True)
+class TrendPoint(MedianPercent):
+    on: dt.date
+    sites: int
+    ready: int
+    median_score: float | None
 
 
 def median_score(assessments: Iterable[readiness.SiteAssessment]) -> float | None:
