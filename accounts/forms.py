@@ -5,9 +5,10 @@ from django import forms
 from django.conf import settings
 
 from accounts.sso import INVALID_LOGIN
+from atmp_portal.forms import Form, NamedErrors
 
 
-class EmailLoginForm(LoginForm):
+class EmailLoginForm(NamedErrors, LoginForm):
     """allauth's sign-in form, with the field named `username` as it always was here.
 
     Password managers, django-axes (which counts failures by that field) and existing scripts
@@ -15,6 +16,7 @@ class EmailLoginForm(LoginForm):
     """
 
     error_messages = {"invalid_login": INVALID_LOGIN}
+    error_subjects = {"username": "your email address", "password": "your password"}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -45,7 +47,9 @@ def _expiry_choices() -> list[tuple[int, str]]:
     return [(days, label) for days, label in choices if days <= settings.API_TOKEN_MAX_DAYS]
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(Form):
+    error_subjects = {"days": "the expiry"}
+
     name = forms.CharField(
         label="Token name",
         max_length=100,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django import forms
 
 from accounts.models import User
+from atmp_portal.forms import Form
 from reports import readiness
 from reports.selectors import site_trials_and_profiles
 from sites.checklist import NOT_RECORDED, NOT_RECORDED_LABEL, ChecklistRow, checklist_rows
@@ -64,7 +65,9 @@ class ChecklistPage:
     filtered: bool
 
 
-class ChecklistFilterForm(forms.Form):
+class ChecklistFilterForm(Form):
+    error_subjects = {"q": "the search text", "gaps_for": "the trial or profile"}
+
     q = forms.CharField(label="Search item names", required=False, max_length=100)
     status = forms.ChoiceField(
         label="Status", required=False,
