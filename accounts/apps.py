@@ -5,5 +5,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        # Connects the failed sign-in counter, token revocation and the OpenAPI token scheme.
-        from accounts import schema, signals, signin_limits  # noqa: F401
+        # Connects the failed sign-in counter, token revocation, the OpenAPI token scheme and
+        # the session's save time at sign-in.
+        from accounts import schema, sessions, signals, signin_limits  # noqa: F401

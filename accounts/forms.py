@@ -4,8 +4,9 @@ from allauth.account.forms import LoginForm
 from django import forms
 from django.conf import settings
 
+from accounts.models import User
 from accounts.sso import INVALID_LOGIN
-from atmp_portal.forms import Form, NamedErrors
+from atmp_portal.forms import Form, ModelForm, NamedErrors
 
 
 class EmailLoginForm(NamedErrors, LoginForm):
@@ -71,3 +72,18 @@ class ApiTokenForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["days"].choices = _expiry_choices()
         self.fields["days"].initial = min(settings.API_TOKEN_DAYS, settings.API_TOKEN_MAX_DAYS)
+
+
+class ExpiryDigestForm(ModelForm):
+    """How often the user is e-mailed what has expired or expires soon at their sites."""
+
+    class Meta:
+        model = User
+        fields = ["expiry_digest"]
+        labels = {"expiry_digest": "How often should we e-mail you about expiring items?"}
+        help_texts = {"expiry_digest": "Nothing is sent when nothing has expired or is about to."}
+        widgets = {"expiry_digest": forms.RadioSelect}
+        error_messages = {"expiry_digest": {
+            "required": "Select how often to e-mail you about expiring items",
+            "invalid_choice": "Select how often to e-mail you about expiring items",
+        }}

@@ -50,6 +50,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=NetworkScope.NONE,
         help_text="NIHR network coordinators see every site in their regions, or all sites.",
     )
+    class ExpiryDigest(models.TextChoices):
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Once a week, on Monday"
+        NONE = "none", "Never"
+
+    expiry_digest = models.CharField(
+        "expiry reminder e-mails",
+        max_length=10,
+        choices=ExpiryDigest.choices,
+        default=ExpiryDigest.WEEKLY,
+        help_text="How often to e-mail what has expired or expires soon at the user's sites.",
+    )
     is_guidance_editor = models.BooleanField(
         default=False, help_text="May write, version and publish handling guidance."
     )

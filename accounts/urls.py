@@ -29,6 +29,7 @@ urlpatterns = [
     path("sso/signup/", social_views.signup, name="socialaccount_signup"),
     path("", include(oidc_urls)),
     path("tokens/", views.api_tokens, name="api-tokens"),
+    path("reminders/", views.expiry_reminders, name="account-reminders"),
     path("tokens/<int:token_id>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
 ]
 if settings.PASSWORD_LOGIN:

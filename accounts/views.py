@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ApiTokenForm, EmailLoginForm
+from accounts.forms import ApiTokenForm, EmailLoginForm, ExpiryDigestForm
 from accounts.models import ApiToken
 
 LOCKOUT_MESSAGE = (
@@ -102,3 +102,18 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(token=token)
     messages.success(request, f"Token '{token.name}' revoked: it no longer works.")
     return redirect("api-tokens")
+
+
+@login_required
+def expiry_reminders(request: HttpRequest) -> HttpResponse:
+    """The user's choice of expiry reminder e-mails: daily, weekly or none."""
+    form = ExpiryDigestForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save(commit=False).save(update_fields=["expiry_digest"])
+        messages.success(request, f"Expiry reminders: {request.user.get_expiry_digest_display()}")
+        return redirect("account-reminders")
+    return render(
+        request, "accounts/expiry_reminders.html",
+        {"form": form, "has_sites": request.user.site_memberships.exists()},
+        status=400 if form.errors else 200,
+    )

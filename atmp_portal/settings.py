@@ -99,7 +99,10 @@ MIDDLEWARE = [
     "atmp_portal.middleware.JSONLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip (Django's BREACH mitigation built in) after WhiteNoise: static files come compressed.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.sessions.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -186,9 +189,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after 30 minutes without a request.
+# Sessions end after 30 minutes without a request (saved once a minute: accounts/sessions.py).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # django-axes: 5 failed sign-ins for one account within 15 minutes lock it for 15 minutes.
@@ -316,11 +318,9 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ATMP Site Readiness <no-reply@localhost>")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
-# Celery: Redis, or (no REDIS_URL: make run, which starts a real worker beside the web server)
-# kombu's filesystem transport in EMBEDDED_BROKER_DIR. docs/reliability.md, ADR 0006.
+# Celery: Redis, or kombu's filesystem transport (no REDIS_URL: make run). ADR 0006.
 REDIS_URL = env.str("REDIS_URL", default="")
-# The cache holds API rate-limit and failed sign-in counters: shared by all web processes in
-# production (Redis); per process with make run.
+# The cache (API rate limits, failed sign-ins): Redis in production, per process with make run.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
@@ -375,8 +375,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guidance.tasks.send_review_reminders",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
-    "expiry-reminders-daily": {
-        "task": "training.tasks.send_expiry_reminders",
+    "expiry-digests-daily": {  # the daily digests, and the weekly ones on Mondays
+        "task": "training.tasks.send_expiry_digests",
         "schedule": crontab(hour=6, minute=30),
     },
     "purge-import-previews-hourly": {

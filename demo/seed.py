@@ -51,6 +51,7 @@ from demo.story import CAR_T_CENTRES, Participation, seeded_rng, site_intent
 from demo.trial_sites import opened_days_ago, sync_trial_site_history
 from demo.users import DEMO_USERS, demo_password, load_users
 from guidance.models import GuidanceDocument, GuidanceVersion
+from reports.trend import forget_stored_points
 from sites.models import Capability, Region, Site, SiteCapability
 from training.models import Course, StaffMember, TrainingRecord
 from trials.models import (
@@ -260,6 +261,7 @@ def seed_demo(
             }
             sync_site_records(plans, capabilities, courses, result.anchor, synthetic)
         result.changes = dict(real.counts + synthetic.counts)
+        forget_stored_points()  # the history was rewritten: stored trend points may be stale
     result.seconds = time.perf_counter() - started
     result.counts = count_rows()
     return result

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
+from atmp_portal.links import absolute_url
 from guidance import selectors
 from guidance.models import (
     Acknowledgement,
@@ -33,10 +34,6 @@ logger = logging.getLogger(__name__)
 
 REREAD_SUBJECT = "Guidance updated: read version {number} of “{title}”"
 REVIEW_SUBJECT = "Guidance due for review: {count} document{s}"
-
-
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def _send(*, subject: str, template: str, context: dict, to: str) -> None:
@@ -69,7 +66,7 @@ def reread_notices_send(*, version: GuidanceVersion) -> int:
         return 0
     context = {
         "version": version,
-        "url": _absolute(reverse("guidance:detail", args=[version.document.slug])),
+        "url": absolute_url(reverse("guidance:detail", args=[version.document.slug])),
     }
     subject = REREAD_SUBJECT.format(number=version.number, title=version.title)
     sent = 0
@@ -105,7 +102,7 @@ def review_reminders_send(*, on: dt.date) -> int:
     if not due:
         return 0
     month = on.replace(day=1)
-    context = {"due": due, "on": on, "url": _absolute(reverse("guidance:editor_list"))}
+    context = {"due": due, "on": on, "url": absolute_url(reverse("guidance:editor_list"))}
     subject = REVIEW_SUBJECT.format(count=len(due), s="" if len(due) == 1 else "s")
     sent = 0
     for editor in User.objects.filter(is_guidance_editor=True, is_active=True).order_by("pk"):

@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict:
     items = [("home", "Home")]
     # Network coordinators see sites without being members: ask the database only for others.
     if user.is_network_coordinator or is_site_member(user):
-        items.append(("sites:list", "Sites"))
+        items.append(("reports:site-list", "Sites"))
         items.append(("trials:list", "Trials"))
         items.append(("reports:ranking", "Readiness"))
         if user.is_network_coordinator:

@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
-from django.urls import reverse
 
 from atmp_portal.forms import Form
 from training.expiry import EVIDENCE, TRAINING, ExpiringItem
@@ -49,13 +48,7 @@ class ExpiryLists:
     filtered: bool
 
 
-def _url(site_id: int, item: ExpiringItem) -> str:
-    if item.kind == EVIDENCE:
-        return reverse("reports:capability", args=[site_id, item.capability_id])
-    return reverse("training:staff-detail", args=[site_id, item.staff_id])
-
-
-def expiry_lists(*, site_id: int, items, trials, trial_assessments, params, on: dt.date):
+def expiry_lists(*, items, trials, trial_assessments, params, on: dt.date):
     """Split `items` (training.expiry.expiring_items) into expired and expiring after the
     filters in `params`; `trial_assessments` are the trials' (for what each needs)."""
     form = ExpiryFilterForm(params or None, trials=trials)
@@ -71,7 +64,7 @@ def expiry_lists(*, site_id: int, items, trials, trial_assessments, params, on: 
             continue
         if needed and not (item.capability_id in needed[0] or item.course_id in needed[1]):
             continue
-        rows.append(ExpiryRow(item, item.days_left(on), _url(site_id, item)))
+        rows.append(ExpiryRow(item, item.days_left(on), item.path))
     return ExpiryLists(
         form=form,
         expired=[r for r in rows if r.days_left < 0],

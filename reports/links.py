@@ -3,9 +3,9 @@ training gap. Pages, the API (absolute), the PDF (absolute, from PORTAL_BASE_URL
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 
+from atmp_portal.links import absolute_url
 from reports.readiness import CAPABILITY, GapRow
 
 
@@ -20,4 +20,4 @@ def gap_path(site_id: int, row: GapRow) -> str:
 
 def gap_url(site_id: int, row: GapRow) -> str:
     """The same as an absolute URL, for documents read outside the portal (PDF reports)."""
-    return settings.PORTAL_BASE_URL.rstrip("/") + gap_path(site_id, row)
+    return absolute_url(gap_path(site_id, row))

@@ -116,3 +116,45 @@ class ReadinessReport(models.Model):
             return f"Retrying (attempt {self.attempts + 1} of {self.MAX_ATTEMPTS})"
         return self.get_status_display()
 
+
+
+class ReadinessStamp(models.Model):
+    """The version of one site's readiness data: a new number whenever anything the rules read
+    about the site changes (checklist entries, staff, training records, or their history).
+
+    Written only by PostgreSQL triggers (migration 0005), so bulk writes, imports and raw SQL
+    move it too; the ranking's cache (reports/readiness/summary_cache.py) keys each site's
+    counts by it. The numbers come from one sequence, never reused. No foreign key: a deleted
+    site's stamp is written by the cascade's own deletes and does no harm.
+    """
+
+    site_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"site {self.site_id} v{self.version}"
+
+
+class TrendSnapshot(models.Model):
+    """One point of the overview's trend, stored once its date is safely past (reports.trend):
+    the readiness of one set of sites against one requirement set as of a past date, which the
+    change history no longer changes. Keyed by fingerprints of the two sets, so a changed
+    requirement, course renewal or site list is a new key, never a stale point."""
+
+    requirements_key = models.CharField(max_length=64)
+    sites_key = models.CharField(max_length=64)
+    on = models.DateField()
+    sites = models.PositiveIntegerField()
+    ready = models.PositiveIntegerField()
+    median_score = models.FloatField(null=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirements_key", "sites_key", "on"], name="one_trend_point_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Trend point {self.on} ({self.ready} of {self.sites} ready)"

@@ -8,12 +8,12 @@ counts, and the sites each requirement blocks), so the figures are the ranking's
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reports import readiness, ukmap
+from reports.trend import TrendPoint, median_score, readiness_trend
 from sites.models import Site
 from sites.selectors import SiteRef
 
@@ -71,11 +71,6 @@ def scope_summary(
 # --- the national / regional overview -------------------------------------------------------
 
 
-def median_score(assessments: Iterable[readiness.SiteAssessment]) -> float | None:
-    scores = [a.score for a in assessments if a.score is not None]
-    return statistics.median(scores) if scores else None
-
-
 @dataclass(frozen=True)
 class RegionRow:
     code: str
@@ -131,44 +126,6 @@ def map_marks(
 
 
 @dataclass(frozen=True)
-class TrendPoint:
-    on: dt.date
-    sites: int
-    ready: int
-    median_score: float | None
-
-    @property
-    def median_percent(self) -> int | None:
-        return None if self.median_score is None else round(self.median_score * 100)
-
-
-def month_ends(today: dt.date, months: int = 12) -> list[dt.date]:
-    """The last day of each of the previous `months - 1` months, then today: oldest first."""
-    dates = [today]
-    day = today.replace(day=1) - dt.timedelta(days=1)
-    while len(dates) < months:
-        dates.append(day)
-        day = day.replace(day=1) - dt.timedelta(days=1)
-    return dates[::-1]
-
-
-def readiness_trend(
-    *, sites: list[SiteRef], requirements: readiness.RequirementSet, today: dt.date,
-    months: int = 12,
-) -> list[TrendPoint]:
-    """Sites ready and the median score at each month end, each date assessed as recorded
-    then (`readiness.assess_series`, docs/readiness.md "Dates"): constant queries."""
-    series = readiness.assess_series(
-        sites=sites, requirements=requirements, dates=month_ends(today, months),
-        summary_only=True,
-    )
-    return [
-        TrendPoint(on, len(assessed), sum(1 for a in assessed if a.ready), median_score(assessed))
-        for on, assessed in series.items()
-    ]
-
-
-@dataclass(frozen=True)
 class Overview:
     requirement_set: readiness.RequirementSet
     on: dt.date
@@ -215,5 +172,6 @@ def build_overview(
         blockers=most_common_blockers(blocked, requirements, len(assessments)),
         marks=map_marks(assessments, site_locations([s.pk for s in sites])),
         outline=ukmap.outline(),
-        trend=readiness_trend(sites=sites, requirements=requirements, today=on),
+        trend=readiness_trend(sites=sites, requirements=requirements, today=on,
+                              today_assessed=assessments),
     )

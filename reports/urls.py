@@ -4,10 +4,14 @@ so paths here are full paths (e.g. "readiness/", "sites/<int:site_id>/readiness/
 from django.urls import path  # noqa: F401
 
 from reports.views import readiness as readiness_views
+from reports.views import sites as site_views
 
 app_name = "reports"
 urlpatterns: list = []
 urlpatterns += [
+    # The site list filters by readiness for a trial, so it is the engine's page (sites.urls
+    # has the rest of /sites/).
+    path("sites/", site_views.site_list, name="site-list"),
     path("readiness/", readiness_views.ranking, name="ranking"),
     path("sites/<int:site_id>/readiness/", readiness_views.site_readiness, name="site-readiness"),
 ]
@@ -56,9 +60,11 @@ urlpatterns += [
 ]
 
 from reports.views import overview as overview_views  # noqa: E402
+from reports.views import preview as preview_views  # noqa: E402
 
 urlpatterns += [
     path("trials/<int:trial_id>/preview/", overview_views.trial_preview, name="trial-preview"),
+    path("trials/preview/", preview_views.trial_form_preview, name="trial-form-preview"),
     path("overview/", overview_views.national_overview, name="overview"),
     path("overview/blockers.csv", overview_views.blockers_csv, name="blockers-csv"),
     path("readiness/ranking.csv", overview_views.ranking_csv, name="ranking-csv"),

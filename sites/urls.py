@@ -4,7 +4,6 @@ from sites import views
 
 app_name = "sites"
 urlpatterns = [
-    path("", views.site_list, name="list"),
     path("<int:site_id>/", views.site_detail, name="detail"),
     path("<int:site_id>/evidence/<int:doc_id>/", views.evidence_download, name="evidence"),
 ]

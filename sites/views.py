@@ -1,20 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from sites import selectors
-from sites.access import site_for, visible_sites
+from sites.access import site_for
 from sites.uploads import evidence_response
-
-
-@login_required
-def site_list(request: HttpRequest) -> HttpResponse:
-    sites = visible_sites(request.user).select_related("region").order_by("region__name", "name")
-    page = Paginator(sites, 50).get_page(request.GET.get("page"))
-    return render(request, "sites/site_list.html", {"page": page})
 
 
 @login_required

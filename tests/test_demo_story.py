@@ -19,8 +19,8 @@ from accounts.models import User
 from demo.seed import seed_demo
 from demo.story import CAR_T_CENTRES, LAPSE
 from demo.timeline import HISTORY_DAYS
-from reports.overview import readiness_trend
 from reports.readiness import assess, requirement_sets
+from reports.trend import readiness_trend
 from sites.models import Site, SiteCapability
 from training.models import StaffMember, TrainingRecord
 from trials.models import RequirementProfile, Trial, TrialSite

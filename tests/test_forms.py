@@ -8,6 +8,7 @@ import importlib
 import pkgutil
 import re
 
+import django_filters
 import pytest
 from django import forms
 from django.core import validators
@@ -42,6 +43,19 @@ def _project_form_classes() -> list[type[forms.BaseForm]]:
 
 
 FORM_CLASSES = _project_form_classes()
+
+
+def _project_filtersets() -> list[type[django_filters.FilterSet]]:
+    found, todo = [], [django_filters.FilterSet]
+    while todo:
+        for cls in todo.pop().__subclasses__():
+            todo.append(cls)
+            if cls.__module__.split(".")[0] in APPS:
+                found.append(cls)
+    return sorted(set(found), key=lambda cls: f"{cls.__module__}.{cls.__name__}")
+
+
+FILTERSETS = _project_filtersets()
 
 
 def _django_default_prefixes() -> set[str]:
@@ -131,6 +145,21 @@ def test_no_form_can_show_a_message_that_does_not_name_its_field(cls, personas):
             assert "This field is required." not in message
             assert not any(message.startswith(default) for default in DJANGO_DEFAULTS), (
                 f"{cls.__name__}: {message!r} is Django's default; name the field")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cls", FILTERSETS, ids=lambda cls: cls.__name__)
+def test_no_filter_form_can_show_a_message_that_does_not_name_its_field(cls, personas):
+    """The site list's filters (and the API's, whose 400s carry the same messages)."""
+    request = RequestFactory().get("/")
+    request.user = personas.national
+    queryset = cls._meta.model.objects.none()
+    data, _ = _nonsense(cls(queryset=queryset, request=request).form)
+    form = cls(data, queryset=queryset, request=request).form
+    assert not form.is_valid()
+    for message in _messages(form):
+        assert not any(message.startswith(default) for default in DJANGO_DEFAULTS), (
+            f"{cls.__name__}: {message!r} is Django's default; name the field")
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ PAGES = {
     "checklist, read-only": ("national", "/sites/{site}/checklist/"),
     "site readiness": ("coordinator", "/sites/{site}/readiness/?profile={profile}"),
     "ranking": ("national", "/readiness/?profile={profile}"),
+    "site list, ready for a trial": ("national", "/sites/?trial={trial}&sort=score"),
     "network overview": ("national", "/overview/?profile={profile}"),
     "trial list": ("national", "/trials/"),
     "trial page": ("national", "/trials/{trial}/"),

@@ -141,7 +141,7 @@ def test_it_sends_security_headers_on_api_responses(personas):
 
 def test_it_ends_sessions_after_30_minutes_idle_by_configuration():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "accounts.sessions.IdleSessionMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_COOKIE_HTTPONLY is True
 
 

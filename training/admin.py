@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from training.models import Course, ReminderSent, StaffMember, TrainingRecord
+from training.models import Course, ExpiryDigest, StaffMember, TrainingRecord
 
 
 @admin.register(Course)
@@ -28,11 +28,12 @@ class TrainingRecordAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["staff", "certificate"]
 
 
-@admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
-    """What the daily expiry digest has sent: read-only, it is the record that stops repeats."""
+@admin.register(ExpiryDigest)
+class ExpiryDigestAdmin(admin.ModelAdmin):
+    """The expiry digests sent: read-only, it is the record that stops repeats."""
 
-    list_display = ["site", "item_key", "threshold", "sent_on", "recipients"]
-    list_filter = ["threshold", "sent_on"]
-    search_fields = ["site__ods_code", "item_key"]
-    readonly_fields = ["site", "item_key", "threshold", "sent_on", "recipients"]
+    list_display = ["user", "frequency", "period_start", "sent_at", "expired", "expiring"]
+    list_filter = ["frequency", "period_start"]
+    search_fields = ["user__email"]
+    readonly_fields = list_display
+    list_select_related = ["user"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from calendar import monthrange
 
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -186,9 +187,16 @@ class TrainingRecord(TimeStamped):
 
     @property
     def expires_on(self) -> dt.date | None:
-        if self.expiry_override:
-            return self.expiry_override
-        return self.course.expiry_after(self.completed_on)
+        return self.expiry_of(self.course, self.completed_on, self.expiry_override)
+
+    @staticmethod
+    def expiry_of(
+        course: Course, completed_on: dt.date, expiry_override: dt.date | None
+    ) -> dt.date | None:
+        """A record's expiry from its fields: for reads that load values, not instances."""
+        if expiry_override:
+            return expiry_override
+        return course.expiry_after(completed_on)
 
     def is_valid_on(self, on: dt.date) -> bool:
         """Completed by that day and valid up to and including its expiry date."""
@@ -206,33 +214,28 @@ class TrainingRecord(TimeStamped):
         return self.Status.VALID
 
 
-class ReminderSent(models.Model):
-    """One expiry reminder threshold sent for one item, so no item is reminded twice per threshold.
+class ExpiryDigest(models.Model):
+    """One expiry digest e-mailed to one user for one period (a day or an ISO week, by its first
+    day): the record that makes a second run of the sweep send nothing.
 
-    `item_key` names the item and its expiry date ("training:12:2027-01-31"): renewing the
-    evidence or the training makes a new item, reminded afresh.
+    Written in the transaction that sends the e-mail; the unique constraint makes a second
+    worker wait for the first and then find the row.
     """
 
-    class Threshold(models.IntegerChoices):
-        DAYS_90 = 90, "Within 90 days"
-        DAYS_60 = 60, "Within 60 days"
-        DAYS_30 = 30, "Within 30 days"
-        DAYS_7 = 7, "Within 7 days"
-        EXPIRED = 0, "Expired"
-
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
-    item_key = models.CharField(max_length=80)
-    threshold = models.PositiveSmallIntegerField(choices=Threshold.choices)
-    sent_on = models.DateField()
-    recipients = models.PositiveSmallIntegerField(default=0)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(max_length=10)
+    period_start = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    expired = models.PositiveIntegerField(default=0)
+    expiring = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["-sent_on"]
+        ordering = ["-period_start", "user_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "item_key", "threshold"], name="unique_reminder_per_threshold"
+                fields=["user", "frequency", "period_start"], name="one_expiry_digest_per_period"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_key} — {self.get_threshold_display()} ({self.sent_on})"
+        return f"{self.user_id}: {self.frequency} digest of {self.period_start}"

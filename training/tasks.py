@@ -23,11 +23,12 @@ IMPORT_PREVIEW_NAME = re.compile(r"^[0-9a-f]{32}\.csv$")
 IMPORT_PREVIEW_MAX_AGE = dt.timedelta(hours=24)
 
 
-@shared_task(name="training.tasks.send_expiry_reminders", acks_late=True, time_limit=600)
-def send_expiry_reminders(on: str | None = None) -> int:
-    """Daily digest of expiring evidence and training; safe to run twice (see reminders.py)."""
+@shared_task(name="training.tasks.send_expiry_digests", acks_late=True, time_limit=600)
+def send_expiry_digests(on: str | None = None) -> int:
+    """Every morning: the daily expiry digests, and on Mondays the weekly ones; safe to run
+    twice (see reminders.py)."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate()
-    return reminders.send_expiry_reminders(on=day)
+    return reminders.expiry_digests_send(on=day)
 
 
 def import_previews_purge(

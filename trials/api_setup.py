@@ -99,7 +99,9 @@ class OverrideInput(serializers.Serializer):
 
 class TrialSetupSerializer(serializers.ModelSerializer):
     """A trial's fields, plus what it requires. On PATCH, a list that is given replaces the
-    trial's list; one left out is unchanged."""
+    trial's list; one left out is unchanged. An entry naming the same capabilities (or the
+    same course and role) as one of the trial's requirements changes that one in place, so
+    the trial's history shows the change (old → new) rather than a removal and an addition."""
 
     profiles = serializers.SlugRelatedField(
         slug_field="code", queryset=RequirementProfile.objects.all(), many=True, required=False

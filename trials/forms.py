@@ -182,6 +182,29 @@ class OverrideForm(Form):
         return self.inherited[self.cleaned_data["requirement"]]
 
 
+class OverrideChangeForm(Form):
+    """A change to an existing override: its level and (always) why."""
+
+    level = forms.ChoiceField(
+        choices=RequirementOverride.Level.choices, widget=forms.RadioSelect,
+        label="For this trial", error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
+    )
+    reason = _reason_field(required=True, label="Why the trial does not need it as the profile says")
+
+
+class ProfileForm(ModelForm):
+    reason = _reason_field(required=False)
+
+    class Meta:
+        model = RequirementProfile
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"name": {
+            "required": "Enter the profile's name",
+            "unique": "Another profile already has this name",
+        }}
+
+
 class TrialSiteMoveForm(Form):
     status = forms.ChoiceField(widget=forms.RadioSelect, label="Next step",
                                error_messages={"required": STATUS_REQUIRED})

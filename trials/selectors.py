@@ -131,42 +131,62 @@ def _trial_rows(trial: Trial) -> list[HistoryRow]:
 
 
 def _capability_names(owner: dict) -> dict[int, list[str]]:
-    """Each of the owner's capability requirements (deleted ones too) → capability names, from
-    the last historical record that still listed them."""
+    """Each historical record of the owner's capability requirements (history_id) → the
+    alternatives it recorded (one query)."""
     through = CapabilityRequirement.history.model.capabilities.model
-    names: dict[int, dict[int, list[str]]] = {}
+    names: dict[int, list[str]] = {}
     by_owner = {f"history__{key}": value for key, value in owner.items()}
-    for req_id, history_id, name in through.objects.filter(**by_owner).values_list(
-        "history__id", "history__history_id", "capability__name"
+    for history_id, name in through.objects.filter(**by_owner).values_list(
+        "history__history_id", "capability__name"
     ):
-        names.setdefault(req_id, {}).setdefault(history_id, []).append(name)
-    return {req_id: by_record[max(by_record)] for req_id, by_record in names.items()}
+        names.setdefault(history_id, []).append(name)
+    return names
+
+
+def _with_note(label: str, note: str) -> str:
+    return f"{label}; note: {note}" if note else label
+
+
+def _changes(records, label_of, noun: str) -> list[HistoryRow]:
+    """Added / changed (old → new) / removed rows of one kind of requirement. `label_of(record)`
+    is the record's label, or None while it is not complete (a capability requirement is
+    saved before its alternatives are set)."""
+    rows, last = [], {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        label = label_of(record)
+        previous = last.get(record.id)
+        if record.history_type == "-":
+            what, old, new = "removed", previous or label or "", ""
+        elif label is None or label == previous:
+            continue
+        elif previous is None:
+            what, old, new = "added", "", label
+        else:
+            what, old, new = "changed", previous, label
+        last[record.id] = label or previous
+        rows.append(HistoryRow(record.history_date, _who(record), f"{noun} {what}", old, new,
+                               record.history_change_reason or ""))
+    return rows
 
 
 def _requirement_rows(**owner) -> list[HistoryRow]:
-    """Requirements added and removed, of a trial (trial_id=) or a profile (profile_id=)."""
-    rows = []
+    """Requirements added, changed and removed, of a trial (trial_id=) or a profile
+    (profile_id=)."""
     names = _capability_names(owner)
-    kinds = {"+": "added", "-": "removed", "~": "changed"}
-    for record in CapabilityRequirement.history.filter(**owner).select_related(
-        "history_user"
-    ):
-        if record.history_type == "~":
-            continue  # setting the alternatives right after creating it (services add only)
-        label = capability_requirement_label(names.get(record.id, ["?"]), record.level)
-        old, new = ("", label) if record.history_type != "-" else (label, "")
-        rows.append(HistoryRow(record.history_date, _who(record),
-                               f"Capability requirement {kinds[record.history_type]}",
-                               old, new, record.history_change_reason or ""))
-    for record in TrainingRequirement.history.filter(**owner).select_related(
+
+    def capability_label(record) -> str | None:
+        alternatives = names.get(record.history_id)
+        if not alternatives:
+            return None
+        return _with_note(capability_requirement_label(alternatives, record.level), record.note)
+
+    capability = CapabilityRequirement.history.filter(**owner).select_related("history_user")
+    training = TrainingRequirement.history.filter(**owner).select_related(
         "history_user", "course"
-    ):
-        label = training_requirement_label(record)
-        old, new = ("", label) if record.history_type != "-" else (label, "")
-        rows.append(HistoryRow(record.history_date, _who(record),
-                               f"Training requirement {kinds[record.history_type]}",
-                               old, new, record.history_change_reason or ""))
-    return rows
+    )
+    return _changes(capability, capability_label, "Capability requirement") + _changes(
+        training, training_requirement_label, "Training requirement"
+    )
 
 
 def _override_rows(trial: Trial) -> list[HistoryRow]:
@@ -223,6 +243,25 @@ def open_invitations(user, *, site: Site | None = None) -> list[TrialSite]:
     return list(rows.select_related("trial", "site").order_by("respond_by", "trial__short_title"))
 
 
+_PROFILE_FIELDS = {"code": "Code", "name": "Name", "description": "Description"}
+
+
+def _profile_rows(profile: RequirementProfile) -> list[HistoryRow]:
+    records = list(profile.history.select_related("history_user").order_by(
+        "history_date", "history_id"))
+    rows = [HistoryRow(r.history_date, _who(r), "Profile created", "", r.name,
+                       r.history_change_reason or "") for r in records[:1]]
+    for previous, record in zip(records, records[1:], strict=False):
+        rows += [
+            HistoryRow(record.history_date, _who(record), _PROFILE_FIELDS.get(c.field, c.field),
+                       c.old or "", c.new or "", record.history_change_reason or "")
+            for c in record.diff_against(previous).changes
+        ]
+    return rows
+
+
 def profile_history(profile: RequirementProfile) -> list[HistoryRow]:
-    """Requirements added to and removed from a profile, newest first."""
-    return sorted(_requirement_rows(profile_id=profile.pk), key=lambda r: r.when, reverse=True)
+    """The profile's name and description changes and its requirements added, changed and
+    removed, newest first."""
+    rows = _profile_rows(profile) + _requirement_rows(profile_id=profile.pk)
+    return sorted(rows, key=lambda r: r.when, reverse=True)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from atmp_portal.links import absolute_url
 from sites.models import Capability, Site, SiteMembership
 from training.models import Course
 from trials.models import (
@@ -119,6 +120,82 @@ def training_requirement_add(
     _stamp(requirement, user, reason)
     requirement.save()
     return requirement
+
+
+def _change(obj, user: User, reason: str, **values) -> None:
+    """Set the fields that differ, validate and save (one historical record); nothing at all
+    when every field already has its value, so the history shows only real changes."""
+    if all(getattr(obj, name) == value for name, value in values.items()):
+        return
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    _stamp(obj, user, reason)
+    obj.save()
+
+
+def _save_with_one_record(requirement, user: User, reason: str, capabilities=None) -> None:
+    """Save the requirement (and set its alternatives) leaving one historical record of the
+    whole change: saving and setting the alternatives would otherwise record each step."""
+    requirement.skip_history_when_saving = True
+    try:
+        requirement.save()
+        if capabilities is not None:
+            requirement.capabilities.set(capabilities)
+    finally:
+        del requirement.skip_history_when_saving
+    _stamp(requirement, user, reason)
+    requirement.save()
+
+
+@transaction.atomic
+def capability_requirement_update(
+    *,
+    requirement: CapabilityRequirement,
+    capabilities: Sequence[Capability],
+    level: str,
+    user: User,
+    note: str = "",
+    reason: str = "",
+) -> CapabilityRequirement:
+    """Change a requirement's alternatives, level or note in place (its overrides stay)."""
+    if not capabilities:
+        raise ValidationError({"capabilities": NO_ALTERNATIVES})
+    wanted = {c.pk for c in capabilities}
+    current = set(requirement.capabilities.values_list("pk", flat=True))
+    if (current, requirement.level, requirement.note) == (wanted, level, note):
+        return requirement
+    requirement.level, requirement.note = level, note
+    requirement.full_clean()
+    _save_with_one_record(requirement, user, reason,
+                          capabilities=list(capabilities) if current != wanted else None)
+    return requirement
+
+
+@transaction.atomic
+def training_requirement_update(
+    *,
+    requirement: TrainingRequirement,
+    course: Course,
+    level: str,
+    user: User,
+    role: str = "",
+    min_staff: int = 1,
+    reason: str = "",
+) -> TrainingRequirement:
+    """Change a training requirement's course, role, minimum staff or level in place."""
+    _change(requirement, user, reason, course_id=course.pk, role=role, min_staff=min_staff,
+            level=level)
+    return requirement
+
+
+@transaction.atomic
+def profile_update(
+    *, profile: RequirementProfile, name: str, description: str, user: User, reason: str = ""
+) -> RequirementProfile:
+    """Rename or re-describe a profile (every trial using it shows the new name)."""
+    _change(profile, user, reason, name=name, description=description)
+    return profile
 
 
 @transaction.atomic
@@ -290,7 +367,7 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 
 
 def _link(name: str, *args) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=args)
+    return absolute_url(reverse(name, args=args))
 
 
 def _mail_invitation(trial_site: TrialSite) -> None:
@@ -349,47 +426,59 @@ def trial_requirements_replace(
             _replace_overrides(trial, overrides, user)
 
 
-def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
-    def key(capabilities, level, note):
-        return frozenset(c.pk for c in capabilities), level, note
-
-    current = {
-        key(r.capabilities.all(), r.level, r.note): r
-        for r in trial.capability_requirements.prefetch_related("capabilities")
-    }
-    keep = set()
+def _replace_in_place(current: list, key, wanted: list[dict], entry_key, *, update, add, remove):
+    """Make `current` rows what `wanted` says: an entry whose key (what the requirement asks
+    for) matches a row's changes that row in place (`update(row, entry)`); rows left are
+    removed, entries left added."""
+    rows: dict = {}
+    for row in current:
+        rows.setdefault(key(row), []).append(row)
+    added = []
     for entry in wanted:
-        k = key(entry["capabilities"], entry["level"], entry.get("note", ""))
-        keep.add(k)
-        if k not in current:
-            capability_requirement_add(owner=trial, capabilities=entry["capabilities"],
-                                       level=entry["level"], note=entry.get("note", ""),
-                                       user=user, reason=reason)
-    for k, requirement in current.items():
-        if k not in keep:
-            requirement_remove(requirement=requirement, user=user, reason=reason)
+        same = rows.get(entry_key(entry))
+        if same:
+            update(same.pop(0), entry)
+        else:
+            added.append(entry)
+    for row in [row for left in rows.values() for row in left]:
+        remove(row)
+    for entry in added:
+        add(entry)
+
+
+def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
+    """A requirement is what it asks for: the same alternatives change it in place."""
+    def alternatives(capabilities) -> frozenset:
+        return frozenset(c.pk for c in capabilities)
+
+    def values(entry: dict) -> dict:
+        return {"capabilities": entry["capabilities"], "level": entry["level"],
+                "note": entry.get("note", ""), "user": user, "reason": reason}
+
+    _replace_in_place(
+        list(trial.capability_requirements.prefetch_related("capabilities")),
+        lambda row: alternatives(row.capabilities.all()), wanted,
+        lambda entry: alternatives(entry["capabilities"]),
+        update=lambda row, entry: capability_requirement_update(requirement=row, **values(entry)),
+        add=lambda entry: capability_requirement_add(owner=trial, **values(entry)),
+        remove=lambda row: requirement_remove(requirement=row, user=user, reason=reason),
+    )
 
 
 def _replace_training_requirements(trial, wanted: list[dict], user, reason) -> None:
-    def key(course_id, role, min_staff, level):
-        return course_id, role, min_staff, level
+    """A training requirement is its course and role: the same change it in place."""
+    def values(entry: dict) -> dict:
+        return {"course": entry["course"], "role": entry.get("role", ""),
+                "min_staff": entry.get("min_staff", 1), "level": entry["level"],
+                "user": user, "reason": reason}
 
-    current = {
-        key(r.course_id, r.role, r.min_staff, r.level): r for r in trial.training_requirements.all()
-    }
-    keep = set()
-    for entry in wanted:
-        k = key(entry["course"].pk, entry.get("role", ""), entry.get("min_staff", 1),
-                entry["level"])
-        keep.add(k)
-        if k not in current:
-            training_requirement_add(owner=trial, course=entry["course"],
-                                     role=entry.get("role", ""),
-                                     min_staff=entry.get("min_staff", 1), level=entry["level"],
-                                     user=user, reason=reason)
-    for k, requirement in current.items():
-        if k not in keep:
-            requirement_remove(requirement=requirement, user=user, reason=reason)
+    _replace_in_place(
+        list(trial.training_requirements.all()), lambda row: (row.course_id, row.role), wanted,
+        lambda entry: (entry["course"].pk, entry.get("role", "")),
+        update=lambda row, entry: training_requirement_update(requirement=row, **values(entry)),
+        add=lambda entry: training_requirement_add(owner=trial, **values(entry)),
+        remove=lambda row: requirement_remove(requirement=row, user=user, reason=reason),
+    )
 
 
 def _replace_overrides(trial, wanted: list[dict], user) -> None:

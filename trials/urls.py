@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials import views, views_profiles, views_selection
+from trials import views, views_editing, views_profiles, views_selection
 
 app_name = "trials"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:trial_id>/requirements/override/", views.override_add, name="override-add"),
     path("<int:trial_id>/requirements/<str:kind>/<int:requirement_id>/remove/", views.requirement_remove,
          name="requirement-remove"),
+    path("<int:trial_id>/requirements/<str:kind>/<int:requirement_id>/edit/",
+         views_editing.trial_requirement_edit, name="requirement-edit"),
     path("<int:trial_id>/sites/", views_selection.trial_sites, name="sites"),
     path("<int:trial_id>/sites/bulk/", views_selection.trial_sites_bulk, name="sites-bulk"),
     path("<int:trial_id>/sites/<int:site_id>/", views_selection.trial_site, name="site"),
@@ -23,6 +25,9 @@ urlpatterns = [
          name="site_answer"),
     path("profiles/", views_profiles.profile_list, name="profiles"),
     path("profiles/<slug:profile_code>/", views_profiles.profile_detail, name="profile"),
+    path("profiles/<slug:profile_code>/edit/", views_editing.profile_edit, name="profile-edit"),
+    path("profiles/<slug:profile_code>/<str:kind>/<int:requirement_id>/edit/",
+         views_editing.profile_requirement_edit, name="profile-requirement-edit"),
     path("profiles/<slug:profile_code>/capability/", views_profiles.profile_capability_add,
          name="profile-capability-add"),
     path("profiles/<slug:profile_code>/training/", views_profiles.profile_training_add,

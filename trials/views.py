@@ -63,7 +63,21 @@ def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
     return render(request, "trials/trial_detail.html", context)
 
 
+def _as_initial(data) -> dict:
+    """What was entered, as the form's initial values: the "Preview" button shows the
+    readiness card for it without saving and without error messages."""
+    initial = {name: data.get(name) for name in TrialForm.base_fields if name in data}
+    initial["profiles"] = data.getlist("profiles")
+    initial["gmo"] = "gmo" in data
+    return initial
+
+
 def _trial_form_page(request: HttpRequest, trial: Trial | None) -> HttpResponse:
+    if request.method == "POST" and "preview" in request.POST:
+        form = TrialForm(initial=_as_initial(request.POST), instance=trial)
+        return render(request, "trials/trial_form.html", {
+            "form": form, "trial": trial, "previewed": True,
+        })
     form = TrialForm(request.POST or None, instance=trial)
     if request.method == "POST" and form.is_valid():
         saved = services.trial_save(

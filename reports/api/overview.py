@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from reports import readiness
 from reports.api.readiness import _COMMON_PARAMETERS, _parse
-from reports.overview import readiness_trend, scope_summary
+from reports.overview import scope_summary
+from reports.trend import readiness_trend
 from sites.access import visible_regions, visible_sites
 from sites.selectors import site_refs
 

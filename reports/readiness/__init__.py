@@ -11,6 +11,7 @@ records. The rules are in docs/readiness.md; the parts of this package:
 - loading.py       reading checklist states and training cover in bulk (today and later)
 - history.py       the same as of a past date, from the change history
 - summary_sql.py   the ranking's PostgreSQL fast path (the same rules, counted by the database)
+- summary_cache.py its counts cached per site, keyed by each site's readiness stamp
 - blockers_sql.py  the overview's: per-site counts and per-requirement blocked sites, one query
 - assessing.py     `assess()`, `assess_series()`, `assess_site()`, `rank()`
 """

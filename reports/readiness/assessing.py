@@ -98,7 +98,7 @@ def assess(
     """
     site_list = _site_list(sites)
     if summary_only and counts_in_database():
-        return summaries_in_database(site_list, requirements, on)
+        return summaries_in_database(site_list, requirements, [on])[on]
     states, cover = _load([site.pk for site in site_list], [requirements], on)
     return [_assessment(site, requirements, states, cover, on, summary_only) for site in site_list]
 
@@ -140,7 +140,7 @@ def assess_series(
     site_list = _site_list(sites)
     days = sorted(set(dates))
     if summary_only and counts_in_database():
-        return {day: summaries_in_database(site_list, requirements, day) for day in days}
+        return summaries_in_database(site_list, requirements, days)
     past = [day for day in days if is_past(day)]
     result: dict[dt.date, list[SiteAssessment]] = {}
     if past:

@@ -45,7 +45,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
         (a for group in open_actions.values() for a in group), key=lambda a: (a.target_date, a.pk)
     )
     expiry = expiry_lists(
-        site_id=site.pk, items=expiring_items(site_ids=[site.pk], on=today), trials=trials,
+        items=expiring_items(site_ids=[site.pk], on=today), trials=trials,
         trial_assessments=by_trial, params=request.GET, on=today,
     )
     return render(request, "reports/site_dashboard.html", {

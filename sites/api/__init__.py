@@ -6,12 +6,12 @@ missing from lists and its detail is a 404, exactly as on the HTML pages.
 
 from __future__ import annotations
 
-import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from sites.access import site_for, visible_sites
+from sites.filters import SiteFilter
 from sites.models import Capability, Region, Site
 
 
@@ -27,25 +27,6 @@ class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = ["id", "name", "ods_code", "region", "city", "attc"]
-
-
-class SiteFilter(django_filters.FilterSet):
-    region = django_filters.ModelChoiceFilter(
-        field_name="region",
-        to_field_name="code",
-        queryset=Region.objects.all(),
-        help_text="Region code, e.g. NENC.",
-    )
-    # Sites in no ATTC have attc "" in their rows; "" cannot be asked for as a filter value
-    # (an empty parameter is refused), so the filter offers the ATTCs only.
-    attc = django_filters.ChoiceFilter(
-        choices=[choice for choice in Site.Attc.choices if choice[0]],
-        help_text="Only sites in this Advanced Therapy Treatment Centre.",
-    )
-
-    class Meta:
-        model = Site
-        fields = ["region", "attc"]
 
 
 @extend_schema_view(

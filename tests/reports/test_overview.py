@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from reports import ukmap
 from reports.document import report_document
 from reports.models import ReadinessReport
-from reports.overview import month_ends
+from reports.trend import month_ends
 from sites.models import SiteCapability
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory, SiteFactory
 from tests.trials.factories import CapabilityRequirementFactory, RequirementProfileFactory

@@ -92,6 +92,35 @@ def test_patch_replaces_only_the_lists_given(personas, catalogue):
     assert "Neurology support" in {r["label"] for r in response.json()["requirement_set"]}
 
 
+def test_patch_changes_a_requirement_in_place_with_its_history(personas, catalogue):
+    """An entry naming the same capabilities (or the same course and role) as one of the
+    trial's requirements changes that one: the history says "changed", old → new."""
+    client = api(personas.national)
+    trial_id = client.post("/api/v1/trials/", full_body(), format="json").json()["id"]
+    trial = Trial.objects.get(pk=trial_id)
+    (capability_id,) = trial.capability_requirements.values_list("pk", flat=True)
+    (training_id,) = trial.training_requirements.values_list("pk", flat=True)
+    response = client.patch(f"/api/v1/trials/{trial_id}/", {
+        "capability_requirements": [{"capabilities": ["myeloablative_conditioning"],
+                                     "level": "recommended", "note": "Reduced intensity"}],
+        "training_requirements": [{"course": "apheresis_operator", "role": "APH_NURSE",
+                                   "min_staff": 4, "level": "mandatory"}],
+        "overrides": [{"profile": "cart_core", "capabilities": ["neurology_support"],
+                       "level": "recommended", "reason": "ICANS possible after all"}],
+        "reason": "Protocol amendment 2",
+    }, format="json")
+    assert response.status_code == 200, response.json()
+    assert list(trial.capability_requirements.values_list("pk", "level", "note")) == [
+        (capability_id, "recommended", "Reduced intensity")]
+    assert list(trial.training_requirements.values_list("pk", "min_staff")) == [(training_id, 4)]
+    html = APIClient()
+    html.force_login(personas.national)
+    page = html.get(f"/trials/{trial_id}/").content.decode()
+    assert "Capability requirement changed" in page and "Training requirement changed" in page
+    assert "Protocol amendment 2" in page and "Reduced intensity" in page
+    assert "ICANS possible after all" in page
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
