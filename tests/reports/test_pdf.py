@@ -203,7 +203,7 @@ def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_si
     monkeypatch.setattr(pdf.subprocess, "Popen",
                         lambda *a, **k: processes.append(real_popen(*a, **k)) or processes[-1])
     data, _ = tasks.build_files(many_sites)
-    assert len(processes) == 2  # nine parts (front, 2 ranking, 4 gaps, expiring, appendix)
+    assert len(processes) == 3  # two render processes for nine parts, then one that joins
     assert all(p.returncode is not None for p in processes)  # none left running
     text, pages = pdf_text(data)
     flat = " ".join(text.split())
