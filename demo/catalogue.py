@@ -19,7 +19,7 @@ from django.db import models
 from accounts.models import User
 from guidance.models import GuidanceDocument, GuidanceVersion
 from guidance.rendering import html_to_text, render_markdown
-from guidance.services import search_vector_refresh
+from guidance.services import document_links_update, search_vector_refresh
 from sites.models import Capability, Region, Site
 from training.models import Course, add_months
 from trials.models import (
@@ -288,11 +288,31 @@ def _participation(row: dict, shift: dt.timedelta, inviter: User) -> dict[str, A
     }
 
 
-def load_guidance(editor: User) -> dict[str, GuidanceDocument]:
+def _link_guidance(
+    document: GuidanceDocument, row: dict, editor: User,
+    capabilities: dict[str, Capability], courses: dict[str, Course],
+) -> None:
+    wanted_capabilities = [capabilities[code] for code in row["capabilities"]]
+    wanted_courses = [courses[code] for code in row["courses"]]
+    if document.is_retired or (
+        set(document.capabilities.values_list("code", flat=True)) == set(row["capabilities"])
+        and set(document.courses.values_list("code", flat=True)) == set(row["courses"])
+    ):
+        return
+    document_links_update(document=document, user=editor, capabilities=wanted_capabilities,
+                          courses=wanted_courses)
+
+
+def load_guidance(
+    editor: User, capabilities: dict[str, Capability], courses: dict[str, Course]
+) -> dict[str, GuidanceDocument]:
     """Documents are upserted; a document with no version gets version 1, published.
 
     Published versions are immutable records, so an existing document's versions are left as
-    they are (an editor may have published newer ones in the demo).
+    they are (an editor may have published newer ones in the demo). Each document's capabilities
+    and courses (the checklist items, gap rows and training it helps with) are set as the data
+    file says, through the editor's service, and only when they differ (no history row
+    otherwise); a retired document keeps the links it had.
     """
     documents = {}
     for row in load("guidance"):
@@ -329,6 +349,7 @@ def load_guidance(editor: User) -> dict[str, GuidanceDocument]:
             )
             version._change_reason = CHANGE_REASON
             version.save()
+        _link_guidance(document, row, editor, capabilities, courses)
         documents[row["slug"]] = document
     # Derived data, so it may be filled in on published versions (PostgreSQL only): new
     # versions, and any a database seeded before search existed is missing.

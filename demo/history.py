@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
+from demo.copying import copy_rows
+
 BATCH_SIZE = 1000
 EVENT_TIME = dt.time(9, 0, tzinfo=dt.UTC)
 _HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type",
@@ -60,7 +62,8 @@ def sync_history(model, timelines: list[tuple[object, list[HistoryRow]]], anchor
     historical = model.history.model
     names = _attnames(historical)
     extra = _extra_defaults(model, historical)
-    pks = [obj.pk for obj, _ in timelines]
+    # Rows inserted by this run have no history yet: only older ones are compared.
+    pks = [obj.pk for obj, _ in timelines if not getattr(obj, "_seed_new", False)]
     existing: dict[int, list[tuple]] = {}
     for start in range(0, len(pks), BATCH_SIZE):
         rows = (
@@ -70,20 +73,20 @@ def sync_history(model, timelines: list[tuple[object, list[HistoryRow]]], anchor
         )
         for row in rows:
             existing.setdefault(row[names.index("id") + 3], []).append(row)
-    stale, fresh = [], []
+    stale, fresh, rewritten = [], [], 0
     for obj, timeline in timelines:
         wanted = _wanted(obj, timeline, anchor, names, extra)
-        if existing.get(obj.pk) == wanted:
+        if getattr(obj, "_seed_new", False):
+            rewritten += 1
+        elif existing.get(obj.pk) == wanted:
             continue
-        stale.append(obj.pk)
-        fresh += [
-            historical(
-                history_date=when, history_type=kind, history_change_reason=reason,
-                **dict(zip(names, values, strict=True)),
-            )
-            for when, kind, reason, *values in wanted
-        ]
+        else:
+            stale.append(obj.pk)
+            rewritten += 1
+        fresh += [(when, kind, reason, None, *values) for when, kind, reason, *values in wanted]
     for start in range(0, len(stale), BATCH_SIZE):
         historical.objects.filter(id__in=stale[start : start + BATCH_SIZE]).delete()
-    historical.objects.bulk_create(fresh, batch_size=BATCH_SIZE)
-    return len(stale)
+    copy_rows(historical, [
+        "history_date", "history_type", "history_change_reason", "history_user_id", *names
+    ], fresh)  # fmt: skip
+    return rewritten

@@ -69,7 +69,7 @@ class SiteProfile:
     advanced: bool  # a CAR-T centre or an ATTC member: more complete records, more staff
     intent: Intent = field(default_factory=Intent)
     trial_courses: frozenset[str] = frozenset()  # courses its trials' requirements name
-    history: bool = True  # plan the past too (real demo sites; not synthetic ones)
+    history: bool = True  # plan the past too (every seeded site; tests may plan without)
 
 
 @dataclass(frozen=True)

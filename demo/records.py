@@ -25,6 +25,7 @@ from django.db.models import DateField, F
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from demo.copying import copy_insert
 from demo.history import HistoryRow, sync_history
 from demo.plans import SitePlan
 from demo.timeline import HISTORY_DAYS
@@ -41,11 +42,8 @@ UNUSED = ("created_at", "updated_at")
 
 @dataclass
 class Writer:
-    """Where counts go, and whether rows get history.
-
-    Synthetic benchmark sites are generated load, not records anyone changed: writing their
-    history rows too took --scale 14 from 24 s to 64 s, so they are written without.
-    """
+    """Where counts go, and whether rows get history (every seeded site's rows do; tests may
+    turn it off)."""
 
     anchor: dt.date
     history: bool = True
@@ -56,7 +54,9 @@ class Writer:
     ) -> None:
         """Insert new rows and update changed ones (their history is written by `history`)."""
         if to_create:
-            model.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+            copy_insert(model, to_create)
+            for row in to_create:
+                row._seed_new = True  # no history to compare with (demo/history.py)
         if to_update:
             _update(model, to_update, increments)
         self.counts[f"{model.__name__} created"] += len(to_create)
@@ -275,8 +275,8 @@ def sync_sites(rows: list[Site], writer: Writer) -> dict[str, Site]:
     existing = {site.ods_code: site for site in Site.objects.filter(
         ods_code__in=[row.ods_code for row in rows]
     )}
-    fields = [
-        "name", "code_system", "region", "city", "attc", "description", "is_demo", "latitude",
+    fields = [  # region by its id: comparing `region` would fetch each site's region
+        "name", "code_system", "region_id", "city", "attc", "description", "is_demo", "latitude",
         "longitude",
     ]
     to_create, to_update, sites = [], [], {}

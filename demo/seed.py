@@ -16,8 +16,14 @@ records are drawn to fit it; docs/demo-data.md tells it.
 
 Scale. `scale=N` adds N times as many synthetic sites as there are real demo organisations
 (37), with codes RZ001, RZ002... (5-character trust-site codes that no real trust uses), spread
-over the English regions and Wales, each with staff, records and a part in 1 to 3 trials.
-Synthetic sites are only ever added: a smaller scale later leaves the extra ones in place.
+over the English regions and Wales, each with staff, records and a part in 1 to 3 trials,
+and a year of history behind them as the real sites have (so a past-date assessment of a
+synthetic site means what it says). Synthetic sites are only ever added: a smaller scale
+later leaves the extra ones in place.
+
+Speed. Rows are inserted with COPY (demo/copying.py), history rows without building model
+instances; a rerun plans only the sites whose inputs or records changed since the last run
+(demo/fresh.py: one query), so the same day's rerun of --scale 140 writes and plans nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from demo.catalogue import (
     load_sites,
     load_trials,
 )
+from demo.fresh import note_seeded, site_digests, unchanged_sites
 from demo.names import TOWN_LOCATIONS, TOWNS_BY_REGION
 from demo.planner import plan_site
 from demo.plans import SERVICE_SITES, CapabilityInfo, CourseInfo, SiteProfile
@@ -78,6 +85,8 @@ class SeedResult:
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
+    planned: int = 0  # sites planned and compared with their rows
+    unchanged: int = 0  # sites left as they were: nothing of theirs changed since the last run
 
 
 def _base36(number: int, width: int) -> str:
@@ -105,7 +114,7 @@ def _trial_courses() -> dict[str, frozenset[str]]:
 
 def _profile(
     ods_code: str, attc: bool, participations: list[Participation],
-    capabilities: list[CapabilityInfo], *, history: bool,
+    capabilities: list[CapabilityInfo],
 ) -> SiteProfile:
     not_applicable = {
         info.code for info in capabilities
@@ -119,11 +128,28 @@ def _profile(
         trial_courses=frozenset().union(
             *(courses[p.set_name.removeprefix("trial:")] for p in participations)
         ),
-        history=history,
     )
 
 
+@dataclass(frozen=True)
+class ProfileInputs:
+    """What a site's profile is made from. The profile itself (its story's constraints: ~7 ms
+    a site) is worked out only for the sites a run plans; the digest of a rerun (fresh.py)
+    covers these inputs, since the profile is a function of them, the catalogue and the code."""
+
+    ods_code: str
+    attc: bool
+    participations: tuple[Participation, ...]
+
+    def profile(self, capabilities: list[CapabilityInfo]) -> SiteProfile:
+        return _profile(self.ods_code, self.attc, list(self.participations), capabilities)
+
+
 def _real_profiles(capabilities: list[CapabilityInfo]) -> dict[str, SiteProfile]:
+    return {code: inputs.profile(capabilities) for code, inputs in _real_inputs().items()}
+
+
+def _real_inputs() -> dict[str, ProfileInputs]:
     participations: dict[str, list[Participation]] = {}
     for trial in load("trials"):
         for row in trial["sites"]:
@@ -131,9 +157,8 @@ def _real_profiles(capabilities: list[CapabilityInfo]) -> dict[str, SiteProfile]
                 f"trial:{trial['iras_id']}", row["status"], opened_days_ago(row),
             ))
     return {
-        row["ods_code"]: _profile(
-            row["ods_code"], bool(row["attc"]), participations.get(row["ods_code"], []),
-            capabilities, history=True,
+        row["ods_code"]: ProfileInputs(
+            row["ods_code"], bool(row["attc"]), tuple(participations.get(row["ods_code"], []))
         )
         for row in load("sites")
     }
@@ -150,9 +175,8 @@ def _near(ods_code: str, town: str) -> tuple[Decimal, Decimal]:
 
 
 def _synthetic_sites(
-    scale: int, regions: dict[str, Region], trials: dict[str, Trial], writer: Writer,
-    capabilities: list[CapabilityInfo],
-) -> tuple[dict[str, Site], dict[str, SiteProfile]]:
+    scale: int, regions: dict[str, Region], trials: dict[str, Trial], writer: Writer
+) -> tuple[dict[str, Site], dict[str, ProfileInputs]]:
     count = scale * len(load("sites"))
     if count > MAX_SYNTHETIC:
         raise ValueError(SCALE_TOO_LARGE.format(scale=scale, limit=MAX_SYNTHETIC))
@@ -186,11 +210,10 @@ def _synthetic_sites(
                 opening = SYNTHETIC_OPENING_BASE + dt.timedelta(days=rng.randint(0, 540))
             participations.append((iras, status, opening))
         participation_rows.append((ods_code, participations))
-        profiles[ods_code] = _profile(
+        profiles[ods_code] = ProfileInputs(
             ods_code,
             seeded_rng(ods_code, "tier").random() < 0.25,
-            [Participation(f"trial:{iras}", status) for iras, status, _ in participations],
-            capabilities, history=False,
+            tuple(Participation(f"trial:{iras}", status) for iras, status, _ in participations),
         )
     sites = sync_sites(rows, writer)
     sync_trial_sites([
@@ -220,6 +243,32 @@ def _catalogue_info(
     return capability_info, course_info
 
 
+def _sync_records(
+    site_profiles: dict[Site, ProfileInputs],
+    capabilities: dict[str, Capability],
+    courses: dict[str, Course],
+    result: SeedResult,
+    writer: Writer,
+) -> None:
+    """Plan and write every site's records but those unchanged since the last run (fresh.py)."""
+    capability_info, course_info = _catalogue_info(capabilities, courses)
+    catalogue = (
+        capability_info, course_info,
+        sorted((code, c.pk) for code, c in capabilities.items()),
+        sorted((code, c.pk) for code, c in courses.items()),
+    )  # fmt: skip
+    digests = site_digests(site_profiles, result.anchor, catalogue)
+    unchanged = unchanged_sites(digests)
+    plans = {
+        site: plan_site(inputs.profile(capability_info), capability_info, course_info)
+        for site, inputs in site_profiles.items()
+        if site.pk not in unchanged
+    }
+    sync_site_records(plans, capabilities, courses, result.anchor, writer)
+    note_seeded({site: digests[site] for site in plans})
+    result.planned, result.unchanged = len(plans), len(unchanged)
+
+
 def seed_demo(
     *, scale: int = 0, anchor: dt.date | None = None, password: str | None = None
 ) -> SeedResult:
@@ -240,27 +289,20 @@ def seed_demo(
         trials = load_trials(
             sites, profiles, capabilities, courses, result.anchor, users["national@demo.nhs.uk"]
         )
-        load_guidance(users["editor@demo.nhs.uk"])
+        load_guidance(users["editor@demo.nhs.uk"], capabilities, courses)
 
         capability_info, course_info = _catalogue_info(capabilities, courses)
-        real = Writer(anchor=result.anchor, history=True)
-        sync_trial_site_history(trials, sites, result.anchor, real)
-        plans = {
-            sites[ods_code]: plan_site(profile, capability_info, course_info)
-            for ods_code, profile in _real_profiles(capability_info).items()
-        }
-        sync_site_records(plans, capabilities, courses, result.anchor, real)
-        synthetic = Writer(anchor=result.anchor, history=False)
+        writer = Writer(anchor=result.anchor, history=True)
+        sync_trial_site_history(trials, sites, result.anchor, writer)
+        site_profiles = {sites[ods_code]: inputs for ods_code, inputs in _real_inputs().items()}
         if scale:
-            synthetic_sites, profiles_by_code = _synthetic_sites(
-                scale, regions, trials, synthetic, capability_info
-            )
-            plans = {
-                synthetic_sites[ods_code]: plan_site(profile, capability_info, course_info)
+            synthetic_sites, profiles_by_code = _synthetic_sites(scale, regions, trials, writer)
+            site_profiles.update({
+                synthetic_sites[ods_code]: profile
                 for ods_code, profile in profiles_by_code.items()
-            }
-            sync_site_records(plans, capabilities, courses, result.anchor, synthetic)
-        result.changes = dict(real.counts + synthetic.counts)
+            })  # fmt: skip
+        _sync_records(site_profiles, capabilities, courses, result, writer)
+        result.changes = dict(writer.counts)
         forget_stored_points()  # the history was rewritten: stored trend points may be stale
     result.seconds = time.perf_counter() - started
     result.counts = count_rows()

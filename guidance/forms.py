@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 from django.http import QueryDict
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from atmp_portal.dates import DateField
 from atmp_portal.enums import AtmpClass, ProductStatus
+from atmp_portal.forms import Form
 from guidance.models import GuidanceDocument, Section, Topic
 from guidance.services import REVIEW_BEFORE_EFFECTIVE
 from sites.models import Capability
@@ -52,7 +54,7 @@ def _with_all(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(
         label="Search guidance", required=False, strip=True,
         help_text='Words or a question. Use quotes for a phrase ("dry shipper") and a minus sign '
@@ -75,7 +77,7 @@ class SearchForm(forms.Form):
         return (self.cleaned_data.get("q") or "")[:QUERY_MAX_CHARS]
 
 
-class DraftForm(forms.Form):
+class DraftForm(Form):
     title = forms.CharField(max_length=200, error_messages=_required(TITLE_REQUIRED))
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), error_messages=_required(SUMMARY_REQUIRED),
@@ -90,6 +92,8 @@ class DraftForm(forms.Form):
 
 
 class DocumentForm(DraftForm):
+    error_subjects = {"atmp_classes": "the ATMP classes"}
+
     slug = forms.SlugField(
         label="Web address", max_length=120, error_messages=_required(SLUG_REQUIRED),
         help_text="Lower-case letters, numbers and hyphens, e.g. thawing-cell-products.",
@@ -127,7 +131,9 @@ class DocumentForm(DraftForm):
         return slug
 
 
-class PublishForm(forms.Form):
+class PublishForm(Form):
+    error_subjects = {"needs_reread": "whether readers must read this version"}
+
     change_note = forms.CharField(
         label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
         error_messages=_required(CHANGE_NOTE_REQUIRED),
@@ -147,7 +153,8 @@ class PublishForm(forms.Form):
         label="Must everyone who read the current version read this one?",
         choices=[
             (REREAD_YES, "Yes: the guidance changed (for example a step, a limit or a contact). "
-             "Readers get an e-mail and a notice on their home page, and must confirm again"),
+             "Everyone who read an earlier version sees it on their home page and must confirm "
+             "again; pharmacists also get an e-mail"),
             (REREAD_NO, "No: nothing a reader acts on changed (for example a typo or a link). "
              "Nobody is told, and readers of the current version stay marked as read"),
         ],
@@ -179,16 +186,75 @@ class PublishForm(forms.Form):
         return cleaned
 
 
-class SupportsForm(forms.Form):
-    """Which capabilities and courses a document helps with (shown where the gap is)."""
+CAPABILITY_NOT_LISTED = "Choose capabilities from the list: “%(value)s” is not one of them"
+COURSE_NOT_LISTED = "Choose courses from the list: “%(value)s” is not one of them"
+
+
+class SupportsForm(Form):
+    """Which capabilities and courses a document helps with (shown where the gap is).
+
+    The page draws its own grouped, filterable checkboxes (`supports_groups`); this form
+    validates what comes back, by code.
+    """
 
     capabilities = forms.ModelMultipleChoiceField(
         label="Capabilities this guidance helps a site put in place", required=False,
         queryset=Capability.objects.order_by("category", "name"),
         widget=forms.CheckboxSelectMultiple, to_field_name="code",
+        error_messages={"invalid_choice": CAPABILITY_NOT_LISTED},
     )
     courses = forms.ModelMultipleChoiceField(
         label="Courses this guidance supports", required=False,
         queryset=Course.objects.order_by("title"), widget=forms.CheckboxSelectMultiple,
-        to_field_name="code",
+        to_field_name="code", error_messages={"invalid_choice": COURSE_NOT_LISTED},
     )
+
+
+COURSE_GROUP_LABELS = {
+    Course.Scope.GENERIC: "Courses for any ATMP work",
+    Course.Scope.PER_PRODUCT: "Product-specific courses",
+    Course.Scope.PER_TRIAL: "Trial-specific courses",
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    name: str
+    checked: bool
+
+
+def _grouped(items, *, group_of, label_of, name_of, text_of, chosen: set[str], query: str):
+    """[(group label, [Choice])] in the items' order; items whose name or description hold
+    every word of `query` (any order, any case), and every chosen item whatever the query, so
+    filtering never drops a tick."""
+    words = query.lower().split()
+    groups: dict[str, list[Choice]] = {}
+    for item in items:
+        checked = item.code in chosen
+        if checked or all(word in text_of(item).lower() for word in words):
+            groups.setdefault(label_of(group_of(item)), []).append(
+                Choice(item.code, name_of(item), checked)
+            )
+    return list(groups.items())
+
+
+def supports_groups(
+    chosen_capabilities: set[str], chosen_courses: set[str], query: str = ""
+) -> tuple[list, list]:
+    """The link editor's checkboxes: capabilities by category, courses by scope, by name."""
+    category = dict(Capability.Category.choices)
+    capabilities = _grouped(
+        Capability.objects.order_by("category", "name").only("code", "name", "category",
+                                                             "description"),
+        group_of=lambda c: c.category, label_of=lambda code: category.get(code, code),
+        name_of=lambda c: c.name, text_of=lambda c: f"{c.name} {c.description}",
+        chosen=chosen_capabilities, query=query,
+    )
+    courses = _grouped(
+        Course.objects.order_by("scope", "title").only("code", "title", "scope", "provider"),
+        group_of=lambda c: c.scope, label_of=lambda code: COURSE_GROUP_LABELS.get(code, code),
+        name_of=lambda c: c.title, text_of=lambda c: f"{c.title} {c.provider}",
+        chosen=chosen_courses, query=query,
+    )
+    return capabilities, courses

@@ -11,14 +11,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from atmp_portal.forms import Form
 from guidance import selectors, services
-from guidance.forms import DocumentForm, DraftForm, PublishForm, SupportsForm
+from guidance.forms import DocumentForm, DraftForm, PublishForm, SupportsForm, supports_groups
 from guidance.models import GuidanceDocument, GuidanceVersion
 from guidance.rendering import raw_text_warnings, render_markdown
 
@@ -184,14 +184,27 @@ def document_retire(request: HttpRequest, slug: str) -> HttpResponse:
 def document_supports(request: HttpRequest, slug: str) -> HttpResponse:
     """The capabilities and courses a document supports."""
     document = _live_document(slug)
-    form = SupportsForm(
-        request.POST if request.method == "POST" else None,
-        initial={"capabilities": document.capabilities.all(), "courses": document.courses.all()},
-    )
+    form = SupportsForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.document_links_update(document=document, user=request.user, **form.cleaned_data)
         messages.success(request, SUPPORTS_SAVED)
         return redirect("guidance:editor_document", slug=slug)
+    query = request.GET.get("q", "")[:100]
+    if request.method == "POST" or "q" in request.GET:
+        # Re-shown with errors, or filtered (without JavaScript the filter button sends the
+        # ticks with it): what was ticked stays ticked.
+        data = request.POST if request.method == "POST" else request.GET
+        chosen = (set(data.getlist("capabilities")), set(data.getlist("courses")))
+    else:
+        chosen = (set(document.capabilities.values_list("code", flat=True)),
+                  set(document.courses.values_list("code", flat=True)))
+    capability_groups, course_groups = supports_groups(*chosen, query)
     return render(request, "guidance/editor/document_supports.html", {
-        "document": document, "form": form,
+        "document": document, "form": form, "query": query,
+        "pickers": [
+            (form["capabilities"], capability_groups,
+             "Capabilities this guidance helps a site put in place",
+             "No capability matches: try other words."),
+            (form["courses"], course_groups, "Courses this guidance supports", "No course matches: try other words."),
+        ],
     })

@@ -13,8 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django import forms
+from django.urls import reverse
 
 from accounts.models import User
+from atmp_portal.forms import Form
 from reports import readiness
 from reports.selectors import site_trials_and_profiles
 from sites.checklist import NOT_RECORDED, NOT_RECORDED_LABEL, ChecklistRow, checklist_rows
@@ -64,7 +66,9 @@ class ChecklistPage:
     filtered: bool
 
 
-class ChecklistFilterForm(forms.Form):
+class ChecklistFilterForm(Form):
+    error_subjects = {"q": "the search text", "gaps_for": "the trial or profile"}
+
     q = forms.CharField(label="Search item names", required=False, max_length=100)
     status = forms.ChoiceField(
         label="Status", required=False,
@@ -87,11 +91,21 @@ class ChecklistFilterForm(forms.Form):
 def needs_by_capability(
     site: Site, user: User, on: dt.date
 ) -> tuple[dict[int, list[Need]], list[tuple[str, str]]]:
-    """For each capability, the trials and profiles that need it; and those sets as choices."""
+    """For each capability, the trials and profiles that need it; and those sets as choices.
+
+    Only the capability requirements are assessed: a checklist item is a capability, so the
+    training rows (and the staff training they read) would be thrown away."""
     trials, profiles = site_trials_and_profiles(user, site)
-    by_trial, by_profile = readiness.assess_site_for(
-        site=site, trials=trials, profiles=profiles, on=on
-    )
+    trial_sets, profile_sets = readiness.requirement_sets(trials=trials, profiles=profiles)
+    sets = [trial_sets[t.pk] for t in trials] + [profile_sets[p.pk] for p in profiles]
+    capabilities_only = [
+        readiness.RequirementSet(
+            s.label, [r for r in s.requirements if r.kind == readiness.CAPABILITY]
+        )
+        for s in sets
+    ]
+    assessments = readiness.assess_site(site=site, requirement_sets=capabilities_only, on=on)
+    by_trial, by_profile = assessments[: len(trials)], assessments[len(trials) :]
     labelled = [("Trial", f"trial-{t.pk}", a) for t, a in zip(trials, by_trial, strict=True)]
     labelled += [
         ("Requirement profile", f"profile-{p.code}", a)
@@ -137,8 +151,11 @@ def checklist_page(*, site: Site, user: User, params, on: dt.date) -> ChecklistP
     rows = checklist_rows(site)
     labels = dict(Capability.Category.choices)
     by_category: dict[str, list[ChecklistRow]] = defaultdict(list)
+    # Each item's page is under the list's URL (reports/urls.py): one reverse, not one a row.
+    list_url = reverse("reports:checklist", args=[site.pk])
     for row in rows:
         row.needs = needs.get(row.capability.pk, [])
+        row.url = f"{list_url}{row.capability.pk}/"
         by_category[row.capability.category].append(row)
     groups = [
         ChecklistGroup(

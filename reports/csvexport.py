@@ -19,38 +19,61 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
-    if value is None:
+    if value is None or value == "":
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def report_csv(document: ReportDocument) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel shows names with accents correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    as_of = document.report.as_of
-    for assessment in document.assessments:
-        site = assessment.site
-        for row in assessment.rows:
-            requirement = row.requirement
-            is_training = requirement.kind == "training"
-            actions = document.actions.get(requirement.key, []) if row.is_gap else []
-            writer.writerow(
-                _cell(v)
-                for v in (
-                    site.name, site.ods_code, site.region.name, requirement.key,
-                    requirement.kind, requirement.level, requirement.label, row.outcome,
-                    row.detail, row.met_by, row.expires_on, row.expired_on,
-                    row.trained_count if is_training else "",
-                    row.needed if is_training else "", as_of,
-                    "; ".join(a.owner_name for a in actions),
+class ReportCsv:
+    """The report's CSV, written as its assessments come (a report of many sites reads them in
+    chunks: ReportDocument.detail_chunks)."""
+
+    def __init__(self, document: ReportDocument) -> None:
+        self.document = document
+        # Encoded as written, so that a 250,000-row CSV is held once, as bytes, not also as
+        # text and as the joined string (UTF-8 with a byte-order mark, so Excel shows accents).
+        self.out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.out, lineterminator="\r\n")
+        self.writer.writerow(COLUMNS)
+
+    def add(self, assessments) -> None:
+        as_of, actions_by_key = _cell(self.document.report.as_of), self.document.actions
+        # A requirement's own cells are the same on every site's row: made once per requirement.
+        fixed: dict[str, tuple] = {}
+        rows_out = []
+        for assessment in assessments:
+            site = assessment.site
+            site_cells = (_cell(site.name), _cell(site.ods_code), _cell(site.region.name))
+            for row in assessment.rows:
+                requirement = row.requirement
+                cells = fixed.get(requirement.key)
+                if cells is None:
+                    cells = fixed[requirement.key] = tuple(_cell(v) for v in (
+                        requirement.key, requirement.kind, requirement.level, requirement.label))
+                is_training = requirement.kind == "training"
+                actions = actions_by_key.get(requirement.key, []) if row.is_gap else []
+                rows_out.append((
+                    *site_cells, *cells, _cell(row.outcome), _cell(row.detail), _cell(row.met_by),
+                    _cell(row.expires_on), _cell(row.expired_on),
+                    row.trained_count if is_training else "", row.needed if is_training else "",
+                    as_of,
+                    _cell("; ".join(a.owner_name for a in actions)),
                     "; ".join(a.target_date.isoformat() for a in actions),
-                    "; ".join(a.note for a in actions),
-                )
-            )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+                    _cell("; ".join(a.note for a in actions)),
+                ))
+        self.writer.writerows(rows_out)
+
+    def value(self) -> bytes:
+        self.out.flush()
+        return self.out.buffer.getvalue()
+
+
+def report_csv(document: ReportDocument) -> bytes:
+    """A report of up to FEW_SITES sites, whose document holds every row."""
+    built = ReportCsv(document)
+    built.add(document.assessments)
+    return built.value()
 
 
 def csv_table(columns: list[str], rows) -> bytes:

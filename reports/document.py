@@ -8,6 +8,7 @@ document and nothing else. This module imports neither of them, nor the job life
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -30,6 +31,12 @@ NO_SITES = "No sites in this report's scope are visible to its requester."
 
 # Up to this many sites, a report lays out every gap in full and ranks the sites in a table.
 FEW_SITES = 10
+# A report of more sites is assessed in full this many sites at a time (the rest of the time it
+# holds only each site's summary), so its memory does not grow with the number of sites; each
+# chunk's gaps are one part of the PDF (reports.pdf renders parts in parallel and joins them).
+PART_SITES = 50
+# Ranking and expiring lines per PDF part.
+PART_LINES = 500
 
 BAR_LEFT = 190  # px: category or region names sit left of the bars
 BAR_SPACE = 300  # px given to the longest bar
@@ -114,6 +121,15 @@ class AppendixEntry:
     guidance: list[GuidanceLink]
 
 
+@dataclass(frozen=True)
+class ExpiringLine:
+    """A site's met items that expire soon, kept (small) while its full assessment is not."""
+
+    site_name: str
+    ods_code: str
+    items: list[tuple[str, dt.date | None]]
+
+
 @dataclass
 class ReportDocument:
     report: ReadinessReport
@@ -128,6 +144,38 @@ class ReportDocument:
     actions: dict[str, list] = field(default_factory=dict)
     # Requirement key -> the live guidance that helps close its gap (guidance.selectors).
     guidance: dict[str, list[GuidanceLink]] = field(default_factory=dict)
+    # Reports of more than FEW_SITES sites: `assessments` are summaries (no rows); the full rows
+    # come PART_SITES sites at a time from detail_chunks(), which fills these two as it goes.
+    many: bool = False
+    expiring_lines: list[ExpiringLine] = field(default_factory=list)
+    category_counts: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def header(self) -> str:
+        """The running header of every page but the first."""
+        return f"{self.scope_label} · as of {self.report.as_of:%-d %B %Y}"
+
+    def detail_chunks(self) -> Iterator[list[readiness.SiteAssessment]]:
+        """A report of many sites: its sites' full assessments, PART_SITES at a time in ranked
+        order (a constant number of queries each). As each chunk is read, the category chart's
+        counts and the expiring list take it in, so both are complete once it is exhausted."""
+        on, requirements = self.report.as_of, self.requirement_set
+        for start in range(0, len(self.assessments), PART_SITES):
+            sites = [a.site for a in self.assessments[start:start + PART_SITES]]
+            chunk = readiness.assess(sites=sites, requirements=requirements, on=on)
+            _add_category_counts(self.category_counts, chunk)
+            self.expiring_lines += _expiring_lines(chunk)
+            yield chunk
+        self.category_chart = _chart(self.category_counts)
+
+    def ranking_parts(self) -> Iterator[tuple[int, list[readiness.SiteAssessment]]]:
+        """The ranking in parts of PART_LINES sites: (the first one's rank - 1, the sites)."""
+        for start in range(0, len(self.assessments), PART_LINES):
+            yield start, self.assessments[start:start + PART_LINES]
+
+    def expiring_parts(self) -> list[list[ExpiringLine]]:
+        lines = self.expiring_lines
+        return [lines[start:start + PART_LINES] for start in range(0, len(lines), PART_LINES)]
 
     @property
     def no_requirements_message(self) -> str:
@@ -198,13 +246,26 @@ class ReportDocument:
 
 
 def _category_counts(assessments: list[readiness.SiteAssessment]) -> dict[str, list[int]]:
-    counts: dict[str, list[int]] = {}
+    return _add_category_counts({}, assessments)
+
+
+def _add_category_counts(
+    counts: dict[str, list[int]], assessments: list[readiness.SiteAssessment]
+) -> dict[str, list[int]]:
     for assessment in assessments:
         for row in assessment.rows:
             label = CATEGORY_LABELS.get(row.requirement.category, row.requirement.category)
             pair = counts.setdefault(label, [0, 0])
             pair[0 if row.is_met else 1] += 1
     return counts
+
+
+def _expiring_lines(assessments: list[readiness.SiteAssessment]) -> list[ExpiringLine]:
+    return [
+        ExpiringLine(a.site.name, a.site.ods_code,
+                     [(r.requirement.label, r.expires_on) for r in a.expiring_rows])
+        for a in assessments if a.expiring
+    ]
 
 
 def _region_counts(assessments: list[readiness.SiteAssessment]) -> dict[str, list[int]]:
@@ -255,22 +316,28 @@ def requirement_guidance(
 
 
 def report_document(report: ReadinessReport) -> ReportDocument:
-    """Assess the report's sites against its requirement set: a constant number of queries."""
+    """Assess the report's sites against its requirement set: a constant number of queries.
+
+    Up to FEW_SITES sites, every row of every site; more, each site's summary (score, counts),
+    the rows following PART_SITES sites at a time from ReportDocument.detail_chunks()."""
     if report.trial_id:
         requirement_set, owner = readiness.requirement_set_for_trial(report.trial), "trial"
     else:
         requirement_set = readiness.requirement_set_for_profile(report.profile)
         owner = "requirement profile"
-    sites = report_sites(report).select_related("region").order_by("region__name", "name")
-    assessments = readiness.rank(
-        readiness.assess(sites=sites, requirements=requirement_set, on=report.as_of)
-    )
+    sites = list(report_sites(report).select_related("region").order_by("region__name", "name"))
+    many = len(sites) > FEW_SITES
+    assessments = readiness.rank(readiness.assess(
+        sites=sites, requirements=requirement_set, on=report.as_of, summary_only=many
+    ))
     document = ReportDocument(
         report=report, scope_label=_scope_label(report), requirement_owner=owner,
         requirement_set=requirement_set, assessments=assessments, generated_at=timezone.now(),
-        category_chart=_chart(_category_counts(assessments)),
-        guidance=requirement_guidance(requirement_set.requirements),
+        category_chart=_chart({} if many else _category_counts(assessments)),
+        guidance=requirement_guidance(requirement_set.requirements), many=many,
     )
+    if not many:
+        document.expiring_lines = _expiring_lines(assessments)
     if report.kind == Kind.SITE:
         document.actions = open_actions_by_key(report.site)
     if report.kind in (Kind.REGION, Kind.NATIONAL, Kind.TRIAL):

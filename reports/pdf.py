@@ -3,11 +3,27 @@
 WeasyPrint would fetch any URL a template names (http, file:///etc/...). StaticOnlyFetcher
 serves our static files and refuses everything else, so a report can never reach the
 network or the rest of the file system.
+
+A report of up to FEW_SITES sites is one WeasyPrint document. A report of more is rendered in
+parts (cover and summary, ranking, each chunk of sites' gaps, expiring, appendix): WeasyPrint
+holds every box of a document until it is written, and lays it out on one core, so a
+5,000-site report as one document took gigabytes and minutes. PartRenderer renders the parts in
+up to RENDER_PROCESSES child processes (`python -m reports.pdf`, each rendering one part at a
+time), joins them in order with pypdf and numbers the pages "Page n of N" itself.
 """
 
 from __future__ import annotations
 
+import io
 import mimetypes
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +32,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
     from reports.document import ReportDocument
@@ -61,6 +78,298 @@ def render_html(html: str) -> bytes:
     return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
 
 
+def css_string(text: str) -> SafeString:
+    """`text` as a CSS string literal, safe inside the template's <style> (no "</style>")."""
+    escaped = "".join(
+        f"\\{ord(c):x} " if c in '\\"<>&\'' or ord(c) < 32 else c for c in text
+    )
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - every character that matters is escaped
+
+
+def _context(document: ReportDocument, **extra) -> dict:
+    context = {"doc": document, "report": document.report,
+               "header": css_string(document.header), **extra}
+    if "lines" in context:
+        context["expiring_lines"] = expiring_paragraphs(context["lines"])
+    return context
+
+
 def render_report(document: ReportDocument) -> bytes:
-    html = render_to_string(TEMPLATE, {"doc": document, "report": document.report})
-    return render_html(html)
+    """A report of up to FEW_SITES sites: one document, laid out and written here."""
+    context = _context(document, gap_sites=document.sites_with_gaps,
+                       lines=document.expiring_lines)
+    return render_html(render_to_string(TEMPLATE, context))
+
+
+def part_html(document: ReportDocument, part: str, **context) -> str:
+    """One part of a report of many sites, as a whole HTML document (see report.html)."""
+    if "sites" in context:
+        context["ranking"] = ranking_lines(context.pop("sites"), context["offset"])
+    if "chunk" in context:
+        context["gap_paragraphs"] = gap_paragraphs(context.pop("chunk"))
+    return render_to_string(TEMPLATE, _context(document, part=part, numbered_later=True, **context))
+
+
+# The many lines of a report of many sites, built here rather than by template tags: for a
+# 5,000-site report the template engine's per-tag cost was most of the parent process's time.
+# Every value is escaped (html.escape); the markup is the one report.css styles.
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _short_date(day) -> str:
+    return f"{day.day} {day:%b %Y}" if day else ""
+
+
+def ranking_lines(sites, offset: int) -> SafeString:
+    """`<p>` a site: rank, name, code and region, score, ready, counts."""
+    lines = []
+    for rank, a in enumerate(sites, offset + 1):
+        site = a.site
+        score = "no score" if a.score_percent is None else f"{a.score_percent}%"
+        lines.append(
+            f'<p class="line">{rank}. <strong>{escape(site.name)}</strong> '
+            f"({escape(site.ods_code)}, {escape(site.region.name)}) — {score}, "
+            f"{'ready' if a.ready else 'not ready'}; {_plural(a.blockers, 'blocker')}, "
+            f"{_plural(a.warnings, 'warning')}, {a.expiring} expiring</p>"
+        )
+    return mark_safe("\n".join(lines))  # noqa: S308 - every value above is escaped
+
+
+def _gap_state(row) -> str:
+    if row.requirement.kind == "training":
+        return f"{row.trained_count} of {row.needed} trained"
+    if row.expired_on:
+        return f"evidence expired {_short_date(row.expired_on)}"
+    return row.status_label.lower()
+
+
+def gap_paragraphs(assessments) -> SafeString:
+    """Each site with gaps: its heading, then one paragraph of blockers and one of warnings."""
+    parts = []
+    for a in assessments:
+        if not (a.blockers or a.warnings):
+            continue
+        site = a.site
+        parts.append(
+            f"<h3>{escape(site.name)} ({escape(site.ods_code)}) — "
+            f"{_plural(a.blockers, 'blocker')}, {_plural(a.warnings, 'warning')}</h3>"
+        )
+        gaps = a.gaps
+        for outcome in ("blocker", "warning"):
+            rows = [row for row in gaps if row.outcome == outcome]
+            if rows:
+                items = "; ".join(
+                    f"{escape(row.requirement.label)} ({escape(_gap_state(row))})" for row in rows
+                )
+                label = outcome.capitalize() + ("s" if len(rows) > 1 else "")
+                parts.append(f'<p class="gap-line {outcome}"><strong>{label}:</strong> {items}.</p>')
+    return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def expiring_paragraphs(lines) -> SafeString:
+    return mark_safe("\n".join(  # noqa: S308 - every value is escaped
+        f'<p class="line"><strong>{escape(line.site_name)}</strong> ({escape(line.ods_code)}): '
+        + "; ".join(f"{escape(label)}, {_short_date(day)}" for label, day in line.items) + ".</p>"
+        for line in lines
+    ))
+
+
+# --- parts rendered in child processes, joined with pypdf -----------------------------------
+
+RENDER_PROCESSES = max(1, min(4, os.cpu_count() or 1))
+CHILD_FAILED = "A PDF render process failed: {error}"
+# The page number the parts leave out, drawn as report.css draws it on a one-part report: 8pt,
+# #4c6272, right-aligned in the bottom margin (Helvetica: Liberation Sans has its metrics).
+NUMBER_SIZE = 8
+NUMBER_RIGHT = 595.28 - 16 * 72 / 25.4  # A4 width minus the 16 mm right margin, in points
+NUMBER_BASELINE = 25.5  # points above the page's bottom edge: where WeasyPrint puts it
+_HELVETICA_WIDTHS = {"P": 667, "a": 556, "g": 556, "e": 556, " ": 278, "o": 556, "f": 278,
+                     **{d: 556 for d in "0123456789"}}
+
+
+def _number_stream(number: int, total: int) -> bytes:
+    text = f"Page {number} of {total}"
+    width = sum(_HELVETICA_WIDTHS[c] for c in text) * NUMBER_SIZE / 1000
+    x = NUMBER_RIGHT - width
+    return (f"q 0.298 0.384 0.447 rg BT /PgNum {NUMBER_SIZE} Tf 1 0 0 1 {x:.2f} "
+            f"{NUMBER_BASELINE} Tm ({text}) Tj ET Q").encode()
+
+
+def join_pdfs(parts: list[bytes]) -> bytes:
+    """The parts as one PDF (outlines and links kept), each page numbered "Page n of N"."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    for data in parts:
+        writer.append(PdfReader(io.BytesIO(data)))
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+    }))
+    total = len(writer.pages)
+    for number, page in enumerate(writer.pages, 1):
+        resources = page[NameObject("/Resources")].get_object()
+        fonts = resources.get("/Font")
+        if fonts is None:
+            fonts = resources[NameObject("/Font")] = DictionaryObject()
+        fonts.get_object()[NameObject("/PgNum")] = font
+        # Each part's own page content is wrapped in q ... Q so that the number is drawn in
+        # the page's default coordinates whatever transformation the content left in place.
+        before, after = DecodedStreamObject(), DecodedStreamObject()
+        before.set_data(b"q")
+        after.set_data(b"Q " + _number_stream(number, total))
+        contents = page["/Contents"]
+        contents = list(contents) if isinstance(contents, ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject(
+            [writer._add_object(before), *contents, writer._add_object(after)]
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+class PartRenderer:
+    """Render a report's parts, given in any order with a sort key, and join them in key order.
+
+    With `processes` > 1, each part goes to the first free one of that many child processes;
+    `submit` never waits, so the parent assesses the next chunk of sites while the children lay
+    out the last ones. With 1, each part is rendered here when submitted. Memory: one part's
+    boxes per process, the parts' HTML and PDFs on disk."""
+
+    def __init__(self, processes: int = RENDER_PROCESSES) -> None:
+        self.processes = processes
+        self.directory = Path(tempfile.mkdtemp(prefix="atmp-report-"))
+        self.children: list[subprocess.Popen] = []
+        self.busy: dict[subprocess.Popen, tuple] = {}  # child -> the key of the part it renders
+        self.pending: list[tuple] = []
+        self.done: dict[tuple, Path] = {}
+
+    def __enter__(self) -> PartRenderer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _paths(self, key: tuple) -> tuple[Path, Path]:
+        name = "part-" + "-".join(str(k) for k in key)
+        return self.directory / f"{name}.html", self.directory / f"{name}.pdf"
+
+    def submit(self, key: tuple, html: str) -> None:
+        source, target = self._paths(key)
+        if self.processes <= 1:
+            target.write_bytes(render_html(html))
+            self.done[key] = target
+            return
+        source.write_text(html, encoding="utf-8")
+        self.pending.append(key)
+        self._collect(timeout=0)
+        self._dispatch()
+
+    def join(self) -> bytes:
+        """Wait for every part, then join them in a child process of its own (pypdf holds every
+        page's objects while it writes: 100 MB at 1,200 pages), the render children ended."""
+        while self.pending or self.busy:
+            self._dispatch()
+            self._collect(timeout=None)
+        paths = [self.done[key] for key in sorted(self.done)]
+        target = self.directory / "report.pdf"
+        if self.processes <= 1 or not self.children:
+            target.write_bytes(join_pdfs([path.read_bytes() for path in paths]))
+            return target.read_bytes()
+        # A fresh process: a render child keeps the memory its largest part took.
+        self._end(self.children)
+        self.children = []
+        joiner = self._idle_child()
+        joiner.stdin.write("\t".join(["join", str(target), *map(str, paths)]) + "\n")
+        joiner.stdin.flush()
+        self.busy[joiner] = ("join",)
+        self._collect(timeout=None)
+        return target.read_bytes()
+
+    def close(self) -> None:
+        self._end(self.children)
+        self.children = []
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    @staticmethod
+    def _end(children: list[subprocess.Popen]) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            for stream in (child.stdin, child.stdout):
+                stream.close()
+
+    def _dispatch(self) -> None:
+        while self.pending:
+            child = self._idle_child()
+            if child is None:
+                return
+            key = self.pending.pop(0)
+            source, target = self._paths(key)
+            child.stdin.write(f"{source}\t{target}\n")
+            child.stdin.flush()
+            self.busy[child] = key
+
+    def _idle_child(self) -> subprocess.Popen | None:
+        idle = [c for c in self.children if c not in self.busy]
+        if idle:
+            return idle[0]
+        if len(self.children) < self.processes:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "reports.pdf"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True, cwd=settings.BASE_DIR,
+            )
+            self.children.append(child)
+            return child
+        return None
+
+    def _collect(self, timeout: float | None) -> None:
+        """Take in the parts finished (waiting up to `timeout` seconds for one; None: until)."""
+        if not self.busy:
+            return
+        ready, _, _ = select.select([c.stdout for c in self.busy], [], [], timeout)
+        for child in [c for c in self.busy if c.stdout in ready]:
+            answer = child.stdout.readline().strip()
+            key = self.busy.pop(child)
+            if answer != "ok":
+                raise RuntimeError(CHILD_FAILED.format(error=answer or "it ended unexpectedly"))
+            if key != ("join",):
+                self.done[key] = self._paths(key)[1]
+
+
+class NothingFetcher(weasyprint.URLFetcher):
+    """The child processes' fetcher: a part loads nothing (its CSS is inline, it has no image),
+    so the child needs no Django set-up (half a second a process) and may fetch no URL at all."""
+
+    def fetch(self, url: str, headers: dict | None = None) -> weasyprint.urls.URLFetcherResponse:
+        raise ValueError(REFUSED.format(url=url))
+
+
+def _child() -> None:
+    """`python -m reports.pdf`: read "source.html<TAB>target.pdf" lines, render each, answer
+    "ok" (or the error) on a line of its own; "join<TAB>target.pdf<TAB>part.pdf..." joins."""
+    for line in sys.stdin:
+        source, target, *parts = line.rstrip("\n").split("\t")
+        try:
+            if source == "join":
+                Path(target).write_bytes(join_pdfs([Path(p).read_bytes() for p in parts]))
+            else:
+                html = weasyprint.HTML(string=Path(source).read_text(encoding="utf-8"),
+                                       base_url=BASE_URL, url_fetcher=NothingFetcher())
+                Path(target).write_bytes(html.write_pdf())
+                Path(source).unlink()
+            answer = "ok"
+        except Exception as exc:  # reported to the parent, which fails the report with it
+            answer = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        sys.stdout.write(answer + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _child()

@@ -105,7 +105,29 @@ def _heartbeat(report_id: int, attempt: int, eager: bool):
 def build_files(report) -> tuple[bytes, bytes]:
     """The PDF and CSV of one report, from the same document."""
     built = document.report_document(report)
-    return pdf.render_report(built), csvexport.report_csv(built)
+    if not built.many or not built.requirement_set.requirements:
+        return pdf.render_report(built), csvexport.report_csv(built)
+    return _build_in_parts(built)
+
+
+def _build_in_parts(built: document.ReportDocument) -> tuple[bytes, bytes]:
+    """A report of many sites: assessed PART_SITES sites at a time, rendered in parts (in
+    child processes when there is more than one chunk of sites), joined (reports.pdf)."""
+    table = csvexport.ReportCsv(built)
+    several = len(built.assessments) > document.PART_SITES
+    with pdf.PartRenderer(pdf.RENDER_PROCESSES if several else 1) as parts:
+        for offset, sites in built.ranking_parts():
+            parts.submit((1, offset), pdf.part_html(built, "ranking", offset=offset, sites=sites))
+        for index, chunk in enumerate(built.detail_chunks()):
+            table.add(chunk)
+            parts.submit((2, index), pdf.part_html(built, "gaps", chunk=chunk, first=index == 0))
+        # After the chunks: the category chart and the expiring list need all of them.
+        parts.submit((0,), pdf.part_html(built, "front"))
+        for index, lines in enumerate(built.expiring_parts() or [[]]):
+            parts.submit((3, index), pdf.part_html(built, "expiring", lines=lines,
+                                                   first=index == 0))
+        parts.submit((4,), pdf.part_html(built, "appendix"))
+        return parts.join(), table.value()
 
 
 @shared_task(

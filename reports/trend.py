@@ -3,9 +3,10 @@
 Each point is `readiness.assess_series`' answer for its date (past dates as recorded then, from
 the change history: docs/readiness.md, "Dates"). A point whose date is safely past cannot change
 any more, so it is computed once and stored (`TrendSnapshot`, keyed by fingerprints of the
-requirement set and of the sites); later requests read it. "Safely past" is before yesterday:
-an edit session (sites.services) may still move a change saved just before midnight into
-today, so yesterday is always computed afresh, as is today.
+requirement set and of the sites); later requests read it. "Safely past" is the date's end
+(midnight) plus an edit session's 30 minutes: until then a checklist edit session
+(sites.services) may still move a change saved just before midnight past it, so today, and
+yesterday until 00:30, are computed afresh.
 
 Queries: one to read the stored points, one per date not stored (the first request for a set
 of sites and requirements: one per month), one to store them; whatever the number of sites.
@@ -24,19 +25,28 @@ from django.utils import timezone
 
 from reports import readiness
 from reports.models import TrendSnapshot
+from reports.readiness.history import end_of
 from sites.selectors import SiteRef
+from sites.services import EDIT_SESSION_MINUTES
 
 
-@dataclass(frozen=True)
-class TrendPoint:
-    on: dt.date
-    sites: int
-    ready: int
+class MedianPercent:
+    """`median_percent` for a row with a `median_score` (0–1, or None): the overview's
+    region rows and trend points."""
+
     median_score: float | None
 
     @property
     def median_percent(self) -> int | None:
         return None if self.median_score is None else round(self.median_score * 100)
+
+
+@dataclass(frozen=True)
+class TrendPoint(MedianPercent):
+    on: dt.date
+    sites: int
+    ready: int
+    median_score: float | None
 
 
 def median_score(assessments: Iterable[readiness.SiteAssessment]) -> float | None:
@@ -72,8 +82,9 @@ def sites_key(sites: Iterable[SiteRef]) -> str:
 
 
 def storable(on: dt.date) -> bool:
-    """Past before yesterday: nothing saved from now on can change what is read for it."""
-    return on < timezone.localdate() - dt.timedelta(days=1)
+    """Nothing saved from now on can change what is read for the date: its end is past by
+    more than an edit session (whose later saves move its history entry to their own time)."""
+    return timezone.now() >= end_of(on) + dt.timedelta(minutes=EDIT_SESSION_MINUTES)
 
 
 def _point(on: dt.date, assessed: list[readiness.SiteAssessment]) -> TrendPoint:

@@ -77,6 +77,7 @@ class ChecklistRow:
     site_capability: SiteCapability | None
     evidence_count: int
     needs: list = field(default_factory=list)  # which trials and profiles need it (reports)
+    url: str = ""  # its own page (reports)
 
     @property
     def status(self) -> str:

@@ -59,6 +59,15 @@ def snapshot() -> dict[str, list]:
         ),
         "trial sites": rows(TrialSite.objects, "trial__iras_id", "site__ods_code", "status"),
         "guidance": rows(GuidanceVersion.objects, "document__slug", "number", "status"),
+        "guidance links": rows(
+            GuidanceDocument.capabilities.through.objects, "guidancedocument__slug",
+            "capability__code",
+        ) + rows(
+            GuidanceDocument.courses.through.objects, "guidancedocument__slug", "course__code"
+        ),
+        "guidance document history": rows(
+            GuidanceDocument.history, "id", "history_date", "history_change_reason"
+        ),
         "site capabilities": rows(
             SiteCapability.objects, "site__ods_code", "capability__code", "status",
             "evidence_expires_on", "version",
@@ -121,6 +130,7 @@ def test_it_gives_the_same_rows_when_run_twice(data):
 def test_the_second_run_writes_nothing_and_prints_the_summary(data):
     output = data["output"]
     assert "Site records written this run: nothing (already up to date)." in output
+    assert "Sites planned this run: 0 (37 unchanged since the last run" in output
     assert re.search(r"Sites \(real NHS organisations\)\s+37", output)
     assert f"password: {DEFAULT_DEMO_PASSWORD}" in output
     assert "coordinator@demo.nhs.uk" in output
@@ -203,6 +213,33 @@ def test_it_publishes_one_sanitised_version_of_each_guidance_document(data):
         assert "<" not in version.body_text and len(version.body_text) > 200
     if connection.vendor == "postgresql":
         assert not GuidanceVersion.objects.filter(search_vector=None).exists()
+
+
+def test_each_demo_guidance_document_names_the_capabilities_and_courses_it_supports(data):
+    wanted = {row["slug"]: row for row in load("guidance")}
+    documents = GuidanceDocument.objects.prefetch_related("capabilities", "courses")
+    for document in documents:
+        row = wanted[document.slug]
+        assert {c.code for c in document.capabilities.all()} == set(row["capabilities"])
+        assert {c.code for c in document.courses.all()} == set(row["courses"])
+        assert row["capabilities"], document.slug
+    # Set through the editor's service, so the document's history says who set them.
+    assert GuidanceDocument.history.filter(
+        history_change_reason="Capabilities and courses set by editor@demo.nhs.uk"
+    ).values("id").distinct().count() == len(wanted)
+
+
+def test_checklist_items_and_gap_rows_show_the_demo_guidance(data, client):
+    client.post("/accounts/login/",
+                {"username": "coordinator@demo.nhs.uk", "password": DEFAULT_DEMO_PASSWORD})
+    site = SiteMembership.objects.filter(user__email="coordinator@demo.nhs.uk").first().site
+    checklist = client.get(f"/sites/{site.pk}/checklist/").content.decode()
+    assert 'href="/guidance/keeping-atmps-in-vapour-phase-liquid-nitrogen/"' in checklist
+    assert "app-guidance-helps" in checklist
+    # The site's readiness gaps (its trials and every profile) name the guidance for the
+    # capability or course missing.
+    readiness = client.get(f"/sites/{site.pk}/readiness/").content.decode()
+    assert "app-guidance-helps" in readiness
 
 
 def test_seeded_guidance_is_found_by_search(data):
@@ -323,10 +360,11 @@ def test_scale_adds_synthetic_sites_deterministically_and_idempotently(data):
 
     seed_demo(scale=1, anchor=ANCHOR)
     first, counts = snapshot(), count_rows()
-    seed_demo(scale=1, anchor=ANCHOR)
+    again = seed_demo(scale=1, anchor=ANCHOR)
 
     assert snapshot() == first
     assert count_rows() == counts
+    assert (again.planned, again.unchanged) == (0, 2 * real_sites)
     synthetic = Site.objects.filter(name__startswith="Synthetic Hospital ")
     assert synthetic.count() == real_sites
     assert Site.objects.count() == 2 * real_sites
@@ -340,6 +378,35 @@ def test_scale_adds_synthetic_sites_deterministically_and_idempotently(data):
     assert StaffMember.objects.filter(site__in=synthetic).count() >= 12 * synthetic.count()
     assert TrainingRecord.objects.filter(staff__site__in=synthetic).exists()
     assert SiteCapability.objects.filter(site__in=synthetic).exists()
+    # A year of history behind them, as the real sites have: a past date means something.
+    year_ago = dt.datetime.combine(ANCHOR - dt.timedelta(days=300), dt.time(), dt.UTC)
+    for model in (SiteCapability, StaffMember):
+        assert model.history.filter(site__in=synthetic, history_date__lt=year_ago).exists()
+    assert TrainingRecord.history.filter(
+        staff_id__in=StaffMember.objects.filter(site__in=synthetic).values("pk"),
+        history_change_reason="Training renewed",
+    ).exists()
+    changed = SiteCapability.history.filter(site__in=synthetic, history_type="~")
+    assert changed.values("site").distinct().count() > synthetic.count() // 2
+
+
+def test_a_rerun_plans_only_the_sites_whose_records_changed_since(data):
+    again = seed_demo(anchor=ANCHOR)
+    assert (again.planned, again.unchanged) == (0, 37)
+    item = SiteCapability.objects.filter(status=SiteCapability.Status.IN_PLACE).first()
+    # A coordinator's edit, and a record deleted by hand at another site (no Django signal).
+    SiteCapability.objects.filter(pk=item.pk).update(status=SiteCapability.Status.NOT_IN_PLACE)
+    record = TrainingRecord.objects.exclude(staff__site=item.site).first()
+    TrainingRecord.objects.filter(pk=record.pk).delete()
+
+    result = seed_demo(anchor=ANCHOR)
+
+    assert (result.planned, result.unchanged) == (2, 35)
+    assert SiteCapability.objects.get(pk=item.pk).status == SiteCapability.Status.IN_PLACE
+    assert TrainingRecord.objects.filter(
+        staff=record.staff, course=record.course, completed_on=record.completed_on
+    ).exists()
+    assert seed_demo(anchor=ANCHOR).planned == 0
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from atmp_portal.expiring import expiring_days
 from sites.models import SiteCapability
-from training.models import TrainingRecord
+from training.models import Course, TrainingRecord
 
 EVIDENCE = "evidence"
 TRAINING = "training"
@@ -62,34 +62,40 @@ def expiring_items(
     if within_days is None:
         within_days = expiring_days()
     horizon = on + dt.timedelta(days=within_days)
+    # Values, not instances: the dashboard reads every completion of the site's staff.
+    evidence = SiteCapability.objects.filter(
+        site_id__in=site_ids,
+        status=SiteCapability.Status.IN_PLACE,
+        evidence_expires_on__lte=horizon,
+    ).values_list("site_id", "pk", "capability__name", "evidence_expires_on", "capability_id")
     items = [
-        ExpiringItem(EVIDENCE, sc.site_id, sc.pk, sc.capability.name, sc.evidence_expires_on,
-                     capability_id=sc.capability_id)
-        for sc in SiteCapability.objects.filter(
-            site_id__in=site_ids,
-            status=SiteCapability.Status.IN_PLACE,
-            evidence_expires_on__lte=horizon,
-        ).select_related("capability")
+        ExpiringItem(EVIDENCE, site_id, pk, name, expires, capability_id=capability_id)
+        for site_id, pk, name, expires, capability_id in evidence
     ]
-    latest: dict[tuple[int, int], TrainingRecord] = {}
     records = (
         TrainingRecord.objects.filter(
             Q(course__renewal_months__isnull=False) | Q(expiry_override__isnull=False),
             staff__site_id__in=site_ids, staff__active=True, completed_on__lte=on,
         )
-        .select_related("staff", "course")
         .order_by("completed_on", "pk")
+        .values_list(
+            "staff_id", "course_id", "pk", "completed_on", "expiry_override",
+            "staff__site_id", "staff__full_name", "course__title", "course__renewal_months",
+        )
     )
-    for record in records:
-        latest[(record.staff_id, record.course_id)] = record
+    latest = {(record[0], record[1]): record for record in records}
+    courses: dict[int, Course] = {}  # one per course, for its renewal rule
     for record in latest.values():
-        expires = record.expires_on
+        staff_id, course_id, pk, completed_on, override, site_id, full_name, title, months = record
+        course = courses.setdefault(
+            course_id, Course(pk=course_id, title=title, renewal_months=months)
+        )
+        expires = TrainingRecord.expiry_of(course, completed_on, override)
         if expires is not None and expires <= horizon:
             items.append(
                 ExpiringItem(
-                    TRAINING, record.staff.site_id, record.pk,
-                    f"{record.staff.full_name}: {record.course.title}", expires,
-                    staff_id=record.staff_id, course_id=record.course_id,
+                    TRAINING, site_id, pk, f"{full_name}: {title}", expires,
+                    staff_id=staff_id, course_id=course_id,
                 )
             )
     return sorted(items, key=lambda item: (item.expires_on, item.kind, item.label))

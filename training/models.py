@@ -187,9 +187,16 @@ class TrainingRecord(TimeStamped):
 
     @property
     def expires_on(self) -> dt.date | None:
-        if self.expiry_override:
-            return self.expiry_override
-        return self.course.expiry_after(self.completed_on)
+        return self.expiry_of(self.course, self.completed_on, self.expiry_override)
+
+    @staticmethod
+    def expiry_of(
+        course: Course, completed_on: dt.date, expiry_override: dt.date | None
+    ) -> dt.date | None:
+        """A record's expiry from its fields: for reads that load values, not instances."""
+        if expiry_override:
+            return expiry_override
+        return course.expiry_after(completed_on)
 
     def is_valid_on(self, on: dt.date) -> bool:
         """Completed by that day and valid up to and including its expiry date."""

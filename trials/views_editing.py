@@ -24,7 +24,7 @@ from trials.models import (
     RequirementProfile,
     TrainingRequirement,
 )
-from trials.selectors import trial_overrides
+from trials.selectors import requirement_label, trial_overrides
 
 _KINDS = {"capability": CapabilityRequirement, "training": TrainingRequirement}
 
@@ -89,6 +89,7 @@ def _edit_page(request: HttpRequest, requirement, *, owner_name: str, back: str)
     query = request.GET.get("q", "")
     return render(request, "trials/requirement_edit.html", {
         "form": form, "requirement": requirement, "owner_name": owner_name, "back": back,
+        "current": requirement_label(requirement),
         "is_training": isinstance(requirement, TrainingRequirement), "query": query,
         "capability_form": form,
         "capability_groups": capability_groups(_selected(request, requirement), query),

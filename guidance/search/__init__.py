@@ -24,7 +24,7 @@ from atmp_portal.enums import AtmpClass
 from guidance import selectors
 from guidance.models import GuidanceVersion, Section, Topic
 from guidance.search import fallback, fulltext, snippets, suggest
-from guidance.search.facets import Facet, facet_counts
+from guidance.search.facets import Facet, facet_counts, facets_from
 from guidance.search.terms import MAX_QUERY_CHARS, MAX_TERMS, ParsedQuery, normalise_query, parse
 
 __all__ = [
@@ -74,10 +74,18 @@ def _backend():
     return fulltext if connection.vendor == "postgresql" else fallback
 
 
-def _ranked(versions: QuerySet, parsed: ParsedQuery, most_words: bool) -> QuerySet:
+def _ranked(
+    versions: QuerySet, parsed: ParsedQuery, most_words: bool,
+    filters: dict[str, str | None] | None = None,
+) -> QuerySet:
+    """The ranked search of `versions`; given the page's `filters` (PostgreSQL), its ranking
+    statement also counts the facets (over every current version, then narrowed)."""
     if connection.vendor == "postgresql":
         search_ = fulltext.search_most_words if most_words else fulltext.search_all_words
-        return search_(versions, parsed)
+        results = search_(versions, parsed)
+        if filters is not None:
+            results.count_facets_with(search_(current_versions(), parsed), filters)
+        return results
     return fallback.search(versions, parsed, most_words=most_words)
 
 
@@ -95,7 +103,15 @@ class Found:
         return snippets.snippet_for(version, self.parsed) if self.text else SafeString("")
 
     def facets(self) -> list[Facet]:
-        """Counts per section, topic and ATMP class for this query (one query)."""
+        """Counts per section, topic and ATMP class for this query.
+
+        A full-text search counted them in its ranking statement (no query of their own);
+        otherwise one query.
+        """
+        if isinstance(self.results, fulltext.SearchResults):
+            counts = self.results.facet_counts()
+            if counts is not None:
+                return facets_from(counts, self.filters)
         matches = current_versions()
         if self.parsed:
             matches = _backend().matching(matches, self.parsed, most_words=self.most_words)
@@ -116,10 +132,12 @@ def find(
     topic: str | None = None,
     atmp_class: str | None = None,
     user: User,
+    facets: bool = True,
 ) -> Found:
     """Current guidance matching the query, best first, each result annotated with `rank`.
 
-    With no query text the filtered guidance comes back in title order.
+    With no query text the filtered guidance comes back in title order. `facets=False`: the
+    ranking statement does not count the facets too (for callers that show none, the API).
     """
     filters = {"section": section, "topic": topic, "atmp_class": atmp_class}
     text = normalise_query(q)
@@ -132,9 +150,12 @@ def find(
                      filters)
     if not parsed:
         return Found(text, parsed, versions.none(), filters)
-    results = _ranked(versions, parsed, most_words=False)
+    # The page counts facets in its ranking statement; callers with no facets skip that work.
+    count_facets = filters if facets else None
+    results = _ranked(versions, parsed, most_words=False, filters=count_facets)
     if parsed.can_match_most_words and _fewer_than(results, versions, parsed, FEW_RESULTS):
-        return Found(text, parsed, _ranked(versions, parsed, most_words=True), filters, True)
+        most = _ranked(versions, parsed, most_words=True, filters=count_facets)
+        return Found(text, parsed, most, filters, True)
     return Found(text, parsed, results, filters)
 
 
@@ -147,7 +168,7 @@ def _fewer_than(results: QuerySet, versions: QuerySet, parsed: ParsedQuery, n: i
 
 def search(*, q: str | None, user: User, **filters) -> QuerySet[GuidanceVersion]:
     """The results of `find` alone (the API and callers that need no page furniture)."""
-    return find(q=q, user=user, **filters).results
+    return find(q=q, user=user, facets=False, **filters).results
 
 
 def search_fallback(versions: QuerySet, text: str) -> QuerySet[GuidanceVersion]:

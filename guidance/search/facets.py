@@ -1,10 +1,13 @@
 """Facet counts for the search page: how many results each section, topic and ATMP class holds.
 
 Counts follow the query, and each facet is counted with the other facets' filters applied but not
-its own, so choosing a topic still shows how many results every other topic would give. One
-query whatever the number of results. On PostgreSQL it counts in the database (the matches as a
-materialised CTE, one GROUP BY per facet), so a common word's thousand matches are never sent
-over; elsewhere it reads the matching documents' three facet columns and counts in Python.
+its own, so choosing a topic still shows how many results every other topic would give. On
+PostgreSQL a full-text search counts them in its ranking statement (`ranking_with_counts`: the
+unfiltered matches as a materialised CTE, read once, then the filtered ranking and one GROUP BY
+per facet over it), so the page pays for one pass over the matches, not two, and a common word's
+thousand matches are never sent over for counting. Without query text (or any other queryset)
+`facet_counts` counts in one statement of its own; elsewhere (SQLite) it reads the matching
+documents' three facet columns and counts in Python.
 """
 
 from __future__ import annotations
@@ -63,49 +66,108 @@ def _counts_python(matches: QuerySet, selected: dict[str, str | None]) -> dict[s
     return counts
 
 
-# Column of the CTE, and how one value is read from it, per facet.
+# Column of the CTE, and how one value is read from it, per facet ({pad}: the ranking's columns
+# when the counts share a statement with it).
 _SQL_FACETS = {
-    "section": ("section", "SELECT %s AS facet, m.section AS code, count(*) FROM m"),
-    "topic": ("topics", "SELECT %s, t, count(*) FROM m, jsonb_array_elements_text(m.topics) t"),
+    "section": ("section", "SELECT %s::text, m.section::text, {pad}count(*) FROM m"),
+    "topic": (
+        "topics", "SELECT %s::text, t, {pad}count(*) FROM m, jsonb_array_elements_text(m.topics) t"
+    ),
     "atmp_class": (
         "atmp_classes",
-        "SELECT %s, c, count(*) FROM m, jsonb_array_elements_text(m.atmp_classes) c",
+        "SELECT %s::text, c, {pad}count(*) FROM m, jsonb_array_elements_text(m.atmp_classes) c",
     ),
 }
 
 
+def _where(selected: dict[str, str | None], *, but: str | None = None) -> tuple[str, list]:
+    """SQL conditions on the CTE `m` for the chosen filters (except facet `but`'s own)."""
+    conditions, params = [], []
+    for name, code in selected.items():
+        if not code or name == but:
+            continue
+        if name == "section":
+            conditions.append("m.section = %s")
+            params.append(code)
+        else:  # an unknown code matches nothing, as current_versions() does
+            conditions.append(f"m.{_SQL_FACETS[name][0]} @> %s::jsonb")
+            params.append(json.dumps([code]))
+    return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), params
+
+
+def _facet_selects(selected: dict[str, str | None], pad: str = "") -> tuple[list[str], list]:
+    parts, params = [], []
+    for name, (_, select) in _SQL_FACETS.items():
+        where, where_params = _where(selected, but=name)
+        parts.append(f"{select.format(pad=pad)}{where} GROUP BY 2")
+        params += [name, *where_params]
+    return parts, params
+
+
+def _empty_counts() -> dict[str, Counter]:
+    return {name: Counter() for name in _SQL_FACETS}
+
+
 def _counts_postgresql(matches: QuerySet, selected: dict[str, str | None]) -> dict[str, Counter]:
-    counts: dict[str, Counter] = {name: Counter() for name in _SQL_FACETS}
+    counts = _empty_counts()
     try:
         base, base_params = matches.values_list(
             "document__section", "document__topics", "document__atmp_classes"
         ).order_by().query.sql_with_params()
     except EmptyResultSet:  # .none(): nothing to count
         return counts
-    parts, params = [], list(base_params)
-    for name, (_, select) in _SQL_FACETS.items():
-        conditions, condition_params = [], []
-        for other, code in selected.items():
-            if not code or other == name:
-                continue
-            if other == "section":
-                conditions.append("m.section = %s")
-                condition_params.append(code)
-            else:
-                conditions.append(f"m.{_SQL_FACETS[other][0]} @> %s::jsonb")
-                condition_params.append(json.dumps([code]))
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        parts.append(f"{select}{where} GROUP BY 2")
-        params += [name, *condition_params]
+    parts, params = _facet_selects(selected)
     sql = (
         f"WITH m(section, topics, atmp_classes) AS MATERIALIZED ({base}) "  # noqa: S608
         + " UNION ALL ".join(parts)
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*base_params, *params])
         for name, code, count in cursor.fetchall():
             counts[name][code] = count
     return counts
+
+
+def ranking_with_counts(
+    ranked: QuerySet, selected: dict[str, str | None]
+) -> tuple[list[tuple[int, float]], dict[str, Counter]]:
+    """One statement: the filtered ranking (ids and ranks, best first) and the facet counts.
+
+    `ranked`: the full-text matches with no facet filter, annotated with `rank`; they are
+    ordered as fulltext.RESULT_ORDER orders them (rank, title in byte order, id). The matches are read once, into a materialised CTE with
+    their documents' facet columns; the ranking takes the rows passing every filter, and each
+    facet counts the rows passing the other facets' filters. PostgreSQL only.
+    """
+    counts = _empty_counts()
+    try:
+        base, base_params = ranked.values_list(
+            "pk", "rank", "title", "document__section", "document__topics",
+            "document__atmp_classes",
+        ).order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return [], counts
+    where, where_params = _where(selected)
+    # Ranking rows: (NULL, NULL, id, rank, position); facet rows: (facet, code, NULL, NULL, count).
+    parts, params = _facet_selects(selected, pad="NULL::bigint, NULL::text, ")
+    sql = (
+        "WITH m(id, rank, title, section, topics, atmp_classes) AS MATERIALIZED "  # noqa: S608
+        f"({base}) "
+        # The rank as text, read as psycopg reads the rank's own type (real or double).
+        "SELECT NULL::text, NULL::text, m.id, m.rank::text, "
+        f'row_number() OVER (ORDER BY m.rank DESC, m.title COLLATE "C", m.id) FROM m{where} '
+        "UNION ALL "
+        + " UNION ALL ".join(parts)
+    )
+    ranking = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*base_params, *where_params, *params])
+        for name, code, pk, rank, n in cursor.fetchall():
+            if name is None:
+                ranking.append((n, pk, float(rank)))
+            else:
+                counts[name][code] = n
+    ranking.sort()
+    return [(pk, rank) for _, pk, rank in ranking], counts
 
 
 def facet_counts(matches: QuerySet, selected: dict[str, str | None]) -> list[Facet]:
@@ -114,6 +176,11 @@ def facet_counts(matches: QuerySet, selected: dict[str, str | None]) -> list[Fac
         counts = _counts_postgresql(matches, selected)
     else:
         counts = _counts_python(matches, selected)
+    return facets_from(counts, selected)
+
+
+def facets_from(counts: dict[str, Counter], selected: dict[str, str | None]) -> list[Facet]:
+    """The facets as the page shows them: every option with results, and the chosen one."""
     facets = []
     for name, label, choices in FACETS:
         options = [

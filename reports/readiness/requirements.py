@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -105,7 +106,10 @@ def staff_noun(role: str, count: int) -> str:
 
 
 def _capability_requirement(
-    capabilities: list[Capability], level: str, sources: tuple[str, ...], notes: tuple[str, ...]
+    capabilities: list[Capability] | list[_CapabilityRow],
+    level: str,
+    sources: tuple[str, ...],
+    notes: tuple[str, ...],
 ) -> Requirement:
     caps = sorted(capabilities, key=lambda c: (c.name.lower(), c.code))
     closes: list[str] = []
@@ -129,7 +133,9 @@ def _capability_requirement(
     )
 
 
-def _training_requirement(req: TrainingRequirement, sources: tuple[str, ...]) -> Requirement:
+def _training_requirement(
+    req: TrainingRequirement | _TrainingRow, sources: tuple[str, ...]
+) -> Requirement:
     course = req.course
     who = staff_noun(req.role, 1) if req.role else "staff member (any role)"
     return Requirement(
@@ -198,42 +204,74 @@ class _LoadedRequirement:
     row: tuple[str, int]  # (kind, pk) of the requirement row, which an override names
 
 
-def _source(req: CapabilityRequirement | TrainingRequirement) -> str:
-    return req.profile.name if req.profile_id else TRIAL_SPECIFIC
+class _CapabilityRow(NamedTuple):
+    """The fields of a Capability a requirement uses, read as values (no model instance)."""
+
+    pk: int
+    name: str
+    code: str
+    category: str
+    evidence_expected: list
+
+
+class _CourseRow(NamedTuple):
+    pk: int
+    code: str
+    title: str
+    renewal_months: int | None
+
+
+class _TrainingRow(NamedTuple):
+    """The fields of a TrainingRequirement `_training_requirement` uses."""
+
+    role: str
+    min_staff: int
+    level: str
+    course: _CourseRow
 
 
 def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
-    """Every capability and training requirement matching `condition`: two queries in all."""
-    through = CapabilityRequirement.capabilities.through
+    """Every capability and training requirement matching `condition`: two queries in all.
+
+    Read as values, not model instances: every readiness page loads them (building ~450
+    instances was two thirds of `requirement_sets`' time, docs/performance.md)."""
     links = (
-        through.objects.filter(
+        CapabilityRequirement.capabilities.through.objects.filter(
             capabilityrequirement__in=CapabilityRequirement.objects.filter(condition)
         )
-        .select_related("capability", "capabilityrequirement__profile")
         .order_by("capabilityrequirement__profile__name", "capabilityrequirement_id")
+        .values_list(
+            "capabilityrequirement_id", "capabilityrequirement__trial_id",
+            "capabilityrequirement__profile_id", "capabilityrequirement__profile__name",
+            "capabilityrequirement__level", "capabilityrequirement__note",
+            "capability_id", "capability__name", "capability__code", "capability__category",
+            "capability__evidence_expected",
+        )
     )
-    grouped: dict[int, tuple[CapabilityRequirement, list[Capability]]] = {}
-    for link in links:
-        req = link.capabilityrequirement
-        grouped.setdefault(req.pk, (req, []))[1].append(link.capability)
+    grouped: dict[int, tuple[tuple, list[_CapabilityRow]]] = {}
+    for pk, trial_id, profile_id, profile_name, level, note, *capability in links:
+        requirement_row = (trial_id, profile_id, profile_name, level, note)
+        grouped.setdefault(pk, (requirement_row, []))[1].append(_CapabilityRow(*capability))
     loaded = []
     # A requirement with no capability left names nothing to check, so it is not loaded.
-    for req, capabilities in grouped.values():
-        notes = (req.note,) if req.note else ()
-        requirement = _capability_requirement(capabilities, req.level, (_source(req),), notes)
-        loaded.append(
-            _LoadedRequirement(req.trial_id, req.profile_id, requirement, (CAPABILITY, req.pk))
-        )
+    for pk, ((trial_id, profile_id, profile_name, level, note), capabilities) in grouped.items():
+        notes = (note,) if note else ()
+        source = (profile_name if profile_id else TRIAL_SPECIFIC,)
+        requirement = _capability_requirement(capabilities, level, source, notes)
+        loaded.append(_LoadedRequirement(trial_id, profile_id, requirement, (CAPABILITY, pk)))
     training = (
         TrainingRequirement.objects.filter(condition)
-        .select_related("profile", "course")
         .order_by("profile__name", "pk")
-    )
-    for req in training:
-        requirement = _training_requirement(req, (_source(req),))
-        loaded.append(
-            _LoadedRequirement(req.trial_id, req.profile_id, requirement, (TRAINING, req.pk))
+        .values_list(
+            "pk", "trial_id", "profile_id", "profile__name", "role", "min_staff", "level",
+            "course_id", "course__code", "course__title", "course__renewal_months",
         )
+    )
+    for pk, trial_id, profile_id, profile_name, role, min_staff, level, *course in training:
+        source = (profile_name if profile_id else TRIAL_SPECIFIC,)
+        row = _TrainingRow(role, min_staff, level, _CourseRow(*course))
+        requirement = _training_requirement(row, source)
+        loaded.append(_LoadedRequirement(trial_id, profile_id, requirement, (TRAINING, pk)))
     return loaded
 
 

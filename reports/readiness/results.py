@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reports.readiness.outcome import Outcome
@@ -105,7 +106,7 @@ def from_counts(
     site: Site | SiteRef,
     on: dt.date,
     requirements: RequirementSet,
-    counts: Counter[Outcome],
+    counts: Mapping[Outcome, int],  # every outcome, or a Counter
     met_mandatory: int,
     rows: list[GapRow] | None = None,
     mandatory: int | None = None,

@@ -23,7 +23,6 @@ read from the cache, about 90 ms in all (docs/performance.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from functools import lru_cache
 
 from django.db import connection
@@ -228,14 +227,14 @@ def assessments_from_counts(
     assessments = []
     for site in site_list:
         met, expiring, met_mandatory = counts.get(site.pk, (0, 0, 0))
-        outcome_counts = Counter(
-            {
-                Outcome.BLOCKER: mandatory - met_mandatory,
-                Outcome.WARNING: recommended - (met + expiring - met_mandatory),
-                Outcome.EXPIRING: expiring,
-                Outcome.MET: met,
-            }
-        )
+        # Every outcome is present, so a plain dict: a Counter per site costs an ABC check
+        # each (0.23 s of a 10x overview's 0.87 s under cProfile).
+        outcome_counts = {
+            Outcome.BLOCKER: mandatory - met_mandatory,
+            Outcome.WARNING: recommended - (met + expiring - met_mandatory),
+            Outcome.EXPIRING: expiring,
+            Outcome.MET: met,
+        }
         assessments.append(
             from_counts(site, on, requirements, outcome_counts, met_mandatory, mandatory=mandatory)
         )

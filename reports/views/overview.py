@@ -7,19 +7,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from reports import readiness
 from reports.csvexport import csv_table
-from reports.overview import build_overview, scope_summary
+from reports.overview import MARK_SHAPES, build_overview, marks_svg, scope_summary
 from reports.trendchart import trend_chart
 from reports.views.readiness import (
     ReadinessQueryForm,
     SiteFilterForm,
     _as_of,
     _chosen_set,
+    _querystring_without_page,
     narrowed,
 )
 from sites.access import visible_sites
@@ -28,6 +31,8 @@ from trials.access import can_write_trials, trial_for, visible_trials
 from trials.forms import CapabilityRequirementForm, OverrideForm, TrainingRequirementForm
 from trials.models import RequirementProfile, TrainingRequirement, Trial
 from trials.selectors import inherited_requirements
+
+OVERVIEW_PAGE_SIZE = 50
 
 
 def _proposed_change(request: HttpRequest, trial: Trial) -> dict:
@@ -92,14 +97,21 @@ def _scope(request: HttpRequest):
 @login_required
 def national_overview(request: HttpRequest) -> HttpResponse:
     form, requirement_set, sites, region, on = _scope(request)
-    overview = None
+    context = {"form": form, "overview": None, "region": region, "on": on,
+               "querystring": _querystring_without_page(request)}
     if requirement_set is not None:
         overview = build_overview(sites=sites, requirements=requirement_set, on=on)
-    return render(request, "reports/overview.html", {
-        "form": form, "overview": overview, "region": region, "on": on,
-        "chart": trend_chart(overview.trend) if overview else None,
-        "query": request.GET.urlencode(),
-    })
+        context |= {
+            "overview": overview,
+            "chart": trend_chart(overview.trend),
+            # The table beside the map, a page at a time (every site is on the map).
+            "sites_page": Paginator(overview.assessments, OVERVIEW_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
+            "mark_shapes": mark_safe(MARK_SHAPES),  # noqa: S308 (a constant of ours)
+            "marks_svg": marks_svg(overview.marks, context["querystring"]),
+        }
+    return render(request, "reports/overview.html", context)
 
 
 def _csv(content: bytes, name: str, on: dt.date) -> HttpResponse:

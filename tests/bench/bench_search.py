@@ -166,8 +166,10 @@ def run(report: list[str]) -> None:
         "'did you mean' when the words found little), synonyms expanded: the time of every SQL "
         "statement of the page through Django's execute_wrapper (server time, loopback round "
         "trip and row transfer; not Python). Full-text page: one ranking statement (ids and "
-        "ranks of all matches, which also gives the count) and one for the page's rows with "
-        "ts_headline, then one for the facet counts; ILIKE page: COUNT(*), then the page.",
+        "ranks of all matches, which also gives the count and the facet counts) and one for "
+        "the page's rows with ts_headline; a question whose every word finds fewer than 3 "
+        "documents first runs the all-words ranking, then the most-words one, and 'did you "
+        "mean'. ILIKE page: COUNT(*), then the page.",
         "",
         "| search | p50 ms | p95 ms | max ms |",
         "|---|---:|---:|---:|",

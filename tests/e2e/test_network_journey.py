@@ -1,7 +1,8 @@
 """The network coordinator's journey in real Chromium: set up a trial from a profile with one
 own requirement and one override (the preview changes), invite three sites from the ranking,
 a site coordinator accepts, the coordinator selects the site, and the trial page shows it all.
-And the trial form with JavaScript off."""
+The trial form with JavaScript off (its "Preview readiness" button too), and the site list and
+the change pages (profile, requirement, override), with axe on each page."""
 
 from __future__ import annotations
 
@@ -59,10 +60,16 @@ def test_a_national_coordinator_sets_up_a_trial_and_selects_a_site(
     page.goto(f"{live_server.url}/trials/")
     page.get_by_role("button", name="Set up a trial").click()
     assert_accessible(page)
+    preview = page.locator("#readiness-preview")
+    # Before the first save the card already answers for the profiles ticked so far.
+    expect(preview.get_by_test_id("ready-count")).to_have_text("3 of 3")
     fill_trial_form(page, "RENEW-SCD")
+    expect(preview.get_by_test_id("ready-count")).to_have_text("0 of 3")
+    expect(preview).to_contain_text("Neurology support — blocks 3 of 3 sites")
+    assert not Trial.objects.exists()
+    assert_accessible(page)
     page.get_by_role("button", name="Save and add requirements").click()
     trial = Trial.objects.get(short_title="RENEW-SCD")
-    preview = page.locator("#readiness-preview")
     expect(preview.get_by_test_id("ready-count")).to_have_text("0 of 3")
     assert_accessible(page)
 
@@ -83,6 +90,14 @@ def test_a_national_coordinator_sets_up_a_trial_and_selects_a_site(
     expect(preview.get_by_test_id("ready-count")).to_have_text("1 of 3")
     assert RequirementOverride.objects.get(trial=trial).level == "excluded"
     assert_accessible(page)
+
+    # The own requirement is changed in place, with a reason.
+    page.get_by_role("link", name="Change this capability requirement").click()
+    assert_accessible(page)
+    page.get_by_label("Recommended", exact=True).check()
+    page.get_by_label("Reason for the change").fill("Sponsor accepts reduced intensity")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.get_by_text("Myeloablative conditioning (recommended)")).to_be_visible()
 
     # Invite three sites from the ranking.
     page.goto(f"{live_server.url}/readiness/?trial={trial.pk}")
@@ -119,6 +134,7 @@ def test_a_national_coordinator_sets_up_a_trial_and_selects_a_site(
     history = page.locator("#history + table")
     for text in ("Site: Alpha Hospital", "Ready now, with capacity", "Interested",
                  "We have a transplant unit", "No ICANS risk", "Capability requirement added",
+                 "Capability requirement changed", "Sponsor accepts reduced intensity",
                  "Trial created"):
         expect(history).to_contain_text(text)
     assert_accessible(page)
@@ -136,6 +152,12 @@ def test_the_trial_form_works_without_javascript(browser, live_server, personas,
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Enter the sponsor")
     # (axe needs scripts; the same pages are checked with axe in the journey above.)
     fill_trial_form(page, "RENEW-SCD")
+    # "Preview readiness" shows the card for the ticked profiles: nothing saved, no errors.
+    page.get_by_role("button", name="Preview readiness").click()
+    expect(page.get_by_test_id("ready-count")).to_have_text("0 of 2")
+    expect(page.locator(".nhsuk-error-summary")).to_have_count(0)
+    expect(page.get_by_label("CAR-T core")).to_be_checked()
+    assert not Trial.objects.exists()
     page.get_by_role("button", name="Save and add requirements").click()
     trial = Trial.objects.get(short_title="RENEW-SCD")
     # The readiness summary is rendered on the server: no script needed.
@@ -163,3 +185,50 @@ def test_the_trial_form_works_without_javascript(browser, live_server, personas,
     expect(page.get_by_text(re.compile("Relaxed to recommended:"))).to_be_visible()
     assert RequirementOverride.objects.get(trial=trial).level == "recommended"
     context.close()
+
+
+def test_the_site_list_and_the_change_pages(page, live_server, personas, catalogue):
+    """Filter the site list to the sites ready for a trial (GET form), change a profile's
+    description and look at the requirement and override change pages: axe on each."""
+    from trials import services
+
+    trial = Trial.objects.create(
+        short_title="RENEW-SCD", full_title="x", sponsor="x", phase="1_2",
+        atmp_class="gtmp_ex_vivo", origin="autologous", presentation="cryopreserved",
+        iras_id="9903391",
+    )
+    trial.profiles.add(catalogue)
+    neurology = catalogue.capability_requirements.get(capabilities__name="Neurology support")
+    override = services.override_set(trial=trial, requirement=neurology, level="excluded",
+                                     reason="No ICANS risk", user=personas.national)
+    login(page, live_server, personas.national)
+    page.goto(f"{live_server.url}/sites/")
+    assert_accessible(page)
+    page.get_by_label("Trial", exact=True).select_option(label="RENEW-SCD")
+    page.get_by_label("Only sites ready for this trial").check()
+    page.get_by_label("Sort by").select_option(label="Score for the trial, ready sites first")
+    page.get_by_role("button", name="Show sites").click()
+    expect(page.get_by_test_id("site-count")).to_contain_text("1 site, assessed for RENEW-SCD")
+    expect(page.get_by_role("link", name="Alpha Hospital", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Gamma Hospital", exact=True)).to_have_count(0)
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/trials/profiles/car_t_core/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Change the name and description of CAR-T core").click()
+    assert_accessible(page)
+    page.get_by_label("Description").fill("What a CAR-T site needs, after the 2027 guidance")
+    page.get_by_label("Reason for the change").fill("Annual review")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.get_by_text("Annual review")).to_be_visible()
+    page.get_by_role("link", name="Change this capability requirement").first.click()
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/trials/{trial.pk}/requirements/override/{override.pk}/edit/")
+    assert_accessible(page)
+    page.get_by_label("Relaxed to recommended").check()
+    page.get_by_label("Why the trial does not need it as the profile says").fill("Some ICANS risk")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.get_by_text("Relaxed to recommended:")).to_be_visible()
+    override.refresh_from_db()
+    assert override.level == "recommended"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
@@ -94,3 +96,58 @@ def test_checklist_items_and_gap_rows_show_the_guidance_that_helps(linked, perso
     readiness = personas.client_for(personas.coordinator_a).get(
         reverse("reports:site-readiness", args=[personas.site_a.pk])).content.decode()
     assert readiness.count('href="/guidance/ln2/"') >= 1
+
+
+def _checkboxes(page: str, name: str) -> dict[str, bool]:
+    """value -> ticked, for the page's checkboxes called `name`."""
+    found = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag and 'type="checkbox"' in tag:
+            value = re.search(r'value="([^"]*)"', tag).group(1)
+            found[value] = " checked" in tag
+    return found
+
+
+def test_the_link_editor_groups_by_category_with_names_and_ticks_the_current_links(
+    linked, personas
+):
+    CapabilityFactory(code="gmo_waste", name="GMO waste route", category="logistics",
+                      description="Segregation and incineration of GMO waste.")
+    editor = personas.client_for(personas.editor)
+    page = editor.get(reverse("guidance:editor_supports", args=["ln2"])).content.decode()
+    assert _checkboxes(page, "capabilities") == {
+        "ln2_storage": True, "gmo_containment": False, "gmo_waste": False,
+    }
+    assert _checkboxes(page, "courses") == {"cryo_handling": True}
+    legends = re.findall(r'<legend class="nhsuk-fieldset__legend[^"]*">\s*([^<]+?)\s*</legend>',
+                         page)
+    assert "Logistics" in legends and "Courses for any ATMP work" in legends
+    labels = re.findall(r'class="nhsuk-label nhsuk-checkboxes__label"[^>]*>([^<]+)<', page)
+    assert "GMO waste route" in labels and "gmo_waste" not in labels
+
+
+def test_the_filter_works_without_javascript_and_keeps_the_ticks(linked, personas):
+    CapabilityFactory(code="gmo_waste", name="GMO waste route", category="logistics",
+                      description="Segregation and incineration of GMO waste.")
+    editor = personas.client_for(personas.editor)
+    url = reverse("guidance:editor_supports", args=["ln2"])
+    # The Filter button sends the form by GET: the words, and what is ticked now (unsaved).
+    page = editor.get(url, {"q": "INCINERATION", "capabilities": ["gmo_containment"],
+                            "courses": []}).content.decode()
+    assert _checkboxes(page, "capabilities") == {"gmo_containment": True, "gmo_waste": False}
+    assert _checkboxes(page, "courses") == {}
+    assert "No course matches" in page and "Show everything" in page
+    # Nothing was saved by filtering.
+    assert list(linked[3].document.capabilities.values_list("code", flat=True)) == ["ln2_storage"]
+
+
+def test_an_unknown_code_is_a_clear_error_not_a_500(linked, personas):
+    editor = personas.client_for(personas.editor)
+    url = reverse("guidance:editor_supports", args=["ln2"])
+    response = editor.post(url, {"capabilities": ["ln2_storage", "no_such_thing"]})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose capabilities from the list: “no_such_thing” is not one of them" in page
+    assert 'id="id_capabilities-error"' in page
+    assert _checkboxes(page, "capabilities")["ln2_storage"] is True
+    assert list(linked[3].document.capabilities.values_list("code", flat=True)) == ["ln2_storage"]

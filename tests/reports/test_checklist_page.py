@@ -90,10 +90,25 @@ def test_each_line_has_status_expiry_and_evidence_count_and_the_category_progres
     assert "Needed by ORION-19." in body
 
 
+def test_each_line_tags_its_status_by_colour_and_links_to_the_item_page(personas, checklist):
+    caps, _ = checklist
+    site = personas.site_a
+    body = _page(personas.client_for(personas.coordinator_a), site)
+    for code, colour, label in [("ln2", "green", "In place"), ("freezer", "blue", "In progress"),
+                                ("alarm", "white", "Not recorded")]:
+        summary = body.split(f'id="summary-{caps[code].pk}"', 1)[1].split("</summary>", 1)[0]
+        assert f'<strong class="nhsuk-tag nhsuk-tag--{colour}">{label}</strong>' in summary
+        assert "0 evidence files" in summary or code == "ln2"
+        item_url = reverse("reports:capability", args=[site.pk, caps[code].pk])
+        assert f'hx-get="{item_url}"' in body and f'<a href="{item_url}">' in body
+    assert 'id="summary-' in body and "no expiry · 0 evidence files" in body
+
+
 def test_an_impossible_filter_value_is_a_message_by_the_field_not_an_error(personas, checklist):
     body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
                  status="nonsense", gaps_for="trial-999")
-    assert "Select a valid choice" in body
+    assert "Select the status from the list" in body
+    assert "Select the trial or profile from the list" in body
 
 
 def test_the_item_shows_which_trials_and_profiles_need_it(personas, checklist):

@@ -106,8 +106,10 @@ def test_the_map_places_sites_by_their_coordinates_and_marks_ready_by_shape(pers
     assert marks["Gamma Hospital"].y < marks["Alpha Hospital"].y  # Newcastle is north of Leeds
     assert overview.unplaced == 1
     body = html.content.decode()
-    assert body.count("<circle") >= 1 and "<polygon" in body  # ready circle, not-ready diamond
-    assert 'aria-label="Gamma Hospital: not ready, 1 blocker"' in body
+    # A ready circle and a not-ready diamond, each a link named by its title.
+    assert body.count('href="#mark-ready"') == 1 and body.count('href="#mark-not-ready"') == 1
+    assert "<title>Gamma Hospital: not ready, 1 blocker</title>" in body
+    assert f'<a href="/sites/{personas.site_a.pk}/readiness/?profile=car_t_core">' in body
     assert ukmap.outline() is not None, "build the front-end assets (make install)"
 
 
@@ -223,3 +225,22 @@ def test_the_ranking_searches_filters_and_sorts_and_the_csv_follows(personas, wo
     content = client.get("/readiness/ranking.csv?profile=car_t_core&sort=name&q=a")
     rows = list(csv.reader(io.StringIO(content.content.decode("utf-8-sig"))))
     assert [r[1] for r in rows[1:]] == ["Alpha Hospital", "Beta Hospital", "Gamma Hospital"]
+
+
+def test_the_sites_table_is_paged_in_ranking_order_while_the_map_shows_every_site(
+    personas, world, monkeypatch
+):
+    monkeypatch.setattr("reports.views.overview.OVERVIEW_PAGE_SIZE", 2)
+    client = personas.client_for(personas.national)
+    first = client.get("/overview/?profile=car_t_core")
+    assert [a.site.name for a in first.context["sites_page"]] == ["Alpha Hospital",
+                                                                 "Gamma Hospital"]
+    body = first.content.decode()
+    assert "Sites 1 to 2 of 3" in body
+    assert 'href="?profile=car_t_core&amp;page=2#sites-table"' in body
+    second = client.get("/overview/?profile=car_t_core&page=2")
+    assert [a.site.name for a in second.context["sites_page"]] == ["Beta Hospital"]
+    # The map is the same on every page, and no link carries the page.
+    assert second.content.decode().count("<use href=") == body.count("<use href=") == 2
+    assert "page=2&amp;" not in second.content.decode()
+    assert client.get("/overview/?profile=car_t_core&page=nope").status_code == 200

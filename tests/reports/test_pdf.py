@@ -177,3 +177,82 @@ def test_the_guidance_costs_the_same_queries_however_many_gaps(
     entries = built.gap_entries(built.single)
     assert sum(1 for e in entries if e.guidance) == 7
     assert [g.title for g in built.guidance["cap:extra_3"]] == ["Extra guidance 3"]
+
+
+# --- reports of many sites: assessed in chunks, rendered in parts, joined ---------------------
+
+
+@pytest.fixture
+def many_sites(personas, scenario, monkeypatch):
+    """Four sites against the CAR-T profile, with the part sizes made small enough that the
+    national report is assessed in chunks of one site and rendered by child processes."""
+    SiteFactory(name="Gamma Hospital", ods_code="RGG", region=personas.north)
+    SiteFactory(name="Delta & Sons' \"Hospital\"", ods_code="RDD", region=personas.south)
+    monkeypatch.setattr(report_document_module, "FEW_SITES", 1)
+    monkeypatch.setattr(report_document_module, "PART_SITES", 1)
+    monkeypatch.setattr(report_document_module, "PART_LINES", 3)
+    monkeypatch.setattr(pdf, "RENDER_PROCESSES", 2)  # as on a two-core machine, even on one
+    return ReadinessReport.objects.create(
+        kind="national", profile=scenario.profile, as_of=TODAY, requested_by=personas.national
+    )
+
+
+def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_sites, monkeypatch):
+    processes = []
+    real_popen = pdf.subprocess.Popen
+    monkeypatch.setattr(pdf.subprocess, "Popen",
+                        lambda *a, **k: processes.append(real_popen(*a, **k)) or processes[-1])
+    data, _ = tasks.build_files(many_sites)
+    assert len(processes) == 3  # two render processes for nine parts, then one that joins
+    assert all(p.returncode is not None for p in processes)  # none left running
+    text, pages = pdf_text(data)
+    flat = " ".join(text.split())
+    total = len(pages)
+    for number, page in enumerate(pages, 1):
+        assert " ".join(page.split()).count(f"Page {number} of {total}") == 1, page[-200:]
+    order = [flat.index(h) for h in ("Readiness gap report", "0 of 4 sites ready", "Ranking",
+                                     "Gaps and what closes them", "Expiring within 90 days",
+                                     "Appendix: every requirement of CAR-T core")]
+    assert order == sorted(order)
+    for rank in range(1, 5):
+        assert f"{rank}. " in flat[flat.index("Ranking"):flat.index("Gaps and what")]
+    assert flat.count("Ranking") == 1 and flat.count("Gaps and what closes them") == 1
+    assert "Delta & Sons' \"Hospital\"" in flat  # escaped in the HTML, not in the PDF
+    assert "Blocker: Liquid nitrogen vapour storage (no record)." in flat
+    assert "National: every site in the requester's scope · as of 23 November 2026" in pages[1]
+    outline = [item.title for item in PdfReader(io.BytesIO(data)).outline
+               if not isinstance(item, list)]
+    assert "Ranking" in outline and "Gaps and what closes them" in outline
+
+
+def test_the_parts_csv_is_the_csv_of_the_whole_assessment(many_sites, monkeypatch):
+    _, in_parts = tasks.build_files(many_sites)
+    monkeypatch.setattr(report_document_module, "FEW_SITES", 10)
+    whole = report_document_module.report_document(many_sites)
+    assert not whole.many
+    assert in_parts == csvexport.report_csv(whole)
+
+
+def test_a_report_of_many_sites_costs_the_same_queries_per_chunk(
+    many_sites, personas, django_assert_max_num_queries
+):
+    with CaptureQueriesContext(connection) as four:
+        tasks.build_files(many_sites)
+    for index in range(4):
+        SiteFactory(name=f"Extra Hospital {index}", ods_code=f"RX{index}", region=personas.north)
+    with CaptureQueriesContext(connection) as eight:
+        tasks.build_files(many_sites)
+    per_chunk = (len(eight) - len(four)) / 4
+    assert per_chunk <= 3, per_chunk  # one assessment of a chunk of sites: at most three
+
+
+def test_a_failed_part_fails_the_build_with_its_reason(tmp_path):
+    with pdf.PartRenderer(processes=2) as parts:
+        parts._paths = lambda key: (tmp_path / "part.html", tmp_path / "missing" / "part.pdf")
+        parts.submit((0,), "<p>Hello</p>")
+        with pytest.raises(RuntimeError, match="A PDF render process failed: FileNotFoundError"):
+            parts.join()
+
+
+def test_the_header_is_escaped_as_a_css_string():
+    assert pdf.css_string('A "B" </style> & C\\') == '"A \\22 B\\22  \\3c /style\\3e  \\26  C\\5c "'

@@ -25,14 +25,8 @@ from tests.reports.test_readiness import (  # the autouse fixture makes ON today
     site_capability,
 )
 from tests.reports.test_readiness_overrides import *  # noqa: F403
-from tests.reports.test_readiness_summary import build_random_site
+from tests.reports.test_readiness_summary import build_random_site, mixed_requirement_set
 from tests.sites.factories import CapabilityFactory, SiteFactory
-from tests.training.factories import CourseFactory
-from tests.trials.factories import (
-    CapabilityRequirementFactory,
-    RequirementProfileFactory,
-    TrainingRequirementFactory,
-)
 
 # Counting queries is that test's own business: the cross-check below adds some.
 del test_it_uses_the_same_few_queries_for_one_site_and_fifty  # noqa: F821
@@ -71,26 +65,10 @@ def _cross_check_blockers(monkeypatch):
 
 def test_the_database_counts_the_blocked_sites_of_mixed_sites_on_past_and_future_dates():
     """Twenty sites of random checklists, staff, roles, leavers, renewals and certificate
-    overrides with a history of changes, against a set with alternatives, roles, minimum
-    numbers and both levels, on past dates (from the history), today and later."""
+    overrides with a history of changes, against the summary test's mixed set (alternatives,
+    roles, minimum numbers, both levels), on past dates (from the history), today and later."""
     rng = random.Random(20261201)
-    roles = ["TRIAL_PHARM", "CELL_LAB_SCI", "PI", "ATMP_PHARM"]
-    capabilities = CapabilityFactory.create_batch(5)
-    courses = [CourseFactory(renewal_months=months) for months in (None, 1, 12, 24)]
-    profile = RequirementProfileFactory()
-    CapabilityRequirementFactory(profile=profile, capabilities=capabilities[:2])
-    CapabilityRequirementFactory(profile=profile, capabilities=[capabilities[2]])
-    CapabilityRequirementFactory(profile=profile, capabilities=capabilities[3:],
-                                 level="recommended")
-    for course, role, min_staff, level in [
-        (courses[0], "", 1, "mandatory"),
-        (courses[1], "TRIAL_PHARM", 2, "mandatory"),
-        (courses[2], "CELL_LAB_SCI", 1, "mandatory"),
-        (courses[3], "PI", 2, "recommended"),
-    ]:
-        TrainingRequirementFactory(profile=profile, course=course, role=role,
-                                   min_staff=min_staff, level=level)
-    requirement_set = readiness.requirement_set_for_profile(profile)
+    requirement_set, capabilities, courses, roles = mixed_requirement_set()
     sites = SiteFactory.create_batch(20)
     for site in sites:
         build_random_site(rng, site, capabilities, courses, roles)

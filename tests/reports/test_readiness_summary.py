@@ -269,12 +269,12 @@ def build_random_site(rng, site, capabilities, courses, roles):
                 staff.save()
 
 
-def test_the_summary_agrees_with_the_rows_on_mixed_sites_and_dates():
-    """Twelve sites of random checklists, staff, roles, leavers, overrides and renewals, with a
-    history of changes, against a set with alternatives, roles, minimum numbers and both
-    levels, on six dates (three of them past, read from the history), and as a series."""
-    rng = random.Random(20261123)
-    roles = ["TRIAL_PHARM", "CELL_LAB_SCI", "PI", "ATMP_PHARM"]
+ROLES = ["TRIAL_PHARM", "CELL_LAB_SCI", "PI", "ATMP_PHARM"]
+
+
+def mixed_requirement_set():
+    """A profile with alternatives, roles, minimum numbers, renewals and both levels: its set,
+    capabilities, courses and the roles to draw staff from (build_random_site)."""
     capabilities = CapabilityFactory.create_batch(5)
     courses = [CourseFactory(renewal_months=months) for months in (None, 1, 12, 24)]
     profile = RequirementProfileFactory()
@@ -293,7 +293,15 @@ def test_the_summary_agrees_with_the_rows_on_mixed_sites_and_dates():
         TrainingRequirementFactory(
             profile=profile, course=course, role=role, min_staff=min_staff, level=level
         )
-    requirement_set = readiness.requirement_set_for_profile(profile)
+    return readiness.requirement_set_for_profile(profile), capabilities, courses, ROLES
+
+
+def test_the_summary_agrees_with_the_rows_on_mixed_sites_and_dates():
+    """Twelve sites of random checklists, staff, roles, leavers, overrides and renewals, with a
+    history of changes, against a set with alternatives, roles, minimum numbers and both
+    levels, on six dates (three of them past, read from the history), and as a series."""
+    rng = random.Random(20261123)
+    requirement_set, capabilities, courses, roles = mixed_requirement_set()
     sites = SiteFactory.create_batch(12)
     for site in sites:
         build_random_site(rng, site, capabilities, courses, roles)

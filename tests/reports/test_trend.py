@@ -94,10 +94,14 @@ def test_stored_points_are_the_series_and_are_read_not_recomputed(world):
     assert second_queries == 2 and first_queries == 1 + 1 + 12 + 1
 
 
-def test_a_point_from_yesterday_or_today_is_computed_afresh():
-    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=LONDON), tick=False):
+def test_a_point_is_stored_only_once_an_edit_session_can_no_longer_move_a_change_into_it():
+    """An edit session folds saves of up to 30 minutes into one history entry dated at the
+    last: a change saved at 23:50 may still move past midnight until 00:20."""
+    with time_machine.travel(dt.datetime(2026, 3, 1, 0, 29, tzinfo=LONDON), tick=False):
         assert not storable(dt.date(2026, 3, 1)) and not storable(dt.date(2026, 2, 28))
         assert storable(dt.date(2026, 2, 27))
+    with time_machine.travel(dt.datetime(2026, 3, 1, 0, 30, tzinfo=LONDON), tick=False):
+        assert storable(dt.date(2026, 2, 28)) and not storable(dt.date(2026, 3, 1))
 
 
 def test_another_set_of_sites_or_changed_requirements_is_a_new_key(world):

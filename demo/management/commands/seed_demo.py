@@ -76,6 +76,10 @@ class Command(BaseCommand):
         width = max(len(name) for name in result.counts)
         for name, count in result.counts.items():
             out.write(f"  {name.ljust(width)}  {count:>7}")
+        out.write(
+            f"Sites planned this run: {result.planned} "
+            f"({result.unchanged} unchanged since the last run, left as they were)."
+        )
         written = {name: n for name, n in sorted(result.changes.items()) if n}
         if written:
             changes = ", ".join(f"{n} {name}" for name, n in written.items())
