@@ -7,6 +7,7 @@ from django import forms
 from accounts.models import User
 from actions.models import GapAction
 from atmp_portal.dates import DateField
+from atmp_portal.forms import Form
 from sites.models import Site
 from training.models import StaffMember
 
@@ -29,7 +30,7 @@ def owner_value(action: GapAction) -> str:
     return f"staff-{action.owner_staff_id}" if action.owner_staff_id else f"user-{action.owner_user_id}"
 
 
-class GapActionForm(forms.Form):
+class GapActionForm(Form):
     owner = forms.ChoiceField(label="Owner", error_messages={"required": OWNER_REQUIRED})
     target_date = DateField(
         label="Target date", error_messages={"required": TARGET_DATE_REQUIRED},

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atmp_portal.dates import DateField, date_messages
+from atmp_portal.forms import Form
 from reports import readiness
 from sites.access import site_for, visible_sites
 from sites.models import Site
@@ -33,7 +34,7 @@ RANKING_PAGE_SIZE = 50
 _URL_PLACEHOLDER = 918273645  # a site id that appears nowhere else in the reversed URL
 
 
-class ReadinessQueryForm(forms.Form):
+class ReadinessQueryForm(Form):
     """What to assess against (a trial or a profile), where, and as of when. Submitted by GET."""
 
     trial = forms.ChoiceField(label="Trial", required=False)
@@ -72,8 +73,11 @@ class ReadinessQueryForm(forms.Form):
         )
 
 
-class SiteFilterForm(forms.Form):
+class SiteFilterForm(Form):
     """The ranking's narrowing and order (submitted by GET with the query above)."""
+
+    error_subjects = {"q": "the search text", "attc": "the ATTC filter", "sort": "the order"}
+
 
     SORTS = [("", "Readiness (ready first, then score)"), ("name", "Site name"),
              ("region", "Region, then name"), ("blockers", "Fewest blockers")]

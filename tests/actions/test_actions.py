@@ -91,7 +91,7 @@ def test_only_real_gaps_and_the_sites_own_staff_may_be_chosen(personas, gaps):
     assert client.get(url, {"gap": "cap:not-a-gap"}).status_code == 404
     response = client.post(url, {"gap": "cap:ln2", "owner": f"staff-{other_site_staff.pk}",
                                  "target_date": "31/03/2027"})
-    assert "Select a valid choice" in response.content.decode()
+    assert "Select the owner from the list" in response.content.decode()
     assert not GapAction.objects.exists()
 
 

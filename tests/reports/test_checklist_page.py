@@ -107,7 +107,8 @@ def test_each_line_tags_its_status_by_colour_and_links_to_the_item_page(personas
 def test_an_impossible_filter_value_is_a_message_by_the_field_not_an_error(personas, checklist):
     body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
                  status="nonsense", gaps_for="trial-999")
-    assert "Select a valid choice" in body
+    assert "Select the status from the list" in body
+    assert "Select the trial or profile from the list" in body
 
 
 def test_the_item_shows_which_trials_and_profiles_need_it(personas, checklist):
