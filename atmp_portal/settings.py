@@ -376,8 +376,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
     "expiry-digests-daily": {  # the daily digests, and the weekly ones on Mondays
-        "task": "training.tasks.send_expiry_digests",
-        "schedule": crontab(hour=6, minute=30),
+        "task": "training.tasks.send_expiry_digests", "schedule": crontab(hour=6, minute=30),
     },
     "purge-import-previews-hourly": {
         "task": "training.tasks.purge_import_previews", "schedule": crontab(minute=17)},
@@ -428,6 +427,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.ReadinessReport.Status",
         "RegionKindEnum": "sites.models.Region.Kind",
         "SiteCapabilityStatusEnum": "sites.models.SiteCapability.Status",
+        "GapActionStatusEnum": "actions.models.GapAction.Status",
         "StaffRoleEnum": "training.models.StaffRole",
         "GuidanceVersionStatusEnum": "guidance.models.GuidanceVersion.Status",
         "RequirementLevelEnum": "trials.models.RequirementLevel",
