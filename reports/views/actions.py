@@ -66,7 +66,7 @@ def action_edit(request: HttpRequest, site_id: int, action_id: int) -> HttpRespo
     back = _back(request, site)
     initial = {"status": action.status, "owner": owner_value(action),
                "target_date": action.target_date, "note": action.note}
-    form = GapActionUpdateForm(request.POST or None, site=site, initial=initial)
+    form = GapActionUpdateForm(request.POST or None, site=site, action=action, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action_update(

@@ -13,8 +13,8 @@ from actions.forms import OWNER_REQUIRED, TARGET_DATE_REQUIRED
 from actions.models import GapAction
 from actions.selectors import forecast, open_actions_by_key
 from actions.services import action_create, action_update
-from sites.models import Capability
-from tests.sites.factories import CapabilityFactory
+from sites.models import Capability, SiteMembership
+from tests.sites.factories import CapabilityFactory, MembershipFactory
 from tests.training.factories import StaffMemberFactory
 from tests.trials.factories import CapabilityRequirementFactory, TrialFactory, TrialSiteFactory
 from trials.models import RequirementLevel
@@ -199,3 +199,25 @@ def test_each_trials_forecast_on_the_dashboard_follows_its_own_blockers(personas
     action_update(action=late, owner=nurse, target_date=late.target_date, status="dropped",
                   user=personas.coordinator_a, reason="Not needed")
     assert forecasts()["ORION-19"] == "Not forecastable: 1 blocker has no action."
+
+
+def test_a_leavers_action_is_closed_and_a_two_role_member_can_own_one(personas, gaps):
+    _, nurse = gaps
+    action = _plan(personas, nurse)
+    nurse.active = False
+    nurse.save()
+    MembershipFactory(site=personas.site_a, user=personas.coordinator_a,
+                      role=SiteMembership.Role.PHARMACIST)
+    client = personas.client_for(personas.coordinator_a)
+    edit = reverse("reports:action-edit", args=[personas.site_a.pk, action.pk])
+    assert "Ann Nurse (current owner)" in client.get(edit).content.decode()
+    response = client.post(edit, {"status": "done", "owner": f"staff-{nurse.pk}",
+                                  "target_date": "31/03/2027", "reason": "Done before leaving"})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.owner_staff) == ("done", nurse)
+    response = client.post(edit, {"status": "open", "owner": f"user-{personas.coordinator_a.pk}",
+                                  "target_date": "31/03/2027"})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.owner_user == personas.coordinator_a
