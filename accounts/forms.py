@@ -6,9 +6,10 @@ from django.conf import settings
 
 from accounts.models import User
 from accounts.sso import INVALID_LOGIN
+from atmp_portal.forms import Form, ModelForm, NamedErrors
 
 
-class EmailLoginForm(LoginForm):
+class EmailLoginForm(NamedErrors, LoginForm):
     """allauth's sign-in form, with the field named `username` as it always was here.
 
     Password managers, django-axes (which counts failures by that field) and existing scripts
@@ -16,6 +17,7 @@ class EmailLoginForm(LoginForm):
     """
 
     error_messages = {"invalid_login": INVALID_LOGIN}
+    error_subjects = {"username": "your email address", "password": "your password"}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -46,7 +48,9 @@ def _expiry_choices() -> list[tuple[int, str]]:
     return [(days, label) for days, label in choices if days <= settings.API_TOKEN_MAX_DAYS]
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(Form):
+    error_subjects = {"days": "the expiry"}
+
     name = forms.CharField(
         label="Token name",
         max_length=100,
@@ -70,7 +74,7 @@ class ApiTokenForm(forms.Form):
         self.fields["days"].initial = min(settings.API_TOKEN_DAYS, settings.API_TOKEN_MAX_DAYS)
 
 
-class ExpiryDigestForm(forms.ModelForm):
+class ExpiryDigestForm(ModelForm):
     """How often the user is e-mailed what has expired or expires soon at their sites."""
 
     class Meta:

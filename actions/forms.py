@@ -7,6 +7,7 @@ from django import forms
 from accounts.models import User
 from actions.models import GapAction
 from atmp_portal.dates import DateField
+from atmp_portal.forms import Form
 from sites.models import Site
 from training.models import StaffMember
 
@@ -29,7 +30,7 @@ def owner_value(action: GapAction) -> str:
     return f"staff-{action.owner_staff_id}" if action.owner_staff_id else f"user-{action.owner_user_id}"
 
 
-class GapActionForm(forms.Form):
+class GapActionForm(Form):
     owner = forms.ChoiceField(label="Owner", error_messages={"required": OWNER_REQUIRED})
     target_date = DateField(
         label="Target date", error_messages={"required": TARGET_DATE_REQUIRED},
@@ -40,16 +41,25 @@ class GapActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, site: Site, **kwargs):
+    def __init__(self, *args, site: Site, action: GapAction | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
-        self.fields["owner"].choices = [("", "Choose the owner"), *owner_choices(site)]
+        self.action = action
+        choices = owner_choices(site)
+        if action is not None and owner_value(action) not in dict(choices):
+            # The owner has left or lost their membership since: still the owner until changed.
+            choices.append((owner_value(action), f"{action.owner_name} (current owner)"))
+        self.fields["owner"].choices = [("", "Choose the owner"), *choices]
 
     def owner_object(self) -> StaffMember | User:
-        kind, _, pk = self.cleaned_data["owner"].partition("-")
+        value = self.cleaned_data["owner"]
+        if self.action is not None and value == owner_value(self.action):
+            return self.action.owner_staff or self.action.owner_user
+        kind, _, pk = value.partition("-")
         if kind == "staff":
             return StaffMember.objects.get(pk=pk, site=self.site)
-        return User.objects.get(pk=pk, site_memberships__site=self.site)
+        # distinct(): a user may hold two roles at the site (coordinator and pharmacist).
+        return User.objects.filter(site_memberships__site=self.site).distinct().get(pk=pk)
 
 
 class GapActionUpdateForm(GapActionForm):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from atmp_portal.dates import DateField
 from atmp_portal.enums import AtmpClass, ProductStatus
+from atmp_portal.forms import Form
 from guidance.models import GuidanceDocument, Section, Topic
 from guidance.services import REVIEW_BEFORE_EFFECTIVE
 from sites.models import Capability
@@ -53,7 +54,7 @@ def _with_all(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(
         label="Search guidance", required=False, strip=True,
         help_text='Words or a question. Use quotes for a phrase ("dry shipper") and a minus sign '
@@ -76,7 +77,7 @@ class SearchForm(forms.Form):
         return (self.cleaned_data.get("q") or "")[:QUERY_MAX_CHARS]
 
 
-class DraftForm(forms.Form):
+class DraftForm(Form):
     title = forms.CharField(max_length=200, error_messages=_required(TITLE_REQUIRED))
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), error_messages=_required(SUMMARY_REQUIRED),
@@ -91,6 +92,8 @@ class DraftForm(forms.Form):
 
 
 class DocumentForm(DraftForm):
+    error_subjects = {"atmp_classes": "the ATMP classes"}
+
     slug = forms.SlugField(
         label="Web address", max_length=120, error_messages=_required(SLUG_REQUIRED),
         help_text="Lower-case letters, numbers and hyphens, e.g. thawing-cell-products.",
@@ -128,7 +131,9 @@ class DocumentForm(DraftForm):
         return slug
 
 
-class PublishForm(forms.Form):
+class PublishForm(Form):
+    error_subjects = {"needs_reread": "whether readers must read this version"}
+
     change_note = forms.CharField(
         label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
         error_messages=_required(CHANGE_NOTE_REQUIRED),
@@ -185,7 +190,7 @@ CAPABILITY_NOT_LISTED = "Choose capabilities from the list: “%(value)s” is n
 COURSE_NOT_LISTED = "Choose courses from the list: “%(value)s” is not one of them"
 
 
-class SupportsForm(forms.Form):
+class SupportsForm(Form):
     """Which capabilities and courses a document helps with (shown where the gap is).
 
     The page draws its own grouped, filterable checkboxes (`supports_groups`); this form

@@ -11,12 +11,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from atmp_portal.forms import Form
 from guidance import selectors, services
 from guidance.forms import DocumentForm, DraftForm, PublishForm, SupportsForm, supports_groups
 from guidance.models import GuidanceDocument, GuidanceVersion

@@ -16,6 +16,7 @@ from django import forms
 from django.urls import reverse
 
 from accounts.models import User
+from atmp_portal.forms import Form
 from reports import readiness
 from reports.selectors import site_trials_and_profiles
 from sites.checklist import NOT_RECORDED, NOT_RECORDED_LABEL, ChecklistRow, checklist_rows
@@ -65,7 +66,9 @@ class ChecklistPage:
     filtered: bool
 
 
-class ChecklistFilterForm(forms.Form):
+class ChecklistFilterForm(Form):
+    error_subjects = {"q": "the search text", "gaps_for": "the trial or profile"}
+
     q = forms.CharField(label="Search item names", required=False, max_length=100)
     status = forms.ChoiceField(
         label="Status", required=False,

@@ -34,9 +34,9 @@ FEW_SITES = 10
 # A report of more sites is assessed in full this many sites at a time (the rest of the time it
 # holds only each site's summary), so its memory does not grow with the number of sites; each
 # chunk's gaps are one part of the PDF (reports.pdf renders parts in parallel and joins them).
-PART_SITES = 100
+PART_SITES = 50
 # Ranking and expiring lines per PDF part.
-PART_LINES = 1000
+PART_LINES = 500
 
 BAR_LEFT = 190  # px: category or region names sit left of the bars
 BAR_SPACE = 300  # px given to the longest bar

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 from django import forms
 
+from atmp_portal.forms import Form
 from training.expiry import EVIDENCE, TRAINING, ExpiringItem
 
 
-class ExpiryFilterForm(forms.Form):
+class ExpiryFilterForm(Form):
+    error_subjects = {"trial": "the trial"}
+
     kind = forms.ChoiceField(
         label="Kind", required=False,
         choices=[("", "Evidence and training"), (EVIDENCE, "Capability evidence"),

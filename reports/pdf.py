@@ -271,20 +271,39 @@ class PartRenderer:
         self._dispatch()
 
     def join(self) -> bytes:
+        """Wait for every part, then join them in a child process of its own (pypdf holds every
+        page's objects while it writes: 100 MB at 1,200 pages), the render children ended."""
         while self.pending or self.busy:
             self._dispatch()
             self._collect(timeout=None)
-        return join_pdfs([self.done[key].read_bytes() for key in sorted(self.done)])
+        paths = [self.done[key] for key in sorted(self.done)]
+        target = self.directory / "report.pdf"
+        if self.processes <= 1 or not self.children:
+            target.write_bytes(join_pdfs([path.read_bytes() for path in paths]))
+            return target.read_bytes()
+        # A fresh process: a render child keeps the memory its largest part took.
+        self._end(self.children)
+        self.children = []
+        joiner = self._idle_child()
+        joiner.stdin.write("\t".join(["join", str(target), *map(str, paths)]) + "\n")
+        joiner.stdin.flush()
+        self.busy[joiner] = ("join",)
+        self._collect(timeout=None)
+        return target.read_bytes()
 
     def close(self) -> None:
-        for child in self.children:
+        self._end(self.children)
+        self.children = []
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    @staticmethod
+    def _end(children: list[subprocess.Popen]) -> None:
+        for child in children:
             if child.poll() is None:
                 child.kill()
             child.wait()
             for stream in (child.stdin, child.stdout):
                 stream.close()
-        self.children = []
-        shutil.rmtree(self.directory, ignore_errors=True)
 
     def _dispatch(self) -> None:
         while self.pending:
@@ -320,7 +339,8 @@ class PartRenderer:
             key = self.busy.pop(child)
             if answer != "ok":
                 raise RuntimeError(CHILD_FAILED.format(error=answer or "it ended unexpectedly"))
-            self.done[key] = self._paths(key)[1]
+            if key != ("join",):
+                self.done[key] = self._paths(key)[1]
 
 
 class NothingFetcher(weasyprint.URLFetcher):
@@ -333,14 +353,17 @@ class NothingFetcher(weasyprint.URLFetcher):
 
 def _child() -> None:
     """`python -m reports.pdf`: read "source.html<TAB>target.pdf" lines, render each, answer
-    "ok" (or the error) on a line of its own."""
+    "ok" (or the error) on a line of its own; "join<TAB>target.pdf<TAB>part.pdf..." joins."""
     for line in sys.stdin:
-        source, target = line.rstrip("\n").split("\t")
+        source, target, *parts = line.rstrip("\n").split("\t")
         try:
-            html = weasyprint.HTML(string=Path(source).read_text(encoding="utf-8"),
-                                   base_url=BASE_URL, url_fetcher=NothingFetcher())
-            Path(target).write_bytes(html.write_pdf())
-            Path(source).unlink()
+            if source == "join":
+                Path(target).write_bytes(join_pdfs([Path(p).read_bytes() for p in parts]))
+            else:
+                html = weasyprint.HTML(string=Path(source).read_text(encoding="utf-8"),
+                                       base_url=BASE_URL, url_fetcher=NothingFetcher())
+                Path(target).write_bytes(html.write_pdf())
+                Path(source).unlink()
             answer = "ok"
         except Exception as exc:  # reported to the parent, which fails the report with it
             answer = f"{type(exc).__name__}: {exc}".replace("\n", " ")

@@ -14,9 +14,9 @@ from django.utils.datastructures import MultiValueDict
 from accounts.models import User
 from sites.checklist import ChecklistItem, checklist_item, person
 from sites.forms import CapabilityItemForm
-from sites.models import Capability, EvidenceDocument, Site, SiteCapability
+from sites.models import Capability, Site, SiteCapability
 from sites.services import Conflict, capability_update
-from sites.uploads import evidence_store
+from sites.uploads import upload_kept
 
 
 @dataclass
@@ -25,28 +25,9 @@ class Submission:
     item: ChecklistItem | None = None  # to show again (errors, conflict) when not saved
 
 
-def _pending_document(site: Site, user: User, pk: int | None) -> EvidenceDocument | None:
-    """A file this user uploaded with a submission that could not be saved yet."""
-    if not pk:
-        return None
-    return site.documents.filter(pk=pk, uploaded_by=user, capabilities__isnull=True).first()
-
-
 def _last_editor(site_capability: SiteCapability) -> str:
     latest = site_capability.history.select_related("history_user").first()
     return person(latest.history_user) if latest else "someone"
-
-
-def _store_upload(form: CapabilityItemForm, site: Site, user: User) -> EvidenceDocument | None:
-    """Keep a good file even when another field is wrong: browsers cannot refill file inputs."""
-    upload = form.cleaned_data.get("evidence")
-    if not upload or "evidence" in form.errors:
-        return None
-    try:
-        return evidence_store(site=site, uploaded_file=upload, user=user)
-    except ValidationError as exc:
-        form.add_error("evidence", exc)
-        return None
 
 
 def _save(form: CapabilityItemForm, *, site, capability, user, document) -> None:
@@ -76,7 +57,6 @@ def _show_again(
         if current is not None:
             item.conflict = current
             item.conflict_by = _last_editor(current)
-    data[f"{prefix}-pending_document"] = str(document.pk) if document else ""
     item.form = CapabilityItemForm(data, prefix=prefix)
     item.form.is_valid()
     for error in form.non_field_errors():
@@ -95,9 +75,7 @@ def checklist_item_submit(
     """Validate one item's form, store its file, save it; the caller has checked write access."""
     form = CapabilityItemForm(data, files, prefix=CapabilityItemForm.prefix_for(capability))
     valid = form.is_valid()
-    document = _pending_document(site, user, form.cleaned_data.get("pending_document"))
-    if (stored := _store_upload(form, site, user)) is not None:
-        document = stored
+    document = upload_kept(form=form, field="evidence", site=site, user=user)
     valid = valid and "evidence" not in form.errors
     conflict = None
     if valid:

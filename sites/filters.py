@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from atmp_portal.forms import Form
 from sites.access import visible_sites
 from sites.models import Region, Site
 
@@ -38,6 +39,7 @@ class SiteFilter(django_filters.FilterSet):
     class Meta:
         model = Site
         fields = ["region", "attc"]
+        form = Form  # its errors name the filter (atmp_portal.forms)
 
 
 def _visible_regions(request) -> QuerySet[Region]:
@@ -75,6 +77,7 @@ class SiteListFilter(SiteFilter):
     class Meta:
         model = Site
         fields = ["q", "region", "attc", "sort"]
+        form = Form
 
     def search(self, queryset: QuerySet[Site], name: str, value: str) -> QuerySet[Site]:
         text = value.strip()

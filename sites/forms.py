@@ -7,6 +7,7 @@ import uuid
 from django import forms
 
 from atmp_portal.dates import DateField
+from atmp_portal.forms import Form
 from sites.models import Capability, SiteCapability
 from sites.services import NOT_APPLICABLE_REASON_REQUIRED
 from sites.uploads import evidence_check
@@ -23,8 +24,11 @@ class EvidenceFileField(forms.FileField):
             evidence_check(value)
 
 
-class CapabilityItemForm(forms.Form):
+class CapabilityItemForm(Form):
     """One checklist item. Prefixed per capability so many forms share a page."""
+
+    error_subjects = {"evidence": "the evidence"}
+
 
     status = forms.ChoiceField(
         choices=SiteCapability.Status.choices,

@@ -128,3 +128,30 @@ def evidence_response(document: EvidenceDocument) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def kept_document(site: Site, user: User, pk: int | None) -> EvidenceDocument | None:
+    """A file this user uploaded with a submission that could not be saved yet (not yet evidence
+    of any checklist item)."""
+    if not pk:
+        return None
+    return site.documents.filter(pk=pk, uploaded_by=user, capabilities__isnull=True).first()
+
+
+def upload_kept(*, form, field: str, site: Site, user: User) -> EvidenceDocument | None:
+    """The file of a form submission, kept even when another field is wrong.
+
+    Browsers cannot refill a file input, so a good file is checked and stored at once and the
+    form shows it again as kept (templates/includes/_kept_file.html, whose hidden
+    `pending_document` field brings it back with the next submission). Returns the file just
+    chosen, else the one kept from an earlier submission, else None; a refused file is an
+    error on `field`.
+    """
+    document = kept_document(site, user, form.cleaned_data.get("pending_document"))
+    upload = form.cleaned_data.get(field)
+    if upload and field not in form.errors:
+        try:
+            document = evidence_store(site=site, uploaded_file=upload, user=user)
+        except ValidationError as exc:
+            form.add_error(field, exc)
+    return document

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 
 import pytest
-from django import forms as django_forms
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from atmp_portal import dates
+from atmp_portal.forms import Form
 from tests.reports.test_ranking import build_scenario
 from tests.training.factories import StaffMemberFactory
 
@@ -128,7 +128,7 @@ def _boxes(day: str, month: str, year: str, name: str = "when") -> dict[str, str
     return {f"{name}-day": day, f"{name}-month": month, f"{name}-year": year}
 
 
-class WhenForm(django_forms.Form):
+class WhenForm(Form):
     when = dates.DateField(label="Target date")
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from atmp_portal.dates import DateField
+from atmp_portal.forms import Form, ModelForm
 from sites.forms import EvidenceFileField
 from sites.uploads import size_check
 from training.models import Course, StaffMember, StaffRole, TrainingRecord
@@ -20,7 +21,7 @@ DUPLICATE_RECORD = "This person already has a record of this course completed on
 LEFT_ON_REQUIRED = "Enter the date they left"
 
 
-class StaffMemberForm(forms.ModelForm):
+class StaffMemberForm(ModelForm):
     roles = forms.MultipleChoiceField(
         choices=StaffRole.choices, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": ROLES_REQUIRED},
@@ -50,11 +51,11 @@ class StaffMemberForm(forms.ModelForm):
         pass
 
 
-class DeactivateForm(forms.Form):
+class DeactivateForm(Form):
     left_on = DateField(label="Date they left", error_messages={"required": LEFT_ON_REQUIRED})
 
 
-class TrainingRecordForm(forms.Form):
+class TrainingRecordForm(Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.order_by("title"),
         error_messages={"required": "Select the course"},
@@ -71,6 +72,8 @@ class TrainingRecordForm(forms.Form):
     certificate = EvidenceFileField(
         label="Certificate (PDF, PNG or JPEG, up to 20 MB)", required=False
     )
+    # A certificate kept from a submission that could not be saved (sites.uploads.upload_kept).
+    pending_document = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, staff: StaffMember, record: TrainingRecord | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,7 +105,7 @@ class TrainingRecordForm(forms.Form):
 IMPORT_FILE_REQUIRED = "Select a CSV file"
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(Form):
     file = forms.FileField(
         label="CSV file of training records",
         help_text="Columns: email, course_code, completed_on, expiry_override, notes. "

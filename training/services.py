@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User
-from sites.models import Site
-from sites.uploads import evidence_store
+from sites.models import EvidenceDocument, Site
 from training.models import Course, StaffMember, TrainingRecord
 
 STAFF_FIELDS = ("full_name", "email", "roles", "job_title", "registration_number")
@@ -68,10 +66,11 @@ def training_record_save(
     completed_on: dt.date,
     expiry_override: dt.date | None = None,
     notes: str = "",
-    certificate_file: UploadedFile | None = None,
+    certificate: EvidenceDocument | None = None,
     record: TrainingRecord | None = None,
 ) -> TrainingRecord:
-    """Add a record (record=None) or change one; a certificate file is checked and stored."""
+    """Add a record (record=None) or change one, with a new certificate (already checked and
+    stored by sites.uploads) when one is given."""
     if record is None:
         record = TrainingRecord(staff=staff)
         reason = "Training recorded"
@@ -82,10 +81,8 @@ def training_record_save(
     record.completed_on = completed_on
     record.expiry_override = expiry_override
     record.notes = notes
-    if certificate_file is not None:
-        record.certificate = evidence_store(
-            site=staff.site, uploaded_file=certificate_file, user=user
-        )
+    if certificate is not None:
+        record.certificate = certificate
         reason += " with certificate"
     _with_history(record, user, reason).save()
     return record

@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sites.access import can_write_site, site_for
 from sites.checklist import history_entries
+from sites.uploads import upload_kept
 from training import importer, services
 from training.forms import (
     DeactivateForm,
@@ -129,21 +129,22 @@ def _record_form(request, site_id, staff_id, record_id=None) -> HttpResponse:
     form = TrainingRecordForm(
         request.POST or None, request.FILES or None, staff=staff, record=record, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
+    kept = None
+    if request.method == "POST":
+        valid = form.is_valid()
+        # A good certificate is kept even when another field is wrong, as on the checklist.
+        kept = upload_kept(form=form, field="certificate", site=site, user=request.user)
+        if valid and "certificate" not in form.errors:
+            data = form.cleaned_data
             services.training_record_save(
                 staff=staff, user=request.user, record=record, course=data["course"],
                 completed_on=data["completed_on"], expiry_override=data["expiry_override"],
-                notes=data["notes"], certificate_file=data["certificate"],
+                notes=data["notes"], certificate=kept,
             )
-        except ValidationError as exc:
-            form.add_error("certificate", exc)
-        else:
             messages.success(request, f"Training record saved for {staff.full_name}")
             return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
     return render(request, "training/record_form.html", {
-        "site": site, "staff": staff, "record": record, "form": form,
+        "site": site, "staff": staff, "record": record, "form": form, "kept": kept,
     })
 
 

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from atmp_portal.dates import ApiDateField
+from atmp_portal.forms import Form
 from sites.access import visible_sites
 from sites.api import SiteSerializer
 from trials import services
@@ -104,6 +105,7 @@ class TrialFilter(django_filters.FilterSet):
     class Meta:
         model = Trial
         fields = ["atmp_class", "status", "phase", "profile"]
+        form = Form  # its errors name the filter (atmp_portal.forms)
 
 
 def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from atmp_portal.dates import DateField
+from atmp_portal.forms import Form, ModelForm
 from sites.models import Capability, Site
 from training.models import Course, StaffRole
 from trials.models import (
@@ -37,7 +38,7 @@ def _reason_field(*, required: bool, label: str = "Reason for the change") -> fo
     )
 
 
-class TrialForm(forms.ModelForm):
+class TrialForm(ModelForm):
     profiles = forms.ModelMultipleChoiceField(
         queryset=RequirementProfile.objects.order_by("name"), required=False,
         widget=forms.CheckboxSelectMultiple, label="Requirement profiles",
@@ -104,7 +105,7 @@ def capability_groups(selected: set[str], query: str = "") -> list[tuple[str, li
     return list(groups.items())
 
 
-class CapabilityRequirementForm(forms.Form):
+class CapabilityRequirementForm(Form):
     capabilities = GroupedCapabilityField(
         label="Capabilities",
         help_text="Select one, or several alternatives: meeting any one meets the requirement.",
@@ -126,7 +127,7 @@ def _course_choices() -> list:
     return [("", "Select a course"), *groups.items()]
 
 
-class TrainingRequirementForm(forms.Form):
+class TrainingRequirementForm(Form):
     course = forms.TypedChoiceField(
         coerce=int, choices=_course_choices, error_messages={"required": COURSE_REQUIRED}
     )
@@ -156,7 +157,9 @@ def requirement_key(requirement: CapabilityRequirement | TrainingRequirement) ->
     return f"{prefix}:{requirement.pk}"
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
+    error_subjects = {"level": "the change for this trial", "reason": "the reason"}
+
     requirement = forms.ChoiceField(
         label="Inherited requirement", error_messages={"required": OVERRIDE_REQUIRED}
     )
@@ -179,7 +182,7 @@ class OverrideForm(forms.Form):
         return self.inherited[self.cleaned_data["requirement"]]
 
 
-class OverrideChangeForm(forms.Form):
+class OverrideChangeForm(Form):
     """A change to an existing override: its level and (always) why."""
 
     level = forms.ChoiceField(
@@ -189,7 +192,7 @@ class OverrideChangeForm(forms.Form):
     reason = _reason_field(required=True, label="Why the trial does not need it as the profile says")
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     reason = _reason_field(required=False)
 
     class Meta:
@@ -202,7 +205,7 @@ class ProfileForm(forms.ModelForm):
         }}
 
 
-class TrialSiteMoveForm(forms.Form):
+class TrialSiteMoveForm(Form):
     status = forms.ChoiceField(widget=forms.RadioSelect, label="Next step",
                                error_messages={"required": STATUS_REQUIRED})
     reason = forms.CharField(label="Reason", required=False, max_length=500,
@@ -217,7 +220,7 @@ class TrialSiteMoveForm(forms.Form):
         self.fields["status"].choices = [(s, TrialSite.Status(s).label) for s in statuses]
 
 
-class InvitationAnswerForm(forms.Form):
+class InvitationAnswerForm(Form):
     status = forms.ChoiceField(
         widget=forms.RadioSelect, label="Your answer",
         choices=[(s, TrialSite.Status(s).label) for s in TRANSITIONS[TrialSite.Status.INVITED]
@@ -230,7 +233,7 @@ class InvitationAnswerForm(forms.Form):
     )
 
 
-class BulkSelectionForm(forms.Form):
+class BulkSelectionForm(Form):
     ACTIONS = [(TrialSite.Status.SHORTLISTED, "Shortlist"), (TrialSite.Status.INVITED, "Invite")]
 
     sites = forms.ModelMultipleChoiceField(

@@ -132,10 +132,12 @@ def find(
     topic: str | None = None,
     atmp_class: str | None = None,
     user: User,
+    facets: bool = True,
 ) -> Found:
     """Current guidance matching the query, best first, each result annotated with `rank`.
 
-    With no query text the filtered guidance comes back in title order.
+    With no query text the filtered guidance comes back in title order. `facets=False`: the
+    ranking statement does not count the facets too (for callers that show none, the API).
     """
     filters = {"section": section, "topic": topic, "atmp_class": atmp_class}
     text = normalise_query(q)
@@ -148,9 +150,11 @@ def find(
                      filters)
     if not parsed:
         return Found(text, parsed, versions.none(), filters)
-    results = _ranked(versions, parsed, most_words=False, filters=filters)
+    # The page counts facets in its ranking statement; callers with no facets skip that work.
+    count_facets = filters if facets else None
+    results = _ranked(versions, parsed, most_words=False, filters=count_facets)
     if parsed.can_match_most_words and _fewer_than(results, versions, parsed, FEW_RESULTS):
-        most = _ranked(versions, parsed, most_words=True, filters=filters)
+        most = _ranked(versions, parsed, most_words=True, filters=count_facets)
         return Found(text, parsed, most, filters, True)
     return Found(text, parsed, results, filters)
 
@@ -164,7 +168,7 @@ def _fewer_than(results: QuerySet, versions: QuerySet, parsed: ParsedQuery, n: i
 
 def search(*, q: str | None, user: User, **filters) -> QuerySet[GuidanceVersion]:
     """The results of `find` alone (the API and callers that need no page furniture)."""
-    return find(q=q, user=user, **filters).results
+    return find(q=q, user=user, facets=False, **filters).results
 
 
 def search_fallback(versions: QuerySet, text: str) -> QuerySet[GuidanceVersion]:

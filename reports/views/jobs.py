@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from atmp_portal.dates import DateField
+from atmp_portal.forms import Form
 from reports import access, broker, jobs
 from reports.models import ReadinessReport
 from sites.access import scoped_regions, visible_sites
@@ -23,7 +24,7 @@ CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 QUEUED = "Your report has been requested. This page shows when it is ready."
 
 
-class ReportRequestForm(forms.Form):
+class ReportRequestForm(Form):
     """Parses the request; the rules (and their messages) live in reports.access."""
 
     kind = forms.ChoiceField(

@@ -17,9 +17,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.selectors import open_actions_by_key
 from atmp_portal.dates import DateField, date_messages
+from atmp_portal.forms import Form
 from reports import readiness
-from sites.access import site_for, visible_sites
+from sites.access import can_write_site, site_for, visible_sites
 from sites.models import Site
 from sites.selectors import site_refs
 from trials.access import can_write_trials, visible_trials
@@ -33,7 +35,7 @@ RANKING_PAGE_SIZE = 50
 _URL_PLACEHOLDER = 918273645  # a site id that appears nowhere else in the reversed URL
 
 
-class ReadinessQueryForm(forms.Form):
+class ReadinessQueryForm(Form):
     """What to assess against (a trial or a profile), where, and as of when. Submitted by GET."""
 
     trial = forms.ChoiceField(label="Trial", required=False)
@@ -72,8 +74,11 @@ class ReadinessQueryForm(forms.Form):
         )
 
 
-class SiteFilterForm(forms.Form):
+class SiteFilterForm(Form):
     """The ranking's narrowing and order (submitted by GET with the query above)."""
+
+    error_subjects = {"q": "the search text", "attc": "the ATTC filter", "sort": "the order"}
+
 
     SORTS = [("", "Readiness (ready first, then score)"), ("name", "Site name"),
              ("region", "Region, then name"), ("blockers", "Fewest blockers")]
@@ -263,7 +268,8 @@ def site_readiness(request: HttpRequest, site_id: int) -> HttpResponse:
         site=site, trials=focus_trials, profiles=focus_profiles, on=on
     )
     trial_sections = [
-        {"kind": "Trial", "anchor": f"trial-{t.pk}", "assessment": a}
+        # Actions close the gaps of the trials the site takes part in (and of profiles).
+        {"kind": "Trial", "anchor": f"trial-{t.pk}", "assessment": a, "plans": t.at_site}
         for t, a in zip(focus_trials, by_trial, strict=True)
     ]
     profile_sections = [
@@ -274,6 +280,10 @@ def site_readiness(request: HttpRequest, site_id: int) -> HttpResponse:
         "site": site,
         "form": form,
         "on": on,
+        # Actions are planned on today's gaps, and shown on them (one query).
+        "actions": open_actions_by_key(site),
+        "can_write": on == timezone.localdate() and can_write_site(request.user, site),
+        "back": request.get_full_path(),
         "focused": bool(chosen),
         "sections": trial_sections + profile_sections,
         "trial_sections": trial_sections,

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from atmp_portal.forms import Form
 from reports import readiness
 from sites.access import visible_sites
 from sites.filters import SORT_UNKNOWN, SiteListFilter
@@ -29,7 +30,7 @@ SITE_LIST_PAGE_SIZE = 50
 TRIAL_NEEDED = "Choose the trial the sites should be ready for"
 
 
-class SiteReadinessForm(forms.Form):
+class SiteReadinessForm(Form):
     def clean(self) -> dict:
         data = super().clean()
         if not data.get("trial") and (data.get("ready") or data.get("sort") == "score"):

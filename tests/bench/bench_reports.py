@@ -268,7 +268,10 @@ def _national_child(out_path: str) -> None:
     finally:
         _delete_report(report.pk)
     renderers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = sum(u.ru_utime + u.ru_stime for u in (own, renderers))
     Path(out_path).write_text(json.dumps({
+        "cpu_s": cpu_s,
         "build_s": build_s, "outcome": outcome, "pages": pages, "sites": Site.objects.count(),
         "profile": profile.name, "renderer_max_mb": renderers.ru_maxrss / 1024,
     }))
@@ -342,7 +345,8 @@ def _national_lines(result: dict, label: str, target_s: float, floor_s: float) -
         return [f"| {label} | failed (see the bench's stderr) | | | | |"]
     return [
         f"| {label}: {result['sites']} sites vs {result['profile']} ({result['pages']} pages), "
-        f"task build | {result['build_s']:.1f} s | child process wall {result['wall_s']:.1f} s "
+        f"task build | {result['build_s']:.1f} s | child process wall {result['wall_s']:.1f} s; "
+        f"CPU {result['cpu_s']:.0f} s (Django start-up, build and render processes) "
         f"| ≤ {target_s:.0f} s: {_verdict(result['wall_s'], target_s)} "
         f"| {floor_s * 1000:.0f} ms (one-line page) | {result['build_s'] / floor_s:.0f}x |",
         f"| {label} peak memory: the build process and its render processes, RSS summed "

@@ -111,3 +111,22 @@ def test_the_publish_page_asks_whether_readers_must_re_read(page, live_server, p
     expect(page.locator(".nhsuk-error-summary")).to_contain_text(
         "Choose whether readers of the current version must read this one")
     _check(page, "guidance-publish-errors")
+
+
+def test_a_reader_of_version_1_stays_read_after_a_version_that_needs_no_re_read(
+    page, live_server, personas
+):
+    v1 = publish_guidance(editor=personas.editor, title="Thawing", slug="thawing")
+    services.acknowledgement_record(version=v1, user=personas.pharmacist_a)
+    publish_guidance(document=v1.document, editor=personas.editor, title="Thawing",
+                     body="Some guidance, typo fixed.", change_note="Typo fixed.",
+                     needs_reread=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, live_server, personas.pharmacist_a)
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_text("Guidance to read again")).to_have_count(0)
+    page.goto(f"{live_server.url}/guidance/thawing/")
+    expect(page.get_by_text("You confirmed you read version 1")).to_be_visible()
+    expect(page.get_by_text("Version 2 needs no re-read")).to_be_visible()
+    expect(page.get_by_role("button", name="I have read this version")).to_have_count(0)
+    _check(page, "guidance-no-reread")

@@ -80,3 +80,12 @@ def test_the_search_page_runs_no_statement_for_its_facets(library, personas):
 def test_equal_ranks_are_ordered_by_title_in_byte_order(library):
     found = guidance_search.find(q="storage", user=UserFactory(), section="clinical_trials")
     assert [v.document.slug for v in found.results] == ["g", "f"]  # "Storage" < "storage"
+
+
+def test_the_api_s_search_ranks_without_counting_facets(library, personas):
+    client = personas.client_for(personas.pharmacist_a)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/guidance/", {"q": "storage"})
+    assert response.status_code == 200 and response.json()["count"] == 6
+    ranking = [q["sql"] for q in queries if "ts_rank" in q["sql"]]
+    assert len(ranking) == 1 and "jsonb_array_elements_text" not in ranking[0]

@@ -107,7 +107,8 @@ def test_each_line_tags_its_status_by_colour_and_links_to_the_item_page(personas
 def test_an_impossible_filter_value_is_a_message_by_the_field_not_an_error(personas, checklist):
     body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
                  status="nonsense", gaps_for="trial-999")
-    assert "Select a valid choice" in body
+    assert "Select the status from the list" in body
+    assert "Select the trial or profile from the list" in body
 
 
 def test_the_item_shows_which_trials_and_profiles_need_it(personas, checklist):
@@ -152,3 +153,14 @@ def test_the_page_costs_the_same_queries_at_60_and_600_items(personas, checklist
     at_60 = _queries(client, personas.site_a)
     _grow_to(personas.site_a, 600)
     assert _queries(client, personas.site_a) == at_60
+
+
+FULL_PAGE_BYTES = 357 * 1024  # issue 15: the page of 60 expanded item forms, before
+
+
+def test_the_page_of_60_items_is_at_least_5_times_smaller_than_the_full_page(personas, checklist):
+    client = personas.client_for(personas.coordinator_a)
+    _grow_to(personas.site_a, 60)
+    body = _page(client, personas.site_a)
+    assert body.count('id="item-') == 60
+    assert len(body.encode()) * 5 <= FULL_PAGE_BYTES

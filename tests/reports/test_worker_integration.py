@@ -30,7 +30,9 @@ from pypdf import PdfReader
 from reports import document as report_document_module
 from reports import jobs, tasks
 from reports.models import ReadinessReport
+from sites.models import Site
 from tests.reports.test_jobs import TODAY, build_scenario
+from tests.sites.factories import SiteFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -163,3 +165,24 @@ def test_a_report_whose_worker_is_killed_is_finished_once_by_another(personas, w
     assert report.attempts == 2  # the killed run and the resumed one, nothing more
     assert [p.name for p in workers.media.rglob("*.pdf")] == [Path(report.pdf.name).name]
     assert len(list(workers.media.rglob("*.csv"))) == 1
+
+
+def test_a_real_worker_builds_a_report_of_many_sites_in_parts(personas, workers):
+    """More than PART_SITES sites: chunks assessed by the task, parts rendered by the worker's
+    own child processes and joined. (The solo pool runs the task in the worker process; a
+    prefork pool's child starts them the same way, with subprocess, not multiprocessing.)"""
+    scenario = build_scenario(personas)
+    SiteFactory.create_batch(report_document_module.PART_SITES, region=personas.north)
+    sites = Site.objects.count()
+    workers.start()
+    report = jobs.report_request(user=personas.national, kind="national",
+                                 profile=scenario.profile.code, as_of=TODAY)
+    report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=120)
+    assert report.status == Status.SUCCEEDED, report.error
+    pages = PdfReader(Path(report.pdf.path).open("rb")).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert f"0 of {sites} sites ready" in text and f"{sites}. " in text
+    assert f"Page {len(pages)} of {len(pages)}" in text
+    assert text.count("Blocker: Liquid nitrogen vapour storage") == sites
+    rows = Path(report.csv.path).read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1 + sites  # one requirement per site, and the header

@@ -151,4 +151,4 @@ def test_the_expiry_list_filters_by_kind_and_by_trial(personas):
     for_trial = expiry_part({"trial": trial.pk})
     assert "Cap 0" in for_trial and "Not for ORION" not in for_trial
     assert "Ann Nurse: Cryo" not in for_trial  # ORION-19 needs no training
-    assert "Select a valid choice" in expiry_part({"kind": "nope"})
+    assert "Select the kind from the list" in expiry_part({"kind": "nope"})

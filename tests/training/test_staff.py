@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from sites.models import SiteMembership
 from sites.uploads import ERROR_FILE_TYPE
-from tests.sites.factories import PDF_BYTES
+from tests.sites.factories import PDF_BYTES, MembershipFactory
 from tests.sites.test_uploads import EXE_BYTES
 from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
 from training.forms import DATE_IN_FUTURE, DUPLICATE_RECORD, EMAIL_TAKEN, ROLES_REQUIRED
@@ -71,6 +73,45 @@ def test_a_training_record_is_added_with_a_certificate(personas):
     assert record.certificate.original_name == "gcp.pdf"
     detail = client.get(url("staff-detail", personas.site_a, staff.pk)).content.decode()
     assert reverse("sites:evidence", args=[personas.site_a.pk, record.certificate.pk]) in detail
+
+
+def test_a_chosen_certificate_is_kept_when_another_field_is_wrong(personas):
+    staff = StaffMemberFactory(site=personas.site_a)
+    course = CourseFactory(title="GCP")
+    client = personas.client_for(personas.coordinator_a)
+    bad = client.post(url("record-add", personas.site_a, staff.pk), {
+        "course": course.pk, "completed_on-day": "1", "completed_on-month": "",
+        "completed_on-year": "2025", "certificate": SimpleUploadedFile("gcp.pdf", PDF_BYTES),
+    })
+    body = bad.content.decode()
+    assert "The date it was completed must include a month" in body
+    assert "Your file <strong>gcp.pdf</strong> is kept" in body
+    kept = re.search(r'name="pending_document" value="(\d+)"', body).group(1)
+    assert not TrainingRecord.objects.exists()
+    # The second submission sends no file, only the kept one's id: the record gets it.
+    ok = client.post(url("record-add", personas.site_a, staff.pk), {
+        "course": course.pk, "completed_on-day": "1", "completed_on-month": "2",
+        "completed_on-year": "2025", "pending_document": kept,
+    })
+    assert ok.status_code == 302
+    record = TrainingRecord.objects.get()
+    assert (record.certificate.pk, record.certificate.original_name) == (int(kept), "gcp.pdf")
+
+
+def test_someone_elses_kept_file_cannot_be_claimed(personas):
+    staff = StaffMemberFactory(site=personas.site_a)
+    course = CourseFactory()
+    colleague = MembershipFactory(site=personas.site_a, role=SiteMembership.Role.COORDINATOR).user
+    body = personas.client_for(personas.coordinator_a).post(
+        url("record-add", personas.site_a, staff.pk),
+        {"course": course.pk, "certificate": SimpleUploadedFile("theirs.pdf", PDF_BYTES)},
+    ).content.decode()
+    kept = re.search(r'name="pending_document" value="(\d+)"', body).group(1)
+    response = personas.client_for(colleague).post(url("record-add", personas.site_a, staff.pk), {
+        "course": course.pk, "completed_on": "2025-02-01", "pending_document": kept,
+    })
+    assert response.status_code == 302
+    assert TrainingRecord.objects.get().certificate is None
 
 
 def test_a_training_record_rejects_bad_input_with_reasons(personas):
