@@ -72,7 +72,7 @@ def test_a_region_outside_the_scope_is_refused_with_a_message(personas, world):
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"attc": "nowhere"}, ATTC_UNKNOWN), ({"sort": "age"}, SORT_UNKNOWN),
-    ({"q": "x" * 101}, "at most 100 characters"),
+    ({"q": "x" * 101}, "100 characters or fewer"),
 ])
 def test_bad_filters_are_named_by_their_field(personas, world, params, message):
     response = personas.client_for(personas.national).get("/sites/", params)
