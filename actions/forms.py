@@ -41,16 +41,25 @@ class GapActionForm(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, site: Site, **kwargs):
+    def __init__(self, *args, site: Site, action: GapAction | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
-        self.fields["owner"].choices = [("", "Choose the owner"), *owner_choices(site)]
+        self.action = action
+        choices = owner_choices(site)
+        if action is not None and owner_value(action) not in dict(choices):
+            # The owner has left or lost their membership since: still the owner until changed.
+            choices.append((owner_value(action), f"{action.owner_name} (current owner)"))
+        self.fields["owner"].choices = [("", "Choose the owner"), *choices]
 
     def owner_object(self) -> StaffMember | User:
-        kind, _, pk = self.cleaned_data["owner"].partition("-")
+        value = self.cleaned_data["owner"]
+        if self.action is not None and value == owner_value(self.action):
+            return self.action.owner_staff or self.action.owner_user
+        kind, _, pk = value.partition("-")
         if kind == "staff":
             return StaffMember.objects.get(pk=pk, site=self.site)
-        return User.objects.get(pk=pk, site_memberships__site=self.site)
+        # distinct(): a user may hold two roles at the site (coordinator and pharmacist).
+        return User.objects.filter(site_memberships__site=self.site).distinct().get(pk=pk)
 
 
 class GapActionUpdateForm(GapActionForm):

@@ -12,6 +12,12 @@ from django.db.models import QuerySet
 from actions.models import GapAction
 from sites.models import Site
 
+# An action's fields as its history shows them (the action's page, the site's history CSV).
+HISTORY_FIELDS = {
+    "status": "Status", "target_date": "Target date", "note": "Note",
+    "owner_staff_id": "Owner (site staff)", "owner_user_id": "Owner (portal user)",
+}
+
 
 def site_actions(site: Site) -> QuerySet[GapAction]:
     return GapAction.objects.filter(site=site).select_related("owner_staff", "owner_user")

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
 from guidance import api as guidance_api
+from reports.api import actions as actions_api
 from reports.api import jobs as report_jobs_api
 from reports.api import overview as overview_api
 from reports.api import readiness as readiness_api
@@ -49,6 +50,10 @@ urlpatterns = [
          name="api-site-evidence"),
     path("sites/<int:site_id>/training-records/bulk/",
          training_bulk_api.TrainingRecordsBulk.as_view(), name="api-training-bulk"),
+    path("sites/<int:site_id>/actions/", actions_api.SiteActionList.as_view(),
+         name="api-site-actions"),
+    path("sites/<int:site_id>/actions/<int:action_id>/", actions_api.SiteActionDetail.as_view(),
+         name="api-site-action"),
     path("sites/<int:site_id>/staff/", staff_api.StaffList.as_view(), name="api-staff-list"),
     path("sites/<int:site_id>/staff/<int:staff_id>/", staff_api.StaffDetail.as_view(),
          name="api-staff"),

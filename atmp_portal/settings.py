@@ -380,9 +380,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
     },
     "purge-import-previews-hourly": {
-        "task": "training.tasks.purge_import_previews",
-        "schedule": crontab(minute=17),
-    },
+        "task": "training.tasks.purge_import_previews", "schedule": crontab(minute=17)},
+    "trend-month-ends-nightly": {  # after 00:30, when yesterday's end is safely past
+        "task": "reports.tasks.fill_trend_points", "schedule": crontab(hour=0, minute=40)},
 }
 
 REST_FRAMEWORK = {

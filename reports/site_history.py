@@ -1,4 +1,4 @@
-"""A site's change history: its checklist, evidence, staff and training records.
+"""A site's change history: its checklist, evidence, staff, training records and action plan.
 
 The dashboard shows the latest changes; site coordinators download the whole history as CSV
 for an inspection (MHRA GxP data integrity: who, when, what changed from what to what, why).
@@ -13,6 +13,8 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from actions.models import GapAction
+from actions.selectors import HISTORY_FIELDS as ACTION_FIELDS
 from sites.checklist import FIELD_LABELS as CHECKLIST_FIELDS
 from sites.checklist import display_value, person
 from sites.models import EvidenceDocument, Site, SiteCapability
@@ -47,7 +49,7 @@ class Change:
     when: dt.datetime
     who: str
     who_email: str
-    record: str  # Checklist, Evidence, Staff, Training
+    record: str  # Checklist, Evidence, Staff, Training, Action
     record_id: int
     item: str
     action: str
@@ -131,6 +133,12 @@ def _evidence(site: Site) -> list[Change]:
     ]
 
 
+def _actions(site: Site) -> list[Change]:
+    rows = GapAction.history.filter(site_id=site.pk).select_related("history_user")
+    return [_change(h, "Action", h.requirement_label, diff)
+            for h, diff in _diffs(rows.order_by("history_date", "history_id"), ACTION_FIELDS)]
+
+
 def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[Change]:
     """The latest changes across the site's checklist, staff and training: three queries."""
     changes = [
@@ -143,7 +151,7 @@ def site_history(site: Site) -> list[Change]:
     """Every history row of the site's records (and every evidence upload), oldest first."""
     changes = [
         *_checklist(site, True, None), *_evidence(site),
-        *_staff(site, True, None), *_training(site, True, None),
+        *_staff(site, True, None), *_training(site, True, None), *_actions(site),
     ]
     return sorted(changes, key=lambda c: c.when)
 

@@ -183,3 +183,16 @@ def _transient(task, report_id: int, report, exc: BaseException) -> str:
 def sweep_reports() -> int:
     """The job outbox sweep: resend lost messages, reclaim jobs whose worker died."""
     return jobs.reports_sweep()
+
+
+@shared_task(name="reports.tasks.fill_trend_points", ignore_result=True)
+def fill_trend_points() -> int:
+    """Beat, nightly: store the trend's past month ends for every trial and profile in every
+    scope the overview is asked for (reports.trend.fill_stored_points)."""
+    from django.utils import timezone
+
+    from reports.trend import fill_stored_points
+
+    stored = fill_stored_points(timezone.localdate())
+    logger.info("Trend: %s month-end points stored", stored)
+    return stored

@@ -130,3 +130,36 @@ def forget_stored_points() -> int:
     """Drop every stored point (after history was rewritten, as seed_demo does)."""
     deleted, _ = TrendSnapshot.objects.all().delete()
     return deleted
+
+
+def fill_stored_points(today: dt.date, months: int = 12) -> int:
+    """Store the past month ends of every trial's and profile's trend for the scopes the
+    overview is asked for: every site, each region, and each regional coordinator's sites
+    (Celery beat, nightly: the first visit of a scope then reads instead of assessing 11 dates
+    from the history). Only points not stored yet are assessed; returns how many were."""
+    from accounts.models import User
+    from sites.access import visible_sites
+    from sites.models import Region, Site
+    from sites.selectors import site_refs
+    from trials.models import RequirementProfile, Trial
+
+    scopes = [Site.objects.all()]
+    scopes += [Site.objects.filter(region=region) for region in Region.objects.all()]
+    scopes += [visible_sites(user) for user in User.objects.filter(is_active=True)
+               .exclude(network_scope="").exclude(network_scope=User.NetworkScope.NATIONAL)]
+    trial_sets, profile_sets = readiness.requirement_sets(
+        trials=list(Trial.objects.all()), profiles=list(RequirementProfile.objects.all())
+    )
+    before = TrendSnapshot.objects.count()
+    seen = set()
+    for sites in scopes:
+        refs = site_refs(sites.order_by("name", "pk"))
+        if not refs or sites_key(refs) in seen:
+            continue
+        seen.add(sites_key(refs))
+        for requirements in [*trial_sets.values(), *profile_sets.values()]:
+            past = [on for on in month_ends(today, months) if storable(on)]
+            if past:  # assesses (and stores) only the points not stored yet
+                readiness_trend(sites=refs, requirements=requirements, today=past[-1],
+                                months=len(past))
+    return TrendSnapshot.objects.count() - before

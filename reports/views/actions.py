@@ -8,22 +8,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from actions.forms import GapActionForm, GapActionUpdateForm, owner_value
-from actions.selectors import site_actions
+from actions.selectors import HISTORY_FIELDS, site_actions
 from actions.services import action_create, action_update
 from reports.actions import site_gaps
 from sites.access import can_write_site, site_for
 from sites.checklist import history_entries
 
-ACTION_FIELDS = {
-    "status": "Status", "target_date": "Target date", "note": "Note",
-    "owner_staff_id": "Owner (site staff)", "owner_user_id": "Owner (portal user)",
-}
 
-
-def _dashboard_actions(site) -> str:
+def _back(request: HttpRequest, site) -> str:
+    """Where the form returns: the page of this site it was opened from (`next`: the readiness
+    page or the dashboard), else the dashboard's action plan. Never another site or host."""
+    back = request.POST.get("next") or request.GET.get("next", "")
+    if back.startswith(f"/sites/{site.pk}/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return back
     return f"{reverse('reports:site-dashboard', args=[site.pk])}#action-plan"
 
 
@@ -34,6 +37,7 @@ def action_new(request: HttpRequest, site_id: int) -> HttpResponse:
     the gap first), for coordinators."""
     site = site_for(request.user, site_id, write=True)
     key = request.POST.get("gap") or request.GET.get("gap", "")
+    back = _back(request, site)
     gaps = site_gaps(site, request.user, timezone.localdate())
     if not key:
         return render(request, "actions/choose_gap.html", {"site": site, "gaps": gaps.values()})
@@ -47,9 +51,11 @@ def action_new(request: HttpRequest, site_id: int) -> HttpResponse:
             owner=form.owner_object(), target_date=form.cleaned_data["target_date"],
             note=form.cleaned_data["note"], user=request.user,
         )
-        messages.success(request, f"Action planned for {gap.label}")
-        return redirect(_dashboard_actions(site))
-    return render(request, "actions/action_form.html", {"site": site, "gap": gap, "form": form})
+        messages.success(request, f"Action added for {gap.label}")
+        return redirect(back)
+    return render(request, "actions/action_form.html", {
+        "site": site, "gap": gap, "form": form, "back": back,
+    })
 
 
 @login_required
@@ -57,9 +63,10 @@ def action_new(request: HttpRequest, site_id: int) -> HttpResponse:
 def action_edit(request: HttpRequest, site_id: int, action_id: int) -> HttpResponse:
     site = site_for(request.user, site_id, write=True)
     action = get_object_or_404(site_actions(site), pk=action_id)
+    back = _back(request, site)
     initial = {"status": action.status, "owner": owner_value(action),
                "target_date": action.target_date, "note": action.note}
-    form = GapActionUpdateForm(request.POST or None, site=site, initial=initial)
+    form = GapActionUpdateForm(request.POST or None, site=site, action=action, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action_update(
@@ -67,13 +74,13 @@ def action_edit(request: HttpRequest, site_id: int, action_id: int) -> HttpRespo
             status=data["status"], note=data["note"], reason=data["reason"], user=request.user,
         )
         messages.success(request, f"Action on {action.requirement_label} saved")
-        return redirect(_dashboard_actions(site))
+        return redirect(back)
     history = history_entries(
         list(action.history.select_related("history_user").order_by("history_date", "history_id")),
-        ACTION_FIELDS,
+        HISTORY_FIELDS,
     )
     return render(request, "actions/action_form.html", {
-        "site": site, "action": action, "form": form, "history": history,
+        "site": site, "action": action, "form": form, "history": history, "back": back,
     })
 
 

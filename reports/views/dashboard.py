@@ -34,7 +34,7 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     readiness_rows = [
         {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a,
          "forecast": f,
-         "blockers": [(g, open_actions.get(g.requirement.key, [])) for g in a.gaps if g.is_blocker]}
+         "blockers": [g for g in a.gaps if g.is_blocker]}
         for t, a, f in zip(trials, by_trial, forecasts, strict=True)
     ] + [
         {"kind": "Requirement profile", "name": p.name, "query": f"profile={p.code}",
@@ -57,6 +57,8 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
         "expiring_days": readiness.expiring_days(),
         "changes": recent_changes(site),
         "action_list": action_list,
+        "open_actions": open_actions,
+        "dashboard_path": request.path,
         "overdue": sum(1 for a in action_list if a.is_overdue),
         "can_write": can_write_site(request.user, site),
     })

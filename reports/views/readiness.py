@@ -17,10 +17,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.selectors import open_actions_by_key
 from atmp_portal.dates import DateField, date_messages
 from atmp_portal.forms import Form
 from reports import readiness
-from sites.access import site_for, visible_sites
+from sites.access import can_write_site, site_for, visible_sites
 from sites.models import Site
 from sites.selectors import site_refs
 from trials.access import can_write_trials, visible_trials
@@ -267,7 +268,8 @@ def site_readiness(request: HttpRequest, site_id: int) -> HttpResponse:
         site=site, trials=focus_trials, profiles=focus_profiles, on=on
     )
     trial_sections = [
-        {"kind": "Trial", "anchor": f"trial-{t.pk}", "assessment": a}
+        # Actions close the gaps of the trials the site takes part in (and of profiles).
+        {"kind": "Trial", "anchor": f"trial-{t.pk}", "assessment": a, "plans": t.at_site}
         for t, a in zip(focus_trials, by_trial, strict=True)
     ]
     profile_sections = [
@@ -278,6 +280,10 @@ def site_readiness(request: HttpRequest, site_id: int) -> HttpResponse:
         "site": site,
         "form": form,
         "on": on,
+        # Actions are planned on today's gaps, and shown on them (one query).
+        "actions": open_actions_by_key(site),
+        "can_write": on == timezone.localdate() and can_write_site(request.user, site),
+        "back": request.get_full_path(),
         "focused": bool(chosen),
         "sections": trial_sections + profile_sections,
         "trial_sections": trial_sections,

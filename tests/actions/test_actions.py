@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import IntegrityError
@@ -12,10 +13,11 @@ from actions.forms import OWNER_REQUIRED, TARGET_DATE_REQUIRED
 from actions.models import GapAction
 from actions.selectors import forecast, open_actions_by_key
 from actions.services import action_create, action_update
-from sites.models import Capability
-from tests.sites.factories import CapabilityFactory
+from sites.models import Capability, SiteMembership
+from tests.sites.factories import CapabilityFactory, MembershipFactory
 from tests.training.factories import StaffMemberFactory
 from tests.trials.factories import CapabilityRequirementFactory, TrialFactory, TrialSiteFactory
+from trials.models import RequirementLevel
 
 
 @pytest.fixture
@@ -118,3 +120,104 @@ def test_the_dashboard_shows_open_overdue_actions_and_the_forecast(personas, gap
     assert "1 open action, 1 overdue" in body
     assert "Not forecastable: 1 blocker has no action." in body
     assert "Action: Ann Nurse, by 1 January 2020" in body
+
+
+@pytest.fixture
+def warning(personas, gaps):
+    """A recommended requirement of the same trial: a warning, not a blocker."""
+    trial, _ = gaps
+    cap = CapabilityFactory(code="apheresis", name="Apheresis unit",
+                            category=Capability.Category.CLINICAL)
+    CapabilityRequirementFactory(trial=trial, capabilities=[cap], level=RequirementLevel.RECOMMENDED)
+    return cap
+
+
+def test_every_blocker_and_warning_on_the_readiness_page_offers_an_action(personas, gaps, warning):
+    trial, nurse = gaps
+    _plan(personas, nurse, "cap:ln2", dt.date(2027, 3, 31))
+    readiness = reverse("reports:site-readiness", args=[personas.site_a.pk])
+    body = personas.client_for(personas.coordinator_a).get(readiness, {"trial": trial.pk})
+    page = body.content.decode()
+    new = reverse("reports:action-new", args=[personas.site_a.pk])
+    for key, label in (("cap:icu", "ICU cover"), ("cap:apheresis", "Apheresis unit")):
+        assert f'href="{new}?gap={key.replace(":", "%3A")}&amp;next=' in page
+        assert f"Add an action<span class=\"nhsuk-u-visually-hidden\"> for {label}</span>" in page
+    assert "Action: Ann Nurse, by 31 March 2027" in page
+    assert "Add another action<span class=\"nhsuk-u-visually-hidden\"> for Liquid nitrogen" in page
+    # Readers see the plan but are offered no change; nor is anyone on a past date.
+    network = personas.client_for(personas.network).get(readiness, {"trial": trial.pk})
+    assert "Action: Ann Nurse" in network.content.decode()
+    assert "Add an action" not in network.content.decode()
+    past = personas.client_for(personas.coordinator_a).get(
+        readiness, {"trial": trial.pk, "on": "2026-01-01"})
+    assert "Add an action" not in past.content.decode()
+
+
+def test_an_action_added_from_the_readiness_page_returns_there(personas, gaps, warning):
+    trial, nurse = gaps
+    client = personas.client_for(personas.coordinator_a)
+    back = f"{reverse('reports:site-readiness', args=[personas.site_a.pk])}?trial={trial.pk}"
+    new = reverse("reports:action-new", args=[personas.site_a.pk])
+    form = client.get(new, {"gap": "cap:apheresis", "next": back}).content.decode()
+    assert "It is a warning for ORION-19" in form and f'value="{back.replace("&", "&amp;")}"' in form
+    response = client.post(new, {"gap": "cap:apheresis", "next": back, "owner": f"staff-{nurse.pk}",
+                                 "target_date": "31/03/2027"})
+    assert response.status_code == 302 and response.url == back
+    assert GapAction.objects.get().requirement_label == "Apheresis unit"
+    # Another site's page, or another host, is not a place to return to.
+    for elsewhere in (f"/sites/{personas.site_b.pk}/readiness/", "https://evil.example/sites/1/"):
+        response = client.post(new, {"gap": "cap:icu", "next": elsewhere,
+                                     "owner": f"staff-{nurse.pk}", "target_date": "31/03/2027"})
+        assert response.url.endswith(
+            reverse("reports:site-dashboard", args=[personas.site_a.pk]) + "#action-plan")
+
+
+def test_each_trials_forecast_on_the_dashboard_follows_its_own_blockers(personas, gaps):
+    orion, nurse = gaps
+    vega = TrialFactory(short_title="VEGA-2")
+    TrialSiteFactory(trial=vega, site=personas.site_a)
+    CapabilityRequirementFactory(trial=vega, capabilities=[Capability.objects.get(code="ln2")])
+    dashboard = reverse("reports:site-dashboard", args=[personas.site_a.pk])
+    client = personas.client_for(personas.coordinator_a)
+
+    def forecasts() -> dict[str, str]:
+        page = client.get(dashboard).content.decode()
+        return {
+            t.short_title: re.search(
+                rf'data-forecast="trial={t.pk}">(.*?)</p>', page, re.S).group(1).strip()
+            for t in (orion, vega)
+        }
+
+    _plan(personas, nurse, "cap:ln2", dt.date(2027, 1, 31))
+    assert forecasts() == {
+        "ORION-19": "Not forecastable: 1 blocker has no action.",
+        "VEGA-2": "<strong>Ready by 31 January 2027</strong> if the open actions are completed.",
+    }
+    late = _plan(personas, nurse, "cap:icu", dt.date(2027, 6, 30))
+    assert forecasts()["ORION-19"] == (
+        "<strong>Ready by 30 June 2027</strong> if the open actions are completed.")
+    action_update(action=late, owner=nurse, target_date=late.target_date, status="dropped",
+                  user=personas.coordinator_a, reason="Not needed")
+    assert forecasts()["ORION-19"] == "Not forecastable: 1 blocker has no action."
+
+
+def test_a_leavers_action_is_closed_and_a_two_role_member_can_own_one(personas, gaps):
+    _, nurse = gaps
+    action = _plan(personas, nurse)
+    nurse.active = False
+    nurse.save()
+    MembershipFactory(site=personas.site_a, user=personas.coordinator_a,
+                      role=SiteMembership.Role.PHARMACIST)
+    client = personas.client_for(personas.coordinator_a)
+    edit = reverse("reports:action-edit", args=[personas.site_a.pk, action.pk])
+    assert "Ann Nurse (current owner)" in client.get(edit).content.decode()
+    response = client.post(edit, {"status": "done", "owner": f"staff-{nurse.pk}",
+                                  "target_date": "31/03/2027", "reason": "Done before leaving"})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.owner_staff) == ("done", nurse)
+    response = client.post(edit, {"status": "open", "owner": f"user-{personas.coordinator_a.pk}",
+                                  "target_date": "31/03/2027"})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.owner_user == personas.coordinator_a

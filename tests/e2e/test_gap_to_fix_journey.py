@@ -95,15 +95,15 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
 
     # An action with a target date on the other blocker: the forecast moves to that date.
     page.goto(f"{live_server.url}/sites/{site.pk}/dashboard/")
-    page.get_by_role("link", name="plan an action for ICU cover").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Plan an action")
-    page.get_by_role("button", name="Plan the action").click()  # nothing filled: errors
+    page.get_by_role("link", name="Add an action for ICU cover").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add an action")
+    page.get_by_role("button", name="Add the action").click()  # nothing filled: errors
     expect(page.get_by_text("Select who owns this action").first).to_be_visible()
     expect(page.get_by_text("Enter the target date").first).to_be_visible()
     check_page(page)
     page.get_by_label("Owner").select_option(label="Ann Nurse (site staff)")
     fill_date(page, "Target date", dt.date(2027, 3, 31))
-    page.get_by_role("button", name="Plan the action").click()
+    page.get_by_role("button", name="Add the action").click()
     expect(page.locator("[data-forecast]")).to_have_text(
         "Ready by 31 March 2027 if the open actions are completed.")
     expect(page.locator("#action-plan + p")).to_contain_text("1 open action, 0 overdue")

@@ -153,3 +153,14 @@ def test_the_page_costs_the_same_queries_at_60_and_600_items(personas, checklist
     at_60 = _queries(client, personas.site_a)
     _grow_to(personas.site_a, 600)
     assert _queries(client, personas.site_a) == at_60
+
+
+FULL_PAGE_BYTES = 357 * 1024  # issue 15: the page of 60 expanded item forms, before
+
+
+def test_the_page_of_60_items_is_at_least_5_times_smaller_than_the_full_page(personas, checklist):
+    client = personas.client_for(personas.coordinator_a)
+    _grow_to(personas.site_a, 60)
+    body = _page(client, personas.site_a)
+    assert body.count('id="item-') == 60
+    assert len(body.encode()) * 5 <= FULL_PAGE_BYTES

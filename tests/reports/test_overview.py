@@ -109,6 +109,8 @@ def test_the_map_places_sites_by_their_coordinates_and_marks_ready_by_shape(pers
     # A ready circle and a not-ready diamond, each a link named by its title.
     assert body.count('href="#mark-ready"') == 1 and body.count('href="#mark-not-ready"') == 1
     assert "<title>Gamma Hospital: not ready, 1 blocker</title>" in body
+    # Keyboard users can pass every mark's link at once.
+    assert body.index("Skip the map's 2 site links") < body.index("<svg viewBox")
     assert f'<a href="/sites/{personas.site_a.pk}/readiness/?profile=car_t_core">' in body
     assert ukmap.outline() is not None, "build the front-end assets (make install)"
 

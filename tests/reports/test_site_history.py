@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from actions.models import GapAction
+from actions.services import action_create, action_update
 from reports.site_history import CSV_COLUMNS, site_history
 from sites.models import SiteCapability
 from sites.services import capability_update
@@ -41,6 +43,11 @@ def _records(site, user, tag: str) -> None:
                                   completed_on=dt.date(2025, 1, 10))
     training_record_save(staff=staff, user=user, course=course, record=record,
                          completed_on=dt.date(2025, 2, 10))
+    action = action_create(site=site, requirement_key=f"cap:cap_{tag}",
+                           requirement_label=f"Capability {tag}", owner=user,
+                           target_date=dt.date(2027, 3, 31), user=user)
+    action_update(action=action, owner=user, target_date=dt.date(2027, 4, 30), status="done",
+                  user=user, reason=f"Closed {tag}")
     staff_deactivate(staff=staff, user=user, left_on=dt.date(2026, 1, 1))
 
 
@@ -58,6 +65,7 @@ def _history_rows(site) -> int:
         + StaffMember.history.filter(site_id=site.pk).count()
         + TrainingRecord.history.filter(staff__site_id=site.pk).count()
         + site.documents.count()
+        + GapAction.history.filter(site_id=site.pk).count()
     )
 
 
@@ -66,10 +74,13 @@ def test_the_csv_holds_every_history_row_of_the_site_and_nothing_of_another(pers
     _records(personas.site_b, personas.coordinator_b, "beta")
     rows = _csv(personas.client_for(personas.coordinator_a), personas.site_a)
     assert list(rows[0]) == CSV_COLUMNS
-    assert len(rows) == _history_rows(personas.site_a) == 2 + 1 + 3 + 2
+    assert len(rows) == _history_rows(personas.site_a) == 2 + 1 + 3 + 2 + 2
     text = repr(rows)
     assert "alpha" in text and "beta" not in text and "coord.b" not in text
-    assert {r["record"] for r in rows} == {"Checklist", "Evidence", "Staff", "Training"}
+    assert {r["record"] for r in rows} == {"Checklist", "Evidence", "Staff", "Training", "Action"}
+    closed = [r for r in rows if r["record"] == "Action"][-1]
+    assert (closed["item"], closed["reason"]) == ("Capability alpha", "Closed alpha")
+    assert "Target date: 31 March 2027 → 30 April 2027" in closed["changes"]
 
 
 def test_each_row_says_who_when_old_new_and_the_whole_reason(personas):

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports import readiness
 from reports.models import TrendSnapshot
+from reports.tasks import fill_trend_points
 from reports.trend import (
     TrendPoint,
     forget_stored_points,
@@ -126,3 +127,21 @@ def test_forgetting_drops_every_stored_point(world):
     requirement_set = readiness.requirement_set_for_profile(profile)
     readiness_trend(sites=_sites(), requirements=requirement_set, today=ON)
     assert forget_stored_points() == 11 and not TrendSnapshot.objects.exists()
+
+
+def test_the_nightly_task_stores_every_scopes_month_ends_once(world):
+    profile, _ = world
+    requirement_set = readiness.requirement_set_for_profile(profile)
+    sites = _sites()
+    expected = _expected(sites, requirement_set, ON)
+    cache.clear()  # `expected` filled the ranking's count cache
+    stored = fill_trend_points.apply().get()
+    assert stored >= 11 and stored % 11 == 0  # every scope's 11 past month ends
+    # Every site, and each region's: the stored points read (one query); only today is
+    # assessed (the sites' stamps and, the count cache being empty, the statement).
+    assert _trend(sites, requirement_set) == (expected, 3)
+    region_sites = [s for s in sites if s.region == sites[0].region]
+    points, queries = _trend(region_sites, requirement_set)
+    # (today's counts of its sites are cached per site since the call above: two queries)
+    assert queries == 2 and points == _expected(region_sites, requirement_set, ON)
+    assert fill_trend_points.apply().get() == 0  # nothing left to store
