@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import ReadinessReport
+from reports.models import ReadinessReport, ReadinessStamp, TrendSnapshot
 
 
 @admin.register(ReadinessReport)
@@ -9,3 +9,27 @@ class ReadinessReportAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["requested_by__email", "error"]
     readonly_fields = ["status", "error", "attempts", "started_at", "finished_at", "pdf", "csv"]
+
+
+class DerivedDataAdmin(admin.ModelAdmin):
+    """Rows the portal derives itself (triggers, the trend fill): shown to support staff, never
+    written by hand, since a hand-made stamp or trend point would be a wrong answer served."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReadinessStamp)
+class ReadinessStampAdmin(DerivedDataAdmin):
+    list_display = ["site_id", "version"]
+    search_fields = ["site_id"]
+
+
+@admin.register(TrendSnapshot)
+class TrendSnapshotAdmin(DerivedDataAdmin):
+    list_display = ["on", "requirements_key", "sites_key", "sites", "ready", "median_score"]
+    list_filter = ["on"]
+    search_fields = ["requirements_key", "sites_key"]

@@ -16,6 +16,9 @@ from sites.access import visible_sites
 from sites.models import Region, Site
 
 ATTC_CHOICES = [choice for choice in Site.Attc.choices if choice[0]]
+REGION_UNKNOWN = "Choose a region from the list"
+ATTC_UNKNOWN = "Choose an ATTC from the list"
+SORT_UNKNOWN = "Choose an order from the list"
 
 
 class SiteFilter(django_filters.FilterSet):
@@ -60,14 +63,15 @@ class SiteListFilter(SiteFilter):
     )
     region = django_filters.ModelChoiceFilter(
         label="Region", field_name="region", to_field_name="code", queryset=_visible_regions,
-        empty_label="All regions you can see",
+        empty_label="All regions you can see", error_messages={"invalid_choice": REGION_UNKNOWN},
     )
     attc = django_filters.ChoiceFilter(
         label="Advanced Therapy Treatment Centre (ATTC)", choices=ATTC_CHOICES,
-        empty_label="Any, or none",
+        empty_label="Any, or none", error_messages={"invalid_choice": ATTC_UNKNOWN},
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by", method="order", empty_label=None, choices=SORTS,
+        error_messages={"invalid_choice": SORT_UNKNOWN},
     )
 
     class Meta:

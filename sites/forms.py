@@ -28,6 +28,8 @@ class CapabilityItemForm(Form):
     """One checklist item. Prefixed per capability so many forms share a page."""
 
     error_subjects = {"evidence": "the evidence"}
+    # Shown under the "Not applicable" status (NHS.UK conditional reveal, includes/_field.html).
+    reveals = {"status": {SiteCapability.Status.NOT_APPLICABLE: ("not_applicable_reason",)}}
 
 
     status = forms.ChoiceField(

@@ -6,6 +6,7 @@ import datetime as dt
 from calendar import monthrange
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -48,6 +49,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
+RENEWAL_MONTHS_MAX = 120
+RENEWAL_MONTHS_RANGE = (
+    f"Enter a renewal period from 1 to {RENEWAL_MONTHS_MAX} months, or leave it empty if "
+    "a completion never expires"
+)
+
+
 class Course(models.Model):
     class Scope(models.TextChoices):
         GENERIC = "generic", "Generic"
@@ -57,8 +65,14 @@ class Course(models.Model):
     code = models.SlugField(max_length=60, unique=True)
     title = models.CharField(max_length=200)
     provider = models.CharField("typical provider", max_length=200, blank=True)
+    # Bounded so that completion + renewal stays a real date (the readiness engine adds it).
     renewal_months = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Months a completion stays valid; empty = never expires."
+        null=True, blank=True,
+        help_text=f"Months a completion stays valid, 1 to {RENEWAL_MONTHS_MAX}; empty = never expires.",
+        validators=[
+            MinValueValidator(1, message=RENEWAL_MONTHS_RANGE),
+            MaxValueValidator(RENEWAL_MONTHS_MAX, message=RENEWAL_MONTHS_RANGE),
+        ],
     )
     roles = models.JSONField(default=list, blank=True, help_text="Role codes that usually need it.")
     roles_note = models.CharField(max_length=200, blank=True)
@@ -69,6 +83,14 @@ class Course(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(renewal_months__isnull=True)
+                | models.Q(renewal_months__gte=1, renewal_months__lte=RENEWAL_MONTHS_MAX),
+                name="course_renewal_months_1_to_120",
+                violation_error_message=RENEWAL_MONTHS_RANGE,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

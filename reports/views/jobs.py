@@ -50,6 +50,9 @@ class ReportRequestForm(Form):
         help_text="Instead of a trial, for site, region and national reports.",
         empty_label="Choose a profile", to_field_name="code",
     )
+    # The site or region is asked under its kind of report (NHS.UK conditional reveal).
+    reveals = {"kind": {ReadinessReport.Kind.SITE: ("site",), ReadinessReport.Kind.REGION: ("region",)}}
+
     on = DateField(
         label="Assess as of", subject="the date to assess as of",
         help_text="Leave as today for current readiness.",

@@ -21,7 +21,7 @@ from django.utils import timezone
 from atmp_portal.forms import Form
 from reports import readiness
 from sites.access import visible_sites
-from sites.filters import SiteListFilter
+from sites.filters import SORT_UNKNOWN, SiteListFilter
 from sites.models import Site
 from sites.selectors import site_refs
 from trials.access import visible_trials
@@ -56,6 +56,7 @@ class SiteReadinessFilter(SiteListFilter):
     sort = django_filters.ChoiceFilter(
         label="Sort by", method="order", empty_label=None,
         choices=[*SiteListFilter.SORTS, ("score", "Score for the trial, ready sites first")],
+        error_messages={"invalid_choice": SORT_UNKNOWN},
     )
 
     class Meta(SiteListFilter.Meta):

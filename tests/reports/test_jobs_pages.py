@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
@@ -126,3 +127,15 @@ def test_pages_need_login(personas, scenario):
 
     for url in ("/reports/", "/reports/new/", f"/reports/{report.pk}/", f"/reports/{report.pk}/pdf/"):
         assert Client().get(url).status_code == 302
+
+
+def test_the_site_and_region_are_asked_under_their_kind_of_report(personas, scenario):
+    html = personas.client_for(personas.network).get("/reports/new/").content.decode()
+    for kind, field in (("site", "site"), ("region", "region")):
+        radio = re.search(rf'<input[^>]* value="{kind}"[^>]*>', html).group(0)
+        target = re.search(r'data-aria-controls="([^"]+)"', radio).group(1)
+        reveal = html[html.index(f'id="{target}"'):]
+        assert reveal.index(f'name="{field}"') < reveal.index("nhsuk-radios__item")
+        assert html.count(f'name="{field}"') == 1
+    assert "nhsuk-radios__conditional--hidden" not in html.split('value="site"')[1].split(
+        "nhsuk-radios__item")[0]  # site reports are the default: shown

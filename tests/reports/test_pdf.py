@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -15,10 +16,10 @@ from guidance import services as guidance_services
 from reports import csvexport, pdf, tasks
 from reports import document as report_document_module
 from reports.models import ReadinessReport
-from sites.models import Capability
+from sites.models import Capability, Site
 from tests.guidance.factories import publish_guidance
-from tests.reports.test_jobs import TODAY, build_scenario, make_report
-from tests.sites.factories import CapabilityFactory, SiteFactory
+from tests.reports.test_jobs import RECORDED, TODAY, build_scenario, make_report
+from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory, SiteFactory
 from tests.trials.factories import CapabilityRequirementFactory
 from training.models import Course
 
@@ -258,3 +259,14 @@ def test_a_failed_part_fails_the_build_with_its_reason(tmp_path):
 
 def test_the_header_is_escaped_as_a_css_string():
     assert pdf.css_string('A "B" </style> & C\\') == '"A \\22 B\\22  \\3c /style\\3e  \\26  C\\5c "'
+
+
+def test_a_report_of_many_sites_without_gaps_says_so(many_sites):
+    ln2 = Capability.objects.get(code="ln2_storage")
+    with time_machine.travel(RECORDED, tick=False):  # the report, as of TODAY, reads the history
+        for site in Site.objects.all():
+            SiteCapabilityFactory(site=site, capability=ln2)
+    data, _ = tasks.build_files(many_sites)
+    flat = " ".join(pdf_text(data)[0].split())
+    assert "4 of 4 sites ready" in flat
+    assert "No site in this report has a gap against CAR-T core." in flat

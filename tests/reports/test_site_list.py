@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reports.views.sites import SITE_LIST_PAGE_SIZE, TRIAL_NEEDED
+from sites.filters import ATTC_UNKNOWN, REGION_UNKNOWN, SORT_UNKNOWN
 from sites.models import Site, SiteCapability
 from tests.sites.factories import CapabilityFactory, SiteCapabilityFactory, SiteFactory
 from tests.trials.factories import CapabilityRequirementFactory, TrialFactory
@@ -66,6 +67,16 @@ def test_a_region_outside_the_scope_is_refused_with_a_message(personas, world):
     assert response.status_code == 400
     assert "Beta Hospital" not in response.content.decode()
     assert 'href="#id_region"' in response.content.decode()
+    assert REGION_UNKNOWN in response.content.decode()
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"attc": "nowhere"}, ATTC_UNKNOWN), ({"sort": "age"}, SORT_UNKNOWN),
+    ({"q": "x" * 101}, "100 characters or fewer"),
+])
+def test_bad_filters_are_named_by_their_field(personas, world, params, message):
+    response = personas.client_for(personas.national).get("/sites/", params)
+    assert response.status_code == 400 and message in response.content.decode()
 
 
 def test_it_sorts_by_region_then_name(personas, world):

@@ -410,3 +410,20 @@ def test_htmx_autosaves_of_one_form_record_one_entry_carrying_the_reason(persona
     [entry] = SiteCapability.objects.get().history.all()
     assert entry.history_change_reason == "Audit passed"
     assert "Reason: Audit passed" in response.content.decode()
+
+
+def test_the_reason_it_does_not_apply_is_revealed_under_not_applicable(personas, storage_cap):
+    """NHS.UK conditional reveal: under its radio, hidden (by JavaScript only) until chosen."""
+    client = personas.client_for(personas.coordinator_a)
+    prefix = f"cap{storage_cap.pk}"
+    body = client.get(item_url(personas.site_a, storage_cap)).content.decode()
+    radio = re.search(r'<input[^>]* value="not_applicable"[^>]*>', body).group(0)
+    target = re.search(r'data-aria-controls="([^"]+)"', radio).group(1)
+    reveal = re.search(rf'<div class="([^"]*)" id="{target}">(.*?)</textarea>', body, re.S)
+    assert reveal.group(1) == "nhsuk-radios__conditional nhsuk-radios__conditional--hidden"
+    assert f'name="{prefix}-not_applicable_reason"' in reveal.group(2)
+    assert body.count(f'name="{prefix}-not_applicable_reason"') == 1
+    # Chosen (here with the reason missing): shown, with its error.
+    body = post_item(client, personas.site_a, storage_cap, status="not_applicable").content.decode()
+    assert f'<div class="nhsuk-radios__conditional" id="{target}">' in body
+    assert NOT_APPLICABLE_REASON_REQUIRED in body
