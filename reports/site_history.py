@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from actions.models import GapAction
 from actions.selectors import HISTORY_FIELDS as ACTION_FIELDS
+from actions.selectors import action_history_rows
 from sites.checklist import FIELD_LABELS as CHECKLIST_FIELDS
 from sites.checklist import display_value, person
 from sites.models import EvidenceDocument, Site, SiteCapability
@@ -134,9 +135,8 @@ def _evidence(site: Site) -> list[Change]:
 
 
 def _actions(site: Site) -> list[Change]:
-    rows = GapAction.history.filter(site_id=site.pk).select_related("history_user")
-    return [_change(h, "Action", h.requirement_label, diff)
-            for h, diff in _diffs(rows.order_by("history_date", "history_id"), ACTION_FIELDS)]
+    rows = action_history_rows(GapAction.history.filter(site_id=site.pk))
+    return [_change(h, "Action", h.requirement_label, diff) for h, diff in _diffs(rows, ACTION_FIELDS)]
 
 
 def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[Change]:

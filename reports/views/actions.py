@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from actions.forms import GapActionForm, GapActionUpdateForm, owner_value
-from actions.selectors import HISTORY_FIELDS, site_actions
+from actions.selectors import HISTORY_FIELDS, action_history_rows, site_actions
 from actions.services import action_create, action_update
 from reports.actions import site_gaps
 from sites.access import can_write_site, site_for
@@ -75,10 +75,7 @@ def action_edit(request: HttpRequest, site_id: int, action_id: int) -> HttpRespo
         )
         messages.success(request, f"Action on {action.requirement_label} saved")
         return redirect(back)
-    history = history_entries(
-        list(action.history.select_related("history_user").order_by("history_date", "history_id")),
-        HISTORY_FIELDS,
-    )
+    history = history_entries(list(action_history_rows(action.history.all())), HISTORY_FIELDS)
     return render(request, "actions/action_form.html", {
         "site": site, "action": action, "form": form, "history": history, "back": back,
     })

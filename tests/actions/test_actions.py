@@ -221,3 +221,19 @@ def test_a_leavers_action_is_closed_and_a_two_role_member_can_own_one(personas, 
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.owner_user == personas.coordinator_a
+
+
+def test_the_history_names_the_owners_not_their_ids(personas, gaps):
+    _, nurse = gaps
+    pharmacist = StaffMemberFactory(site=personas.site_a, full_name="Priya Pharmacist")
+    action = _plan(personas, nurse)
+    action_update(action=action, owner=pharmacist, target_date=action.target_date, status="open",
+                  user=personas.coordinator_a, reason="Pharmacy leads the dewar order")
+    client = personas.client_for(personas.coordinator_a)
+    page = client.get(reverse("reports:action-edit", args=[personas.site_a.pk, action.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ann Nurse" in html and "Priya Pharmacist" in html
+    csv_text = client.get(reverse("reports:site-history-csv", args=[personas.site_a.pk]))
+    assert "Owner (site staff): Ann Nurse → Priya Pharmacist" in csv_text.content.decode("utf-8-sig")
+    assert f"→ {pharmacist.pk}\n" not in csv_text.content.decode("utf-8-sig")
