@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from sites.models import SiteCapability
 
@@ -35,7 +36,7 @@ def checklist_summary(row, oob: bool = False) -> str:
         '<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong> '
         '<span class="app-checklist__meta">{} · {} evidence file{}</span></span>',
         row.capability.pk,
-        format_html(' hx-swap-oob="true"') if oob else "",
+        mark_safe(' hx-swap-oob="true"') if oob else "",
         row.capability.name,
         _TAG_COLOURS.get(status, "white"),
         row.status_label,

@@ -203,7 +203,7 @@ def test_it_pages_the_ranking_and_keeps_the_query_in_the_links(personas):
     )
     content = first.content.decode()
     assert f'href="?profile=paged&amp;on={ON.isoformat()}&amp;page=2"' in content
-    assert content.count('<tr class="nhsuk-table__row">') == RANKING_PAGE_SIZE + 1
+    assert content.count('<tr role="row" class="nhsuk-table__row">') == RANKING_PAGE_SIZE + 1
 
 
 # --- the database's counting against the engine's rows, on mixed data -------------------------
