@@ -93,7 +93,7 @@ def _ranking(user, profile) -> tuple[list[str], int]:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     sites = visible_sites(user).count()
-    rows = response.content.count(b'<tr class="nhsuk-table__row">') - 1  # minus the header row
+    rows = response.content.count(b'<tr role="row" class="nhsuk-table__row">') - 1  # minus the header row
     # Every site is assessed and ranked; the page shows the first RANKING_PAGE_SIZE of them.
     expected = min(sites, readiness_views.RANKING_PAGE_SIZE)
     assert rows == expected, f"the ranking page listed {rows} rows, expected {expected} of {sites}"
