@@ -13,9 +13,9 @@ from __future__ import annotations
 from html import escape
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
+from atmp_portal.dates import short_date
 from sites.models import SiteCapability
 
 register = template.Library()
@@ -32,7 +32,7 @@ _OOB = ' hx-swap-oob="true"'
 def checklist_summary(row, oob: bool = False) -> SafeString:
     expires = row.expires_on
     count = row.evidence_count
-    validity = f"valid to {date_format(expires, 'j M Y')}" if expires else "no expiry"
+    validity = f"valid to {short_date(expires)}" if expires else "no expiry"
     return mark_safe(
         f'<span class="app-checklist__summary" id="summary-{row.capability.pk}"'
         f"{_OOB if oob else ''}>"
