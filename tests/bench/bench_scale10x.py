@@ -233,6 +233,9 @@ def _count_rows(ones: dict[str, int], tens: dict[str, int]) -> tuple[list[str], 
 
 
 def run(report: list[str]) -> None:
+    if os.environ.get("BENCH_SKIP_10X"):
+        report += ["## Ten times the UK's sites", "", "Not run: BENCH_SKIP_10X is set."]
+        return
     started = time.perf_counter()
     url = ensure_ten_x()
     done, seed_s, planned = _ENSURED[url]

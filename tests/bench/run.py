@@ -1,7 +1,7 @@
 """`make bench`: run every tests/bench/bench_*.py and write docs/performance.md.
 
 Each benchmark module has `run(report: list[str]) -> None` appending Markdown lines. Each
-module's lines are written between `<!-- bench:<module> date -->` markers, so a run of one
+module's lines are written between `<!-- bench:<module> start time -->` markers, so a run of one
 section (BENCH_ONLY) replaces that section and keeps the others as their last run left them;
 a hand-written part headed "## Reading these figures" at the end is kept too. They run
 against a dedicated PostgreSQL database (`<name>_bench`, created if missing) filled with
@@ -93,9 +93,9 @@ def main() -> None:
         if only and only not in name:
             continue
         print(f"Running {name}...", flush=True)
-        lines: list[str] = []
+        lines = [f"<!-- bench:{name} {dt.datetime.now():%Y-%m-%d %H:%M} -->"]
         importlib.import_module(f"tests.bench.{name}").run(lines)
-        sections[name] = lines
+        sections[name] = [*lines, f"<!-- /bench:{name} -->"]
     out = ROOT / "docs" / "performance.md"
     kept = _sections(out.read_text()) if only and out.exists() else {}
     if only:
@@ -103,8 +103,7 @@ def main() -> None:
         report += [f"- Sections run on {dt.datetime.now():%Y-%m-%d %H:%M}: {', '.join(sections)}", ""]
     for name in names:
         if name in sections:
-            stamp = f"<!-- bench:{name} {dt.datetime.now():%Y-%m-%d %H:%M} -->"
-            report += [stamp, *sections[name], f"<!-- /bench:{name} -->", ""]
+            report += [*sections[name], ""]
         elif name in kept:
             report += [*kept[name], ""]
     notes = _notes(out.read_text()) if out.exists() else []
