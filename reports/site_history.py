@@ -83,7 +83,8 @@ def _diffs(rows: Iterable, fields: dict[str, str]) -> Iterator[tuple[object, lis
             new = getattr(row, name)
             old = getattr(before, name) if before is not None else None
             if old != new and not (before is None and new in (None, "", [])):
-                changes.append((label, display_value(name, old), display_value(name, new)))
+                changes.append((label, display_value(name, old, type(row)),
+                                display_value(name, new, type(row))))
         previous[row.id] = row
         yield row, changes
 
