@@ -100,8 +100,6 @@ def assess(
     site_list = _site_list(sites)
     if summary_only and counts_in_database():
         return summaries_in_database(site_list, requirements, [on])[on]
-    if not summary_only and len(site_list) == 1:  # a site's page: its rows may be cached
-        return assess_site(site=site_list[0], requirement_sets=[requirements], on=on)
     states, cover = _load([site.pk for site in site_list], [requirements], on)
     return [_assessment(site, requirements, states, cover, on, summary_only) for site in site_list]
 

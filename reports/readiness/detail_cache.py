@@ -1,8 +1,9 @@
 """One site's detailed assessments (every row), cached in Django's cache (Redis in production).
 
-A site's page (dashboard, readiness, checklist, the site readiness API) assesses one site
-against several requirement sets in full. What the rules decide and write in each row depends
-on two things only:
+A site's page (dashboard, readiness, checklist: `assess_site`, `assess_site_for`) assesses one
+site against several requirement sets in full. (`assess` keeps its fixed queries whatever the
+number of sites, so it does not read the stamp.) What the rules decide and write in each row
+depends on two things only:
 
 - the site's own rows: its checklist entries, its staff and their training records, and for a
   past date their change history. Every write to those tables, however it is made, moves the

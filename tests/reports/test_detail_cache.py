@@ -340,8 +340,6 @@ def test_a_second_view_of_an_unchanged_site_runs_only_the_stamp_query(days_ago):
     with CaptureQueriesContext(connection) as warm:
         view()
     assert len(warm) == 1 and "readinessstamp" in warm[0]["sql"]
-    # The single-site `assess` (the site readiness API) shares the entries.
-    assert _queries(lambda: readiness.assess(sites=[site], requirements=sets[0], on=on)) == 1
 
 
 def test_the_warm_query_count_does_not_grow_with_data():
