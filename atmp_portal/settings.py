@@ -19,6 +19,9 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+# allauth's ACCOUNT_FORMS and MFA_FORMS: our forms in place of its own (their errors name fields).
+from atmp_portal.allauth_forms import ACCOUNT_FORMS, MFA_FORMS  # noqa: F401
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -220,7 +223,6 @@ SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=5
 PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
-ACCOUNT_FORMS = {"login": "accounts.forms.EmailLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -279,10 +281,8 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 _MFA_ROLES = {"network", "editor", "admin", "coordinator", "pharmacist"}
 if set(MFA_REQUIRED_ROLES) - _MFA_ROLES:
-    _stop(
-        f"MFA_REQUIRED_ROLES: unknown role {sorted(set(MFA_REQUIRED_ROLES) - _MFA_ROLES)}; "
-        f"choose from {', '.join(sorted(_MFA_ROLES))}."
-    )
+    _stop(f"MFA_REQUIRED_ROLES: unknown role {sorted(set(MFA_REQUIRED_ROLES) - _MFA_ROLES)}; "
+          f"choose from {', '.join(sorted(_MFA_ROLES))}.")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -13,6 +13,8 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.db.models import F, Value
+
 from actions.models import GapAction
 from actions.selectors import HISTORY_FIELDS as ACTION_FIELDS
 from actions.selectors import action_history_rows
@@ -81,7 +83,8 @@ def _diffs(rows: Iterable, fields: dict[str, str]) -> Iterator[tuple[object, lis
             new = getattr(row, name)
             old = getattr(before, name) if before is not None else None
             if old != new and not (before is None and new in (None, "", [])):
-                changes.append((label, display_value(name, old), display_value(name, new)))
+                changes.append((label, display_value(name, old, type(row)),
+                                display_value(name, new, type(row))))
         previous[row.id] = row
         yield row, changes
 
@@ -140,11 +143,45 @@ def _actions(site: Site) -> list[Change]:
 
 
 def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[Change]:
-    """The latest changes across the site's checklist, staff and training: three queries."""
-    changes = [
-        *_checklist(site, False, limit), *_staff(site, False, limit), *_training(site, False, limit)
+    """The latest changes across the site's checklist, staff and training: one query.
+
+    A UNION of the latest `limit` history rows of each kind, read as values: the dashboard
+    shows only when, who, what and why, and building three kinds of historical instances
+    with their users, capabilities, staff and courses was most of this list's cost (issue 14).
+    Ties on the timestamp keep the order they had as three lists: checklist, staff, training,
+    each newest row first.
+    """
+    parts = [
+        (SiteCapability.history.filter(site_id=site.pk), F("capability__name"), Value("")),
+        (StaffMember.history.filter(site_id=site.pk), F("full_name"), Value("")),
+        (TrainingRecord.history.filter(staff__site_id=site.pk), F("staff__full_name"),
+         F("course__title")),
     ]
-    return sorted(changes, key=lambda c: c.when, reverse=True)[:limit]
+    latest = [
+        rows.annotate(_kind=Value(kind), _item=item, _item_detail=detail)
+        .values_list(*_RECENT_COLUMNS, "_kind", "_item", "_item_detail")
+        .order_by("-history_date", "-history_id")[:limit]
+        for kind, (rows, item, detail) in enumerate(parts)
+    ]
+    rows = sorted(latest[0].union(*latest[1:], all=True), key=lambda r: (r[8], -r[1]))
+    rows.sort(key=lambda r: r[0], reverse=True)  # stable: equal times keep kind, then newest
+    return [
+        Change(
+            when=when, who=(full_name or email or "") if user_id is not None else "System",
+            who_email=email or "", record=_RECENT_RECORDS[kind], record_id=record_id,
+            item=f"{item}, {detail}" if detail else item, action=ACTIONS[history_type],
+            reason=reason or "",
+        )
+        for when, _, user_id, full_name, email, history_type, reason, record_id, kind, item, detail
+        in rows[:limit]
+    ]
+
+
+_RECENT_COLUMNS = (
+    "history_date", "history_id", "history_user_id", "history_user__full_name",
+    "history_user__email", "history_type", "history_change_reason", "id",
+)
+_RECENT_RECORDS = ("Checklist", "Staff", "Training")
 
 
 def site_history(site: Site) -> list[Change]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Model
 
 from atmp_portal.expiring import is_expiring
@@ -102,11 +103,17 @@ class ChecklistRow:
         return is_expiring(self.expires_on, on)
 
 
-def display_value(name: str, value: Any) -> str:
+def display_value(name: str, value: Any, model: type[Model] | None = None) -> str:
+    """A recorded value as users read it elsewhere: a choice by its label (from `model`'s field,
+    so every model's choices are covered: an action's "open" reads "Open"), a date as "1 March
+    2027", a person (a user or a staff member) by name as the portal names them."""
     if value in (None, ""):
         return EMPTY
-    if name == "status":
-        return STATUS_LABELS.get(value, value)
+    choices = _choice_labels(model, name) if model is not None else {}
+    if choices:
+        return str(choices.get(value, value))
+    if isinstance(value, Model):
+        return person(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
@@ -114,6 +121,14 @@ def display_value(name: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return str(value)
+
+
+def _choice_labels(model: type[Model], name: str) -> dict:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return {}
+    return dict(field.flatchoices) if field.choices else {}
 
 
 def person(user: Model | None) -> str:
@@ -130,7 +145,7 @@ def history_entries(records: list, fields: dict[str, str] | None = None) -> list
     for record in records:
         if previous is None:
             changes = [
-                (fields[name], EMPTY, display_value(name, getattr(record, name)))
+                (fields[name], EMPTY, display_value(name, getattr(record, name), type(record)))
                 for name in fields
                 if getattr(record, name) not in (None, "")
             ]
@@ -138,8 +153,8 @@ def history_entries(records: list, fields: dict[str, str] | None = None) -> list
             changes = [
                 (
                     fields[name],
-                    display_value(name, getattr(previous, name)),
-                    display_value(name, getattr(record, name)),
+                    display_value(name, getattr(previous, name), type(record)),
+                    display_value(name, getattr(record, name), type(record)),
                 )
                 for name in fields
                 if getattr(previous, name) != getattr(record, name)

@@ -54,6 +54,7 @@ PAGES = {
     "checklist, editable": ("coordinator", "/sites/{site}/checklist/"),
     "checklist, read-only": ("national", "/sites/{site}/checklist/"),
     "site readiness": ("coordinator", "/sites/{site}/readiness/?profile={profile}"),
+    "site readiness, every set": ("coordinator", "/sites/{site}/readiness/"),
     "ranking": ("national", "/readiness/?profile={profile}"),
     "site list, ready for a trial": ("national", "/sites/?trial={trial}&sort=score"),
     "network overview": ("national", "/overview/?profile={profile}"),

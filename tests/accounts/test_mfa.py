@@ -13,6 +13,7 @@ import time_machine
 from allauth.mfa.models import Authenticator
 from django.test import Client
 
+from accounts.allauth_forms import WRONG_SECURITY_CODE
 from accounts.mfa import MFA_SETUP_REQUIRED, roles_of
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.accounts.oidc import entra_claims, put_user, sso_sign_in
@@ -161,7 +162,7 @@ def test_a_password_alone_reaches_nothing_once_mfa_is_set_up(mfa_roles, network_
         assert client.get("/api/v1/sites/").status_code in (401, 403)
 
         wrong = client.post(MFA_AUTHENTICATE, {"code": "000000"})
-        assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
+        assert wrong.status_code == 200 and WRONG_SECURITY_CODE in wrong.content.decode()
         assert client.get("/").status_code == 302
 
         right = client.post(MFA_AUTHENTICATE, {"code": totp(secret)})
@@ -183,7 +184,7 @@ def test_a_recovery_code_works_once(mfa_roles, network_user):
 
     again = _sign_in_to_second_factor(network_user.email)
     response = again.post(MFA_AUTHENTICATE, {"code": code})
-    assert response.status_code == 200 and "Incorrect code" in response.content.decode()
+    assert response.status_code == 200 and WRONG_SECURITY_CODE in response.content.decode()
     assert again.get("/").status_code == 302
 
 

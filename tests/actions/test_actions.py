@@ -237,3 +237,24 @@ def test_the_history_names_the_owners_not_their_ids(personas, gaps):
     csv_text = client.get(reverse("reports:site-history-csv", args=[personas.site_a.pk]))
     assert "Owner (site staff): Ann Nurse → Priya Pharmacist" in csv_text.content.decode("utf-8-sig")
     assert f"→ {pharmacist.pk}\n" not in csv_text.content.decode("utf-8-sig")
+
+
+def test_the_history_shows_the_labels_users_see_not_the_stored_codes(personas, gaps):
+    _, nurse = gaps
+    action = _plan(personas, nurse)
+    action_update(action=action, owner=personas.coordinator_a, target_date=dt.date(2027, 4, 30),
+                  status="dropped", user=personas.coordinator_a, reason="The trust bought one")
+    client = personas.client_for(personas.coordinator_a)
+    page = client.get(reverse("reports:action-edit", args=[personas.site_a.pk, action.pk]))
+    csv_text = client.get(
+        reverse("reports:site-history-csv", args=[personas.site_a.pk])
+    ).content.decode("utf-8-sig")
+    for shown in (page.content.decode(), csv_text):
+        assert "Status: Open → Dropped" in shown
+        assert "Target date: 31 March 2027 → 30 April 2027" in shown
+        assert "Owner (site staff): Ann Nurse → (empty)" in shown
+        # The portal's own way of naming a user (as on the action list), not "Name <e-mail>".
+        assert f"Owner (portal user): (empty) → {personas.coordinator_a.full_name}" in shown
+        assert f"{personas.coordinator_a.email}&gt;" not in shown
+        assert f"{personas.coordinator_a.email}>" not in shown
+        assert "open →" not in shown and "→ dropped" not in shown

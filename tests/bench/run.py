@@ -1,6 +1,9 @@
 """`make bench`: run every tests/bench/bench_*.py and write docs/performance.md.
 
-Each benchmark module has `run(report: list[str]) -> None` appending Markdown lines. They run
+Each benchmark module has `run(report: list[str]) -> None` appending Markdown lines. Each
+module's lines are written between `<!-- bench:<module> start time -->` markers, so a run of one
+section (BENCH_ONLY) replaces that section and keeps the others as their last run left them;
+a hand-written part headed "## Reading these figures" at the end is kept too. They run
 against a dedicated PostgreSQL database (`<name>_bench`, created if missing) filled with
 `seed_demo --scale`, so figures come from real PostgreSQL at a realistic size. Each figure
 is printed beside a floor measured in the same run, so ratios can be compared across machines.
@@ -85,15 +88,51 @@ def main() -> None:
     report += [f"- Migrate and seed: {seeded:.1f} s", ""]
     names = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
     only = os.environ.get("BENCH_ONLY")
+    sections: dict[str, list[str]] = {}
     for name in names:
         if only and only not in name:
             continue
         print(f"Running {name}...", flush=True)
-        importlib.import_module(f"tests.bench.{name}").run(report)
-        report.append("")
+        lines = [f"<!-- bench:{name} {dt.datetime.now():%Y-%m-%d %H:%M} -->"]
+        importlib.import_module(f"tests.bench.{name}").run(lines)
+        sections[name] = [*lines, f"<!-- /bench:{name} -->"]
     out = ROOT / "docs" / "performance.md"
-    out.write_text("\n".join(report) + "\n")
+    kept = _sections(out.read_text()) if only and out.exists() else {}
+    if only:
+        # One section run: the others keep what their last run wrote, each under its own date.
+        report += [f"- Sections run on {dt.datetime.now():%Y-%m-%d %H:%M}: {', '.join(sections)}", ""]
+    for name in names:
+        if name in sections:
+            report += [*sections[name], ""]
+        elif name in kept:
+            report += [*kept[name], ""]
+    notes = _notes(out.read_text()) if out.exists() else []
+    out.write_text("\n".join(report + notes) + "\n")
     print(out.read_text())
+
+
+NOTES = "## Reading these figures"
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    """Each section's lines as the last run wrote them, markers included, by module name."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("<!-- bench:"):
+            current = [line]
+            found[line.split()[1].removeprefix("bench:")] = current
+        elif current is not None:
+            current.append(line)
+            if line.startswith("<!-- /bench:"):
+                current = None
+    return found
+
+
+def _notes(text: str) -> list[str]:
+    """The hand-written part at the end (from the NOTES heading on): kept across runs."""
+    at = text.find(f"\n{NOTES}")
+    return text[at + 1:].rstrip("\n").splitlines() if at >= 0 else []
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.allauth_forms import WRONG_APP_CODE
 from tests.accounts.factories import PASSWORD
 from tests.accounts.oidc import entra_claims, put_user
 from tests.accounts.test_mfa import totp
@@ -46,6 +47,19 @@ def test_a_network_coordinator_sets_up_totp_then_signs_in_with_it(page, live_ser
     assert "/accounts/2fa/totp/activate/" in page.url
     assert_accessible(page)
     shoot(page, "totp-activate")
+    secret = page.locator("#authenticator_secret").input_value()
+    # A wrong code: the message names the field, by the field and in the summary (NHS.UK).
+    page.get_by_label("Authenticator code").fill("000000")
+    page.get_by_role("button", name="Set up").click()
+    page.wait_for_load_state()
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.get_by_role("link", name=WRONG_APP_CODE).get_attribute("href") == "#id_code"
+    assert WRONG_APP_CODE in page.locator("#id_code-error").inner_text()
+    assert page.title().startswith("Error: ")
+    assert_accessible(page)
+    shoot(page, "totp-activate-wrong-code")
+    summary.get_by_role("link", name=WRONG_APP_CODE).click()
+    assert page.evaluate("document.activeElement.id") == "id_code"
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Authenticator code").fill(totp(secret))
     page.get_by_role("button", name="Set up").click()
