@@ -158,3 +158,20 @@ class TrendSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Trend point {self.on} ({self.ready} of {self.sites} ready)"
+
+
+class CatalogueStamp(models.Model):
+    """The version of what requirement sets are built from: one row, a new number whenever a
+    capability, course, requirement profile, requirement, requirement alternative, trial
+    override or trial's profile list is written.
+
+    Written only by PostgreSQL triggers (migration 0006), so bulk writes and raw SQL move it
+    too; the requirement sets' cache (reports/readiness/catalogue_cache.py) keys by it. The
+    numbers come from one sequence, never reused.
+    """
+
+    id = models.SmallIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"catalogue v{self.version}"

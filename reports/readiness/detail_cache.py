@@ -41,7 +41,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,30 +51,11 @@ from reports.readiness.history import is_past
 from reports.readiness.outcome import Outcome
 from reports.readiness.requirements import Requirement, RequirementSet
 from reports.readiness.results import GapRow, SiteAssessment, from_rows
-from reports.readiness.summary_cache import stamps
+from reports.readiness.source import ENGINE_SOURCE
+from reports.readiness.summary_cache import TIMEOUT, stamps
 from sites.models import Site
 from sites.selectors import SiteRef
 
-TIMEOUT = 2 * 24 * 3600  # entries of superseded stamps or past days go after two days
-
-
-def _code_digest() -> str:
-    """The source of everything that decides or words a row: the engine, the expiring window,
-    and the models whose labels and date arithmetic the rows use."""
-    here = Path(__file__).resolve().parent
-    root = here.parents[1]
-    files = sorted(here.glob("*.py")) + [
-        root / "atmp_portal" / "expiring.py",
-        root / "sites" / "models.py",
-        root / "training" / "models.py",
-    ]
-    hashed = hashlib.sha256()
-    for path in files:
-        hashed.update(path.name.encode() + b"\0" + path.read_bytes())
-    return hashed.hexdigest()[:16]
-
-
-_CODE = _code_digest()
 _REQUIREMENT_FIELDS = attrgetter(*(f.name for f in fields(Requirement)))
 
 
@@ -94,7 +74,7 @@ def set_digest(requirements: RequirementSet) -> str:
 
 def _context(on: dt.date) -> str:
     """What besides the set and the site's rows the rows depend on, for one date."""
-    return f"{_CODE}:{on.isoformat()}:{'past' if is_past(on) else 'now'}:" + (
+    return f"{ENGINE_SOURCE}:{on.isoformat()}:{'past' if is_past(on) else 'now'}:" + (
         f"{expiring_days()}:{settings.TIME_ZONE}"
     )
 

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from django.db.models import Q
 
+from reports.readiness import catalogue_cache
 from sites.models import Capability
 from training.models import StaffRole
 from trials.models import (
@@ -351,8 +352,19 @@ def _trial_set(
 def requirement_sets(
     *, trials: Iterable[Trial] = (), profiles: Iterable[RequirementProfile] = ()
 ) -> tuple[dict[int, RequirementSet], dict[int, RequirementSet]]:
-    """Requirement sets of many trials and profiles at once (keyed by pk): four queries."""
+    """Requirement sets of many trials and profiles at once (keyed by pk): four queries, or on
+    PostgreSQL one (the catalogue's stamp) when the same were built since the catalogue was
+    last written (catalogue_cache.py)."""
     trials, profiles = list(trials), list(profiles)
+    if (trials or profiles) and catalogue_cache.enabled():
+        return catalogue_cache.cached_sets(trials, profiles, requirement_sets_afresh)
+    return requirement_sets_afresh(trials, profiles)
+
+
+def requirement_sets_afresh(
+    trials: list[Trial], profiles: list[RequirementProfile]
+) -> tuple[dict[int, RequirementSet], dict[int, RequirementSet]]:
+    """`requirement_sets` without the cache: four queries."""
     trial_profiles: dict[int, set[int]] = {trial.pk: set() for trial in trials}
     if trials:
         links = Trial.profiles.through.objects.filter(trial_id__in=list(trial_profiles))
