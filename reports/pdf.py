@@ -4,12 +4,13 @@ WeasyPrint would fetch any URL a template names (http, file:///etc/...). StaticO
 serves our static files and refuses everything else, so a report can never reach the
 network or the rest of the file system.
 
-A report of up to FEW_SITES sites is one WeasyPrint document. A report of more is rendered in
-parts (cover and summary, ranking, each chunk of sites' gaps, expiring, appendix): WeasyPrint
-holds every box of a document until it is written, and lays it out on one core, so a
-5,000-site report as one document took gigabytes and minutes. PartRenderer renders the parts in
-up to RENDER_PROCESSES child processes (`python -m reports.pdf`, each rendering one part at a
-time), joins them in order with pypdf and numbers the pages "Page n of N" itself.
+A report of up to FEW_SITES sites is one WeasyPrint document, laid out in the worker process.
+A report of more is rendered in parts (cover and summary, ranking, each chunk of sites' gaps,
+expiring, appendix): WeasyPrint holds every box of a document until it is written, and lays it
+out on one core, so a 5,000-site report as one document took gigabytes and minutes. Each part is
+laid out by a worker process's RenderProcess (`python -m reports.pdf`, one part at a time, within
+PART_TIME_LIMIT); which worker renders which part is reports.tasks' business. join_files joins
+the parts in order with pypdf and numbers the pages "Page n of N" itself.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ import io
 import mimetypes
 import os
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -177,10 +176,19 @@ def expiring_paragraphs(lines) -> SafeString:
     ))
 
 
-# --- parts rendered in child processes, joined with pypdf -----------------------------------
+# --- parts: rendered by a render process of the worker, joined with pypdf ----------------------
 
-RENDER_PROCESSES = max(1, min(4, os.cpu_count() or 1))
+# A part is at most PART_SITES sites' gaps or PART_LINES lines: about half a second of WeasyPrint
+# on a quiet machine. Its limit is a guard against a render that never ends, far above any load.
+PART_TIME_LIMIT = 120
+# Joining is pypdf copying every page: about 5 s for 1,250 pages.
+JOIN_TIME_LIMIT = 300
+# A render process left idle this long ends (it keeps the memory its largest part took).
+IDLE_SECONDS = 60
 CHILD_FAILED = "A PDF render process failed: {error}"
+PART_TIMED_OUT = (
+    f"A part of the report took longer than {PART_TIME_LIMIT} seconds to render and was stopped."
+)
 # The page number the parts leave out, drawn as report.css draws it on a one-part report: 8pt,
 # #4c6272, right-aligned in the bottom margin (Helvetica: Liberation Sans has its metrics).
 NUMBER_SIZE = 8
@@ -233,114 +241,93 @@ def join_pdfs(parts: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-class PartRenderer:
-    """Render a report's parts, given in any order with a sort key, and join them in key order.
+class PartTimedOut(RuntimeError):
+    """A part (or the join) ran past its limit; its render process was ended."""
 
-    With `processes` > 1, each part goes to the first free one of that many child processes;
-    `submit` never waits, so the parent assesses the next chunk of sites while the children lay
-    out the last ones. With 1, each part is rendered here when submitted. Memory: one part's
-    boxes per process, the parts' HTML and PDFs on disk."""
 
-    def __init__(self, processes: int = RENDER_PROCESSES) -> None:
-        self.processes = processes
-        self.directory = Path(tempfile.mkdtemp(prefix="atmp-report-"))
-        self.children: list[subprocess.Popen] = []
-        self.busy: dict[subprocess.Popen, tuple] = {}  # child -> the key of the part it renders
-        self.pending: list[tuple] = []
-        self.done: dict[tuple, Path] = {}
+class RenderProcess:
+    """One render process (`python -m reports.pdf`), asked for one part at a time.
 
-    def __enter__(self) -> PartRenderer:
+    A part is laid out in a process of its own because WeasyPrint keeps the memory a document
+    took, and so that a part's limit can be kept by ending the process. Each worker process
+    has one (`renderer()`), so there are never more renders at once than worker processes:
+    the worker pool's concurrency, not the number of reports, bounds rendering."""
+
+    def __init__(self) -> None:
+        self.child: subprocess.Popen | None = None
+
+    def __enter__(self) -> RenderProcess:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def _paths(self, key: tuple) -> tuple[Path, Path]:
-        name = "part-" + "-".join(str(k) for k in key)
-        return self.directory / f"{name}.html", self.directory / f"{name}.pdf"
+    def render(self, source: Path, target: Path, timeout: float = PART_TIME_LIMIT) -> None:
+        """Lay out the HTML file `source` into the PDF file `target` (written whole or not at
+        all). Raises PartTimedOut, or RuntimeError with the render process's error."""
+        self._ask(f"{source}\t{target}", timeout)
 
-    def submit(self, key: tuple, html: str) -> None:
-        source, target = self._paths(key)
-        if self.processes <= 1:
-            target.write_bytes(render_html(html))
-            self.done[key] = target
-            return
-        source.write_text(html, encoding="utf-8")
-        self.pending.append(key)
-        self._collect(timeout=0)
-        self._dispatch()
+    def join(self, target: Path, parts: list[Path], timeout: float = JOIN_TIME_LIMIT) -> None:
+        self._ask("\t".join(["join", str(target), *map(str, parts)]), timeout)
 
-    def join(self) -> bytes:
-        """Wait for every part, then join them in a child process of its own (pypdf holds every
-        page's objects while it writes: 100 MB at 1,200 pages), the render children ended."""
-        while self.pending or self.busy:
-            self._dispatch()
-            self._collect(timeout=None)
-        paths = [self.done[key] for key in sorted(self.done)]
-        target = self.directory / "report.pdf"
-        if self.processes <= 1 or not self.children:
-            target.write_bytes(join_pdfs([path.read_bytes() for path in paths]))
-            return target.read_bytes()
-        # A fresh process: a render child keeps the memory its largest part took.
-        self._end(self.children)
-        self.children = []
-        joiner = self._idle_child()
-        joiner.stdin.write("\t".join(["join", str(target), *map(str, paths)]) + "\n")
-        joiner.stdin.flush()
-        self.busy[joiner] = ("join",)
-        self._collect(timeout=None)
-        return target.read_bytes()
-
-    def close(self) -> None:
-        self._end(self.children)
-        self.children = []
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-    @staticmethod
-    def _end(children: list[subprocess.Popen]) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-            child.wait()
-            for stream in (child.stdin, child.stdout):
-                stream.close()
-
-    def _dispatch(self) -> None:
-        while self.pending:
-            child = self._idle_child()
-            if child is None:
+    def _ask(self, line: str, timeout: float) -> None:
+        for attempt in (1, 2):
+            child = self._started()
+            try:
+                child.stdin.write(line + "\n")
+                child.stdin.flush()
+                ready, _, _ = select.select([child.stdout], [], [], timeout)
+                answer = child.stdout.readline().strip() if ready else None
+            except BrokenPipeError:
+                answer = ""
+            except BaseException:  # a time limit, a shutdown: never reuse a busy process
+                self.close()
+                raise
+            if answer is None:
+                self.close()
+                raise PartTimedOut(PART_TIMED_OUT)
+            if answer == "ok":
                 return
-            key = self.pending.pop(0)
-            source, target = self._paths(key)
-            child.stdin.write(f"{source}\t{target}\n")
-            child.stdin.flush()
-            self.busy[child] = key
+            if answer:  # the part's own error; the process goes on serving
+                raise RuntimeError(CHILD_FAILED.format(error=answer))
+            # No answer: the process had ended (idle) as we asked, or died; once more, anew.
+            self.close()
+            if attempt == 2:
+                raise RuntimeError(CHILD_FAILED.format(error="it ended unexpectedly"))
 
-    def _idle_child(self) -> subprocess.Popen | None:
-        idle = [c for c in self.children if c not in self.busy]
-        if idle:
-            return idle[0]
-        if len(self.children) < self.processes:
-            child = subprocess.Popen(
+    def _started(self) -> subprocess.Popen:
+        if self.child is None or self.child.poll() is not None:
+            self.close()
+            self.child = subprocess.Popen(
                 [sys.executable, "-m", "reports.pdf"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, text=True, cwd=settings.BASE_DIR,
             )
-            self.children.append(child)
-            return child
-        return None
+        return self.child
 
-    def _collect(self, timeout: float | None) -> None:
-        """Take in the parts finished (waiting up to `timeout` seconds for one; None: until)."""
-        if not self.busy:
+    def close(self) -> None:
+        child, self.child = self.child, None
+        if child is None:
             return
-        ready, _, _ = select.select([c.stdout for c in self.busy], [], [], timeout)
-        for child in [c for c in self.busy if c.stdout in ready]:
-            answer = child.stdout.readline().strip()
-            key = self.busy.pop(child)
-            if answer != "ok":
-                raise RuntimeError(CHILD_FAILED.format(error=answer or "it ended unexpectedly"))
-            if key != ("join",):
-                self.done[key] = self._paths(key)[1]
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        for stream in (child.stdin, child.stdout):
+            stream.close()
+
+
+_RENDERER = RenderProcess()
+
+
+def renderer() -> RenderProcess:
+    """This process's render process (started on first use, ended after IDLE_SECONDS idle)."""
+    return _RENDERER
+
+
+def join_files(parts: list[Path], target: Path) -> None:
+    """Join part PDFs into `target`, in a fresh process: pypdf holds every page's objects while
+    it writes (100 MB at 1,200 pages), and a render process keeps what its largest part took."""
+    with RenderProcess() as joiner:
+        joiner.join(target, parts)
 
 
 class NothingFetcher(weasyprint.URLFetcher):
@@ -351,19 +338,29 @@ class NothingFetcher(weasyprint.URLFetcher):
         raise ValueError(REFUSED.format(url=url))
 
 
+def _write_whole(target: Path, data: bytes) -> None:
+    """Write `target` so that it exists only once complete (another worker may be looking)."""
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
 def _child() -> None:
     """`python -m reports.pdf`: read "source.html<TAB>target.pdf" lines, render each, answer
-    "ok" (or the error) on a line of its own; "join<TAB>target.pdf<TAB>part.pdf..." joins."""
-    for line in sys.stdin:
+    "ok" (or the error) on a line of its own; "join<TAB>target.pdf<TAB>part.pdf..." joins.
+    Ends when its input ends (its worker ended) or after IDLE_SECONDS without a request."""
+    while select.select([sys.stdin], [], [], IDLE_SECONDS)[0]:
+        line = sys.stdin.readline()
+        if not line:
+            return
         source, target, *parts = line.rstrip("\n").split("\t")
         try:
             if source == "join":
-                Path(target).write_bytes(join_pdfs([Path(p).read_bytes() for p in parts]))
+                _write_whole(Path(target), join_pdfs([Path(p).read_bytes() for p in parts]))
             else:
                 html = weasyprint.HTML(string=Path(source).read_text(encoding="utf-8"),
                                        base_url=BASE_URL, url_fetcher=NothingFetcher())
-                Path(target).write_bytes(html.write_pdf())
-                Path(source).unlink()
+                _write_whole(Path(target), html.write_pdf())
             answer = "ok"
         except Exception as exc:  # reported to the parent, which fails the report with it
             answer = f"{type(exc).__name__}: {exc}".replace("\n", " ")

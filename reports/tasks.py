@@ -3,7 +3,8 @@
 build_report is the one place the pipeline's parts meet: claim (reports.jobs) -> document
 (reports.document) -> PDF and CSV (reports.pdf, reports.csvexport) -> finish or fail
 (reports.jobs). Nothing imports this module back: jobs send the task by name
-(reports.broker).
+(reports.broker). A report of many sites is rendered in parts, which free worker processes
+help with (render_part; see "a report of many sites" below).
 
 Delivery: the ReadinessReport row is the truth. While a worker builds, a heartbeat thread
 renews the job's lease; a worker killed mid-build stops renewing it, and sweep_reports (beat,
@@ -17,17 +18,19 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
-from reports import csvexport, document, jobs, pdf
+from reports import broker, csvexport, document, jobs, pdf
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +39,12 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
 # Every start counts against ReadinessReport.MAX_ATTEMPTS (retries and lost workers alike);
 # Celery's own retry count is only a backstop.
 MAX_RETRIES = jobs.MAX_ATTEMPTS
-SOFT_TIME_LIMIT = 300
-TIME_LIMIT = 360
+# The whole report's limit: a guard against a build that never ends, not a deadline on a busy
+# machine. A 10x national report is about a minute of one core's work, several minutes on a
+# loaded machine; rendering is bounded per part (pdf.PART_TIME_LIMIT). Below
+# CELERY_VISIBILITY_TIMEOUT (900 s), so Redis never hands a running build to a second worker.
+SOFT_TIME_LIMIT = 840
+TIME_LIMIT = 870
 
 TIMED_OUT = f"The report took longer than {SOFT_TIME_LIMIT} seconds to build and was stopped."
 TRANSIENT_GAVE_UP = "The report could not be built after {tries} attempts: {error}"
@@ -102,32 +109,164 @@ def _heartbeat(report_id: int, attempt: int, eager: bool):
         thread.join(timeout=interval + 5)
 
 
-def build_files(report) -> tuple[bytes, bytes]:
-    """The PDF and CSV of one report, from the same document."""
+def build_files(report, *, helpers: str | None = None) -> tuple[bytes, bytes]:
+    """The PDF and CSV of one report, from the same document. `helpers`: a queue on which to
+    offer the parts of a report of many sites to other worker processes (render_part)."""
     built = document.report_document(report)
     if not built.many or not built.requirement_set.requirements:
         return pdf.render_report(built), csvexport.report_csv(built)
-    return _build_in_parts(built)
-
-
-def _build_in_parts(built: document.ReportDocument) -> tuple[bytes, bytes]:
-    """A report of many sites: assessed PART_SITES sites at a time, rendered in parts (in
-    child processes when there is more than one chunk of sites), joined (reports.pdf)."""
-    table = csvexport.ReportCsv(built)
-    several = len(built.assessments) > document.PART_SITES
-    with pdf.PartRenderer(pdf.RENDER_PROCESSES if several else 1) as parts:
+    with ReportParts(report, helpers=helpers) as parts:
+        table = csvexport.ReportCsv(built)
         for offset, sites in built.ranking_parts():
-            parts.submit((1, offset), pdf.part_html(built, "ranking", offset=offset, sites=sites))
+            parts.add((1, offset), pdf.part_html(built, "ranking", offset=offset, sites=sites))
         for index, chunk in enumerate(built.detail_chunks()):
             table.add(chunk)
-            parts.submit((2, index), pdf.part_html(built, "gaps", chunk=chunk, first=index == 0))
+            parts.add((2, index), pdf.part_html(built, "gaps", chunk=chunk, first=index == 0))
         # After the chunks: the category chart and the expiring list need all of them.
-        parts.submit((0,), pdf.part_html(built, "front"))
+        parts.add((0,), pdf.part_html(built, "front"))
         for index, lines in enumerate(built.expiring_parts() or [[]]):
-            parts.submit((3, index), pdf.part_html(built, "expiring", lines=lines,
-                                                   first=index == 0))
-        parts.submit((4,), pdf.part_html(built, "appendix"))
-        return parts.join(), table.value()
+            parts.add((3, index), pdf.part_html(built, "expiring", lines=lines, first=index == 0))
+        parts.add((4,), pdf.part_html(built, "appendix"))
+        return parts.render_and_join(), table.value()
+
+
+# --- a report of many sites: its parts, rendered by whichever worker process is free ---------
+#
+# The task that builds the report (the owner) writes each part's HTML to the shared media
+# folder as soon as it has it and sends a render_part message for it; any worker process that is
+# free takes one and renders that part while the owner assesses the next chunk of sites. Once
+# every part is written, the owner renders whatever part no one has taken, waits for the parts
+# others are rendering, and joins them. A part is claimed with a PostgreSQL session advisory
+# lock: never rendered twice at once, and freed by PostgreSQL the moment its holder's
+# connection closes, so a part whose renderer was killed is rendered by the owner.
+#
+# So the number of renders at once is at most the number of worker processes (each renders one
+# part at a time, in its own render process), whatever the number of reports; more workers
+# render one report's parts sooner. The owner never waits on a queue: a part nobody took is its
+# own to render, so a busy or single-process pool (make run) still finishes every report, and
+# the report's lease is held by the owner's heartbeat throughout, as for any report.
+
+PARTS_FOLDER = "report-parts"
+OWNER_POLL_SECONDS = 0.1
+# Integration tests record each part render ("pid start end role") to count renders at once.
+TEST_RENDER_LOG_ENV = "ATMP_TEST_RENDER_LOG"
+
+
+def _parts_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / PARTS_FOLDER
+
+
+def _part_files(report_id: int, attempt: int, index: int) -> tuple[Path, Path]:
+    folder = _parts_root() / f"{report_id}-{attempt}"
+    return folder / f"{index}.html", folder / f"{index}.pdf"
+
+
+@contextmanager
+def _part_claim(report_id: int, attempt: int, index: int):
+    """Yield whether this process may render the part: a session advisory lock on PostgreSQL
+    (held until released, or until this process's connection ends). Without PostgreSQL (make
+    run's SQLite) every claim is granted: a part rendered twice is written whole either way."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = (report_id << 22) | (attempt << 18) | index
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        claimed = cursor.fetchone()[0]
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _render_part(report_id: int, attempt: int, index: int, role: str) -> bool:
+    """Render the part unless it is rendered already: True once it is rendered (by anyone),
+    False while another process holds it."""
+    source, target = _part_files(report_id, attempt, index)
+    if target.exists():
+        return True
+    with _part_claim(report_id, attempt, index) as claimed:
+        if not claimed:
+            return False
+        if not target.exists():
+            started = time.time()
+            pdf.renderer().render(source, target)
+            _log_render(started, role)
+        return True
+
+
+def _log_render(started: float, role: str) -> None:
+    if settings.SETTINGS_MODULE == "atmp_portal.settings_test":
+        path = os.environ.get(TEST_RENDER_LOG_ENV)
+        if path:
+            with open(path, "a") as log:
+                log.write(f"{os.getpid()} {started} {time.time()} {role}\n")
+
+
+class ReportParts:
+    """The parts of one attempt at one report, in a folder of the shared media storage."""
+
+    def __init__(self, report, *, helpers: str | None) -> None:
+        self.report_id, self.attempt, self.helpers = report.pk, report.attempts, helpers
+        self.keys: list[tuple] = []  # part index -> its place in the joined PDF
+        self.folder = _part_files(self.report_id, self.attempt, 0)[0].parent
+        # An earlier attempt's folder was left by a worker that died: nothing will read it.
+        for earlier in _parts_root().glob(f"{self.report_id}-*"):
+            shutil.rmtree(earlier, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+
+    def __enter__(self) -> ReportParts:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def add(self, key: tuple, html: str) -> None:
+        index = len(self.keys)
+        self.keys.append(key)
+        source, _ = _part_files(self.report_id, self.attempt, index)
+        partial = source.with_name(source.name + ".partial")
+        partial.write_text(html, encoding="utf-8")
+        partial.replace(source)
+        if self.helpers:
+            try:
+                render_part.apply_async(args=[self.report_id, self.attempt, index],
+                                        queue=self.helpers, retry=False)
+            except broker.BROKER_ERRORS as exc:  # no one else will help: the owner renders all
+                logger.warning("Report %s: parts not offered, broker unavailable: %s",
+                               self.report_id, exc)
+                self.helpers = None
+
+    def render_and_join(self) -> bytes:
+        """Render every part no one else has (the last first: helpers take the first ones),
+        wait for those others hold, then join them all in order."""
+        remaining = list(reversed(range(len(self.keys))))
+        while remaining:
+            remaining = [i for i in remaining
+                         if not _render_part(self.report_id, self.attempt, i, "owner")]
+            if remaining:
+                time.sleep(OWNER_POLL_SECONDS)
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        target = self.folder / "report.pdf"
+        pdf.join_files([_part_files(self.report_id, self.attempt, i)[1] for i in order], target)
+        return target.read_bytes()
+
+
+@shared_task(ignore_result=True, acks_late=False, soft_time_limit=pdf.PART_TIME_LIMIT + 30,
+             time_limit=pdf.PART_TIME_LIMIT + 60)
+def render_part(report_id: int, attempt: int, index: int) -> str:
+    """Render one part of a report another task is building, if it still needs it. Acked on
+    receipt: a lost or failed one costs nothing, the report's own task renders that part."""
+    source, target = _part_files(report_id, attempt, index)
+    if target.exists() or not source.exists():
+        return "nothing to do"  # rendered already, or that attempt at the report has ended
+    try:
+        return "rendered" if _render_part(report_id, attempt, index, "helper") else "taken"
+    except Exception as exc:  # the owner renders it again and fails the report with the reason
+        logger.warning("Report %s part %s: %s", report_id, index, exc)
+        return "failed"
 
 
 @shared_task(
@@ -147,11 +286,14 @@ def build_report(self, report_id: int) -> str:
             return "nothing to do"
         with _heartbeat(report_id, report.attempts, eager=bool(self.request.is_eager)):
             _test_delay()
-            pdf_file, csv_file = build_files(report)
+            pdf_file, csv_file = build_files(report, helpers=_queue(self))
         finished = jobs.report_finish(report_id=report_id, pdf=pdf_file, csv=csv_file)
         return "succeeded" if finished else "already finished"
     except SoftTimeLimitExceeded:
         jobs.report_fail(report_id=report_id, reason=TIMED_OUT)
+        return "failed"
+    except pdf.PartTimedOut as exc:
+        jobs.report_fail(report_id=report_id, reason=str(exc))
         return "failed"
     except TRANSIENT_ERRORS as exc:
         return _transient(self, report_id, report, exc)
@@ -161,6 +303,14 @@ def build_report(self, report_id: int) -> str:
             report_id=report_id, reason=BUILD_FAILED.format(error=f"{type(exc).__name__}: {exc}")
         )
         return "failed"
+
+
+def _queue(task) -> str | None:
+    """The queue this build came from, where its parts are offered to the workers that serve
+    it; None when it runs in-process (eager: tests, the bench), where no worker would help."""
+    if task.request.is_eager:
+        return None
+    return (task.request.delivery_info or {}).get("routing_key") or task.app.conf.task_default_queue
 
 
 def _transient(task, report_id: int, report, exc: BaseException) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Model
@@ -29,6 +29,8 @@ NOT_RECORDED_LABEL = "Not recorded"
 EMPTY = "(empty)"
 # Settled: the site has decided (in place, or does not apply); what the category progress counts.
 SETTLED = {SiteCapability.Status.IN_PLACE, SiteCapability.Status.NOT_APPLICABLE}
+# An item the site has never recorded: its status, evidence expiry and number of evidence files.
+_NOT_RECORDED_ROW = (NOT_RECORDED, None, 0)
 
 
 @dataclass
@@ -60,37 +62,50 @@ class ChecklistItem:
         return self.site_capability.version if self.site_capability else 0
 
     @property
+    def status(self) -> str:
+        return self.site_capability.status if self.site_capability else NOT_RECORDED
+
+    @property
     def status_label(self) -> str:
         if self.site_capability is None:
             return NOT_RECORDED_LABEL
         return self.site_capability.get_status_display()
 
     @property
+    def expires_on(self) -> dt.date | None:
+        return self.site_capability.evidence_expires_on if self.site_capability else None
+
+    @property
     def evidence_count(self) -> int:
         return len(self.documents)
 
 
+class CatalogueEntry(NamedTuple):
+    """The fields of a catalogue Capability a list line shows, read as values."""
+
+    pk: int
+    code: str
+    name: str
+    category: str
+
+
 @dataclass
 class ChecklistRow:
-    """One item as the list page shows it: one line, no documents or history loaded."""
+    """One item as the list page shows it: one line, no documents or history loaded.
 
-    capability: Capability
-    site_capability: SiteCapability | None
+    Read as values, not model instances (`checklist_rows`): building the 60 capabilities and
+    the site's records as models was most of the list's read time (issue 14)."""
+
+    capability: CatalogueEntry
+    status: str  # a SiteCapability.Status, or NOT_RECORDED
+    expires_on: dt.date | None
     evidence_count: int
     needs: list = field(default_factory=list)  # which trials and profiles need it (reports)
     url: str = ""  # its own page (reports)
 
     @property
-    def status(self) -> str:
-        return self.site_capability.status if self.site_capability else NOT_RECORDED
-
-    @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, NOT_RECORDED_LABEL)
-
-    @property
-    def expires_on(self) -> dt.date | None:
-        return self.site_capability.evidence_expires_on if self.site_capability else None
 
     @property
     def is_settled(self) -> bool:
@@ -199,14 +214,20 @@ def _item(
 def checklist_rows(site: Site) -> list[ChecklistRow]:
     """Every catalogue capability in category order, one line each: two queries."""
     recorded = {
-        sc.capability_id: sc
-        for sc in SiteCapability.objects.filter(site=site).annotate(evidence_count=Count("evidence"))
+        capability_id: (status, expires_on, evidence_count)
+        for capability_id, status, expires_on, evidence_count in SiteCapability.objects.filter(
+            site=site
+        )
+        .values_list("capability_id", "status", "evidence_expires_on")
+        .annotate(evidence_count=Count("evidence"))
     }
-    rows = []
-    for capability in Capability.objects.order_by("category", "name"):
-        record = recorded.get(capability.pk)
-        rows.append(ChecklistRow(capability, record, record.evidence_count if record else 0))
-    return rows
+    catalogue = Capability.objects.order_by("category", "name").values_list(
+        "pk", "code", "name", "category"
+    )
+    return [
+        ChecklistRow(entry, *recorded.get(entry.pk, _NOT_RECORDED_ROW))
+        for entry in map(CatalogueEntry._make, catalogue)
+    ]
 
 
 def checklist_item(site: Site, capability: Capability, *, writable: bool) -> ChecklistItem:

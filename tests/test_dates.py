@@ -211,3 +211,13 @@ def test_the_ranking_is_assessed_on_the_date_of_its_three_boxes(personas):
     assert page.context["on"] == dt.date(2026, 3, 31)
     bad = client.get("/readiness/", {**query, "on-month": ""})
     assert "The date to assess as of must include a month" in bad.content.decode()
+
+
+@pytest.mark.parametrize("value", [
+    *(dt.date(2027, month, day) for month in range(1, 13) for day in (1, 9, 28)),
+    dates.EARLIEST, dates.LATEST, dt.date(2028, 2, 29),
+])
+def test_the_short_date_is_what_the_date_filter_writes(value):
+    from django.template.defaultfilters import date as date_filter
+
+    assert dates.short_date(value) == date_filter(value, "j M Y")

@@ -60,6 +60,7 @@ PAGES = {
     "network overview": ("national", "/overview/?profile={profile}"),
     "trial list": ("national", "/trials/"),
     "trial page": ("national", "/trials/{trial}/"),
+    "trial history": ("national", "/trials/{trial}/history/"),
     "trial sites": ("national", "/trials/{trial}/sites/"),
     "guidance search": ("coordinator", "/guidance/?q=cell"),
     "guidance document": ("coordinator", "/guidance/{document}/"),

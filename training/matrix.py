@@ -3,7 +3,7 @@
 Which courses appear is the caller's choice (the site's trials and the requirement profiles),
 and so is which roles need each course: a cell whose staff member holds none of those roles and
 has no record says "Not required". This module only reads training. Three queries whatever the
-number of staff or records.
+number of staff or records, each reading only the columns the matrix shows.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ CELL_COLOURS = {
 }
 ANY_ROLE = ""  # in a course's set of roles: staff in any role need it
 _RANK = {VALID: 3, EXPIRING: 2, EXPIRED: 1, MISSING: 0}
+# A row's staff member as the matrix page and its CSV show them (name, roles); any other
+# field read from a row would cost one query per staff member.
+STAFF_FIELDS = ("site_id", "full_name", "roles")
 
 
 @dataclass
@@ -82,13 +85,20 @@ def training_matrix(
     course_ids = set(course_ids)
     course_roles = course_roles or {}
     courses = list(Course.objects.filter(pk__in=course_ids).order_by("title"))
-    staff = list(StaffMember.objects.filter(site=site, active=True).order_by("full_name"))
+    by_pk = {course.pk: course for course in courses}
+    staff = list(
+        StaffMember.objects.filter(site=site, active=True)
+        .only(*STAFF_FIELDS)
+        .order_by("full_name")
+    )
     best: dict[tuple[int, int], MatrixCell] = {}
+    # Only what a record's status needs; its course is one of `courses`, already loaded.
     records = TrainingRecord.objects.filter(
         staff__site=site, staff__active=True, course_id__in=course_ids
-    ).select_related("course")
+    ).only("staff_id", "course_id", "completed_on", "expiry_override")
     for record in records:
-        status = _cell_status(record, on)
+        record.course = by_pk[record.course_id]
+        status, expires = _cell_status(record, on), record.expires_on
         key = (record.staff_id, record.course_id)
         current = best.get(key)
         # A person's best record counts: a renewal replaces the expired completion before it.
@@ -97,16 +107,16 @@ def training_matrix(
             or _RANK[status] > _RANK[current.status]
             or (
                 status == current.status
-                and (record.expires_on or dt.date.max) > (current.expires_on or dt.date.max)
+                and (expires or dt.date.max) > (current.expires_on or dt.date.max)
             )
         ):
-            best[key] = MatrixCell(record.course, status, record.expires_on)
+            best[key] = MatrixCell(record.course, status, expires)
+    columns = [(course, course.pk, course_roles.get(course.pk)) for course in courses]
     rows = []
     for member in staff:
         cells = []
-        for course in courses:
-            roles = course_roles.get(course.pk)
-            cell = best.get((member.pk, course.pk))
+        for course, course_id, roles in columns:
+            cell = best.get((member.pk, course_id))
             if cell is None:
                 cell = _empty_cell(member, course, roles)
             else:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.trial_list, name="list"),
     path("new/", views.trial_create, name="create"),
     path("<int:trial_id>/", views.trial_detail, name="detail"),
+    path("<int:trial_id>/history/", views.trial_history_page, name="history"),
     path("<int:trial_id>/edit/", views.trial_edit, name="edit"),
     path("<int:trial_id>/requirements/", views.trial_requirements, name="requirements"),
     path("<int:trial_id>/requirements/capability/", views.capability_requirement_add,

@@ -6,10 +6,15 @@ capability filter are htmx enhancements. Access comes from trials.access only.
 
 from __future__ import annotations
 
+from html import escape
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from sites.access import visible_sites
@@ -23,8 +28,22 @@ from trials.forms import (
     capability_groups,
     requirement_key,
 )
-from trials.models import CapabilityRequirement, RequirementOverride, TrainingRequirement, Trial
-from trials.selectors import inherited_requirements, trial_history, trial_overrides
+from trials.models import (
+    CapabilityRequirement,
+    RequirementOverride,
+    TrainingRequirement,
+    Trial,
+    TrialSite,
+)
+from trials.selectors import (
+    inherited_requirements,
+    own_capability_requirements,
+    recent_trial_history,
+    trial_history,
+    trial_overrides,
+)
+
+HISTORY_PAGE_SIZE = 50
 
 
 def _writable_trial(request: HttpRequest, trial_id: int) -> Trial:
@@ -44,23 +63,64 @@ def trial_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _url_of_each(name: str, *args) -> str:
+    """The URL `name` takes with `*args` and one more id, up to that id: one reversal for a
+    list of links instead of one per row."""
+    url = reverse(name, args=[*args, 0])
+    if not url.endswith("/0/"):
+        raise ValueError(f"{name} does not end with the id: {url}")
+    return url[:-2]
+
+
+def _participating_sites(request: HttpRequest, trial: Trial, can_write: bool) -> SafeString:
+    """The sites the reader may see, as list items (a trial may have hundreds of sites, so
+    values, one URL reversal and one join, not instances and a `{% url %}` each): each links
+    to its place in the selection for network coordinators, else to the site."""
+    head = _url_of_each("trials:site", trial.pk) if can_write else _url_of_each("sites:detail")
+    statuses = dict(TrialSite.Status.choices)
+    rows = visible_trial_sites(request.user, trial).order_by("site__name").values_list(
+        "site_id", "site__name", "site__region__name", "status")
+    # html.escape is what django.utils.html.escape calls, without its wrapping per value.
+    return mark_safe("".join(
+        f'<li><a href="{head}{site_id}/">{escape(name)}</a> ({escape(region)}) — '
+        f"{escape(statuses.get(status, status))}</li>"
+        for site_id, name, region, status in rows
+    ))
+
+
 @login_required
 def trial_detail(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """What the trial is, what it requires, its sites and (for network coordinators) its latest
+    changes, with a link to the whole history: the page's cost does not grow with it."""
     trial = trial_for(request.user, trial_id)
+    can_write = can_write_trials(request.user)
+    history, older_history = (
+        recent_trial_history(trial, sites=visible_sites(request.user)) if can_write else ([], False)
+    )
     context = {
         "trial": trial,
-        "trial_sites": visible_trial_sites(request.user, trial).order_by("site__name"),
-        "profiles": trial.profiles.all(),
-        "capability_requirements": trial.capability_requirements.prefetch_related("capabilities"),
+        "trial_sites": _participating_sites(request, trial, can_write),
+        "profiles": trial.profiles.values_list("name", flat=True),
+        "capability_requirements": own_capability_requirements(trial),
         "training_requirements": trial.training_requirements.select_related("course"),
         "overrides": trial_overrides(trial),
-        "can_write": can_write_trials(request.user),
-        "history": (
-            trial_history(trial, sites=visible_sites(request.user))
-            if can_write_trials(request.user) else []
-        ),
+        "can_write": can_write,
+        "history": history,
+        "older_history": older_history,
     }
     return render(request, "trials/trial_detail.html", context)
+
+
+@login_required
+def trial_history_page(request: HttpRequest, trial_id: int) -> HttpResponse:
+    """Every change to the trial, newest first, 50 a page. The trial page shows its history to
+    network coordinators only, and so does this page (404 for anyone else)."""
+    trial = trial_for(request.user, trial_id, write=True)
+    history = trial_history(trial, sites=visible_sites(request.user))
+    page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "trials/trial_history.html", {
+        "trial": trial, "page": page, "history": page.object_list,
+    })
 
 
 def _as_initial(data) -> dict:

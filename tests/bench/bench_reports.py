@@ -7,11 +7,11 @@
 - Site PDF: one site against a trial, built by the report task itself (`build_report.apply`:
   claim, assessment, PDF + CSV rendering, files saved). Floor: WeasyPrint rendering a one-line page
   through reports.pdf, the only module allowed to call it.
-- National PDF: every site against a profile, built by the report task in a child process. A
-  report of many sites is rendered in parts by render processes of that child (reports.pdf), so
-  its peak memory is the peak of the SUM of the child's and its render processes' RSS, sampled
-  every 50 ms from /proc (the child's own ru_maxrss and the largest render process's are shown
-  beside it).
+- National PDF: every site against a profile, built by the report task in a child process
+  (in-process, `apply`: no other worker helps, so its own render process lays out every part;
+  tests/bench/bench_report_workers.py measures reports on a real worker pool). Its peak memory is
+  the peak of the SUM of the child's and its render processes' RSS, sampled every 50 ms from
+  /proc (the child's own ru_maxrss and the largest render process's are shown beside it).
 - National PDF at 10x data: the same against the 10x database of bench_scale10x (`seed_demo
   --scale 140`, about 5,200 sites; seeded by whichever of the two sections runs first), or the
   one named by BENCH_REPORTS_10X_DATABASE_URL; BENCH_SKIP_10X=1 leaves it out.

@@ -23,6 +23,8 @@ from tests.reports.test_jobs import build_scenario, make_report
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 MAX_PAGES = 60
+# Pages a persona must reach by links, so that a crawl cut short by MAX_PAGES cannot skip them.
+MUST_REACH = {"network": {"trials:history"}, "national": {"trials:history"}}
 # Not pages to check: sign-out, the admin, the API and its docs, files and downloads.
 SKIP_PREFIXES = ("/accounts/logout", "/admin/", "/api/", "/static/", "/media/", "/health")
 SKIP_ENDINGS = (".csv", ".pdf", ".png", ".json", "/download/", "/csv/", "/pdf/")
@@ -106,5 +108,6 @@ def test_every_page_a_role_can_reach_fits_320_px_and_passes_axe(page, live_serve
                                                                  world, persona):
     visited, problems = _crawl(page, live_server, getattr(personas, persona))
     assert len(visited) >= 5, visited
+    assert MUST_REACH.get(persona, set()) <= {_pattern(path.split("?")[0]) for path in visited}
     assert not problems, f"{len(problems)} problems on {len(visited)} pages:\n" + "\n".join(
         problems)

@@ -131,13 +131,20 @@ def test_a_national_coordinator_sets_up_a_trial_and_selects_a_site(
     page.get_by_label("Reason").fill("Ready now, with capacity")
     page.get_by_role("button", name="Save").click()
     page.goto(f"{live_server.url}/trials/{trial.pk}/")
-    history = page.locator("#history + table")
+    latest = page.locator("#history + table")
+    expect(latest).to_contain_text("Ready now, with capacity")
+    assert_accessible(page)
+    page.get_by_role("link", name=f"See all changes to {trial.short_title}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("History")
+    history = page.get_by_role("table")
     for text in ("Site: Alpha Hospital", "Ready now, with capacity", "Interested",
                  "We have a transplant unit", "No ICANS risk", "Capability requirement added",
                  "Capability requirement changed", "Sponsor accepts reduced intensity",
                  "Trial created"):
         expect(history).to_contain_text(text)
     assert_accessible(page)
+    page.get_by_role("link", name=trial.short_title).first.click()
+    expect(page).to_have_url(f"{live_server.url}/trials/{trial.pk}/")
     assert TrialSite.objects.get(trial=trial, site=personas.site_a).status == "selected"
 
 

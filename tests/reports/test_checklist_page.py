@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from sites.models import Capability, SiteCapability
 from tests.sites.factories import CapabilityFactory, EvidenceDocumentFactory, SiteCapabilityFactory
@@ -164,3 +165,94 @@ def test_the_page_of_60_items_is_at_least_5_times_smaller_than_the_full_page(per
     body = _page(client, personas.site_a)
     assert body.count('id="item-') == 60
     assert len(body.encode()) * 5 <= FULL_PAGE_BYTES
+
+
+@pytest.fixture
+def guided(personas, checklist):
+    """Two guidance documents for the liquid nitrogen item, and an item whose name needs escaping."""
+    from guidance import services
+    from tests.guidance.factories import publish_guidance
+
+    caps, trial = checklist
+    for slug, title in [("ln2-vapour", "Keeping ATMPs in vapour & LN2"), ("alarms", "Alarms <first>")]:
+        version = publish_guidance(editor=personas.editor, title=title, slug=slug)
+        services.document_links_update(
+            document=version.document, user=personas.editor, capabilities=[caps["ln2"]], courses=[]
+        )
+    caps["odd"] = CapabilityFactory(
+        code="odd", name='Cell & "gene" <lab>', category=Capability.Category.PHARMACY
+    )
+    return caps, trial
+
+
+def _guidance_links(code: str) -> str:
+    """What guidance's own tag renders for the item: the list's line must be the same."""
+    from django.template import Context, Template
+
+    return Template(
+        "{% load guidance_tags %}{% guidance_for_capabilities codes as helps %}"
+        "{% guidance_links helps code %}"
+    ).render(Context({"codes": [code], "code": code}))
+
+
+def _item(site, cap, *, summary: str, verb: str, body: str = "") -> str:
+    """One list item as the page's template wrote it before it became a template tag."""
+    url = reverse("reports:capability", args=[site.pk, cap.pk])
+    return (
+        f'<li id="item-{cap.pk}" class="app-checklist__item">'
+        f'<details class="app-checklist__details" hx-get="{url}" hx-trigger="toggle once"'
+        ' hx-target="find .app-checklist__body" hx-swap="innerHTML">'
+        f'<summary><span class="app-checklist__summary" id="summary-{cap.pk}">{summary}</span></summary>'
+        f'<div class="app-checklist__body">{body}'
+        f'<p class="nhsuk-body-s"><a href="{url}">{verb}</a></p></div></details></li>'
+    )
+
+
+def test_each_item_keeps_its_summary_guidance_needs_and_link(personas, guided):
+    """Every part of a line, markup and all, for a coordinator (who may change every item)."""
+    caps, _ = guided
+    site = personas.site_a
+    body = _page(personas.client_for(personas.coordinator_a), site)
+    expires = timezone.localdate() + dt.timedelta(days=30)
+    assert "Guidance: " in _guidance_links("ln2")
+    assertInHTML(_item(
+        site, caps["ln2"],
+        summary='<span class="app-checklist__name">Liquid nitrogen storage</span> '
+        '<strong class="nhsuk-tag nhsuk-tag--green">In place</strong> '
+        f'<span class="app-checklist__meta">valid to {expires.day} {expires:%b %Y} · '
+        "1 evidence file</span>",
+        body=_guidance_links("ln2") + '<p class="nhsuk-body-s">Needed by ORION-19.</p>',
+        verb="Open and change Liquid nitrogen storage",
+    ), body, count=1)
+    assertInHTML(_item(
+        site, caps["freezer"],
+        summary='<span class="app-checklist__name">Minus 80 freezer</span> '
+        '<strong class="nhsuk-tag nhsuk-tag--blue">In progress</strong> '
+        '<span class="app-checklist__meta">no expiry · 0 evidence files</span>',
+        body='<p class="nhsuk-body-s">Needed by ORION-19 (gap).</p>',
+        verb="Open and change Minus 80 freezer",
+    ), body, count=1)
+    assertInHTML(_item(
+        site, caps["odd"],
+        summary='<span class="app-checklist__name">Cell &amp; &quot;gene&quot; &lt;lab&gt;</span> '
+        '<strong class="nhsuk-tag nhsuk-tag--white">Not recorded</strong> '
+        '<span class="app-checklist__meta">no expiry · 0 evidence files</span>',
+        verb="Open and change Cell &amp; &quot;gene&quot; &lt;lab&gt;",
+    ), body, count=1)
+    assert body.count('class="app-checklist__item"') == len(caps)
+
+
+@pytest.mark.parametrize(("who", "storage_verb", "pharmacy_verb"), [
+    ("national", "Open", "Open"),
+    ("pharmacist_a", "Open", "Open and change"),
+])
+def test_each_item_offers_to_change_it_only_to_whoever_may(
+    personas, guided, who, storage_verb, pharmacy_verb
+):
+    caps, _ = guided
+    body = _page(personas.client_for(getattr(personas, who)), personas.site_a)
+    for code, verb in [("dewar", storage_verb), ("sop", pharmacy_verb)]:
+        url = reverse("reports:capability", args=[personas.site_a.pk, caps[code].pk])
+        assertInHTML(
+            f'<p class="nhsuk-body-s"><a href="{url}">{verb} {caps[code].name}</a></p>', body
+        )

@@ -53,6 +53,17 @@ def embedded_broker(settings, tmp_path):
         celery_app.amqp._producer_pool = None
 
 
+def _embedded_worker(embedded_broker, media: Path, log: Path, *pool: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="atmp_portal.settings_test", DATABASE_URL=_database_url(),
+               EMBEDDED_BROKER_DIR=str(embedded_broker), TEST_MEDIA_ROOT=str(media))
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", *(pool or ["--pool=solo"]),
+         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+
+
 def test_a_report_goes_from_queued_to_succeeded_on_the_embedded_worker(
     personas, embedded_broker, settings, tmp_path
 ):
@@ -60,15 +71,7 @@ def test_a_report_goes_from_queued_to_succeeded_on_the_embedded_worker(
     media = tmp_path / "media"
     media.mkdir()
     settings.MEDIA_ROOT = str(media)
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(DJANGO_SETTINGS_MODULE="atmp_portal.settings_test", DATABASE_URL=_database_url(),
-               EMBEDDED_BROKER_DIR=str(embedded_broker), TEST_MEDIA_ROOT=str(media))
-    log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    worker = _embedded_worker(embedded_broker, media, tmp_path / "worker.log")
     try:
         client = personas.client_for(personas.coordinator_a)
         started = time.monotonic()
@@ -92,6 +95,43 @@ def test_a_report_goes_from_queued_to_succeeded_on_the_embedded_worker(
         assert Path(report.pdf.path).read_bytes().startswith(b"%PDF")
         status = client.get(f"/reports/{report.pk}/status/").content.decode()
         assert "Download PDF" in status
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+
+
+def test_a_national_report_is_built_in_parts_on_the_embedded_worker(
+    personas, embedded_broker, settings, tmp_path
+):
+    """make run's worker (prefork, here two processes) on the filesystem transport: the parts
+    are offered and rendered with no result backend, and the report succeeds."""
+    from pypdf import PdfReader
+
+    from reports import document, jobs
+    from sites.models import Site
+    from tests.reports.test_jobs import TODAY
+    from tests.sites.factories import SiteFactory
+
+    scenario = build_scenario(personas)
+    SiteFactory.create_batch(document.PART_SITES, region=personas.north)
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = str(media)
+    worker = _embedded_worker(embedded_broker, media, tmp_path / "worker.log",
+                              "--pool=prefork", "--concurrency=2")
+    try:
+        report = jobs.report_request(user=personas.national, kind="national",
+                                     profile=scenario.profile.code, as_of=TODAY)
+        deadline = time.monotonic() + 180
+        while report.is_active and time.monotonic() < deadline:
+            time.sleep(0.2)
+            report.refresh_from_db()
+        assert report.status == Status.SUCCEEDED, (
+            report.error or (tmp_path / "worker.log").read_text()[-3000:])
+        pages = PdfReader(Path(report.pdf.path).open("rb")).pages
+        text = " ".join(" ".join(page.extract_text() for page in pages).split())
+        assert f"Page {len(pages)} of {len(pages)}" in text
+        assert text.count("Blocker: Liquid nitrogen vapour storage") == Site.objects.count()
     finally:
         worker.kill()
         worker.wait(timeout=10)

@@ -354,11 +354,11 @@ def test_a_transient_error_is_retried(personas, scenario, media, eager):
     real = tasks.build_files
     calls = {"n": 0}
 
-    def flaky(report):
+    def flaky(report, **options):
         calls["n"] += 1
         if calls["n"] == 1:
             raise OperationalError("server closed the connection unexpectedly")
-        return real(report)
+        return real(report, **options)
 
     with mock.patch.object(tasks, "build_files", side_effect=flaky):
         report = run_task(make_report(personas, scenario))

@@ -194,7 +194,6 @@ def many_sites(personas, scenario, monkeypatch):
     monkeypatch.setattr(report_document_module, "FEW_SITES", 1)
     monkeypatch.setattr(report_document_module, "PART_SITES", 1)
     monkeypatch.setattr(report_document_module, "PART_LINES", 3)
-    monkeypatch.setattr(pdf, "RENDER_PROCESSES", 2)  # as on a two-core machine, even on one
     return ReadinessReport.objects.create(
         kind="national", profile=scenario.profile, as_of=TODAY, requested_by=personas.national
     )
@@ -205,9 +204,12 @@ def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_si
     real_popen = pdf.subprocess.Popen
     monkeypatch.setattr(pdf.subprocess, "Popen",
                         lambda *a, **k: processes.append(real_popen(*a, **k)) or processes[-1])
+    pdf.renderer().close()
     data, _ = tasks.build_files(many_sites)
-    assert len(processes) == 3  # two render processes for nine parts, then one that joins
-    assert all(p.returncode is not None for p in processes)  # none left running
+    # This process's one render process for the nine parts, then a fresh one that joins.
+    assert len(processes) == 2
+    assert processes[0] is pdf.renderer().child and processes[1].returncode is not None
+    assert not list(tasks._parts_root().glob(f"{many_sites.pk}-*"))  # the parts are cleared
     text, pages = pdf_text(data)
     flat = " ".join(text.split())
     total = len(pages)
@@ -245,16 +247,68 @@ def test_a_report_of_many_sites_costs_the_same_queries_per_chunk(
         SiteFactory(name=f"Extra Hospital {index}", ods_code=f"RX{index}", region=personas.north)
     with CaptureQueriesContext(connection) as eight:
         tasks.build_files(many_sites)
-    per_chunk = (len(eight) - len(four)) / 4
+
+    def reads(queries) -> int:
+        # Each part's claim is two statements (lock, unlock), whatever the part holds.
+        claims = [q["sql"] for q in queries if "advisory" in q["sql"]]
+        assert sum("advisory_lock" in c for c in claims) == sum("unlock" in c for c in claims)
+        return len(queries) - len(claims)
+
+    per_chunk = (reads(eight) - reads(four)) / 4
     assert per_chunk <= 3, per_chunk  # one assessment of a chunk of sites: at most three
 
 
 def test_a_failed_part_fails_the_build_with_its_reason(tmp_path):
-    with pdf.PartRenderer(processes=2) as parts:
-        parts._paths = lambda key: (tmp_path / "part.html", tmp_path / "missing" / "part.pdf")
-        parts.submit((0,), "<p>Hello</p>")
+    source = tmp_path / "part.html"
+    source.write_text("<p>Hello</p>")
+    with pdf.RenderProcess() as renderer:
         with pytest.raises(RuntimeError, match="A PDF render process failed: FileNotFoundError"):
-            parts.join()
+            renderer.render(source, tmp_path / "missing" / "part.pdf")
+        renderer.render(source, tmp_path / "part.pdf")  # the process goes on serving
+    assert (tmp_path / "part.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_part_past_its_limit_fails_the_report_with_the_reason(many_sites, monkeypatch):
+    many_sites.status, many_sites.attempts = ReadinessReport.Status.RUNNING, 1
+    many_sites.save()
+    real_render = pdf.RenderProcess.render
+    monkeypatch.setattr(pdf.RenderProcess, "render",
+                        lambda self, source, target: real_render(self, source, target, 0.001))
+    assert tasks.build_report.apply(args=[many_sites.pk]).get() == "failed"
+    many_sites.refresh_from_db()
+    assert (many_sites.status, many_sites.error) == ("failed", pdf.PART_TIMED_OUT)
+    assert pdf.renderer().child is None  # the process that ran past the limit was ended
+
+
+def test_a_part_held_by_a_renderer_that_dies_is_rendered_by_the_report_s_own_task(
+    many_sites, monkeypatch
+):
+    """Another worker's claim (a session advisory lock, here on a connection of our own) holds
+    the owner back; when that connection ends without the part written, the owner renders it."""
+    import threading
+
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
+                            user=settings["USER"], dbname=settings["NAME"], autocommit=True)
+    index = 0  # the first part: the ranking
+    other.execute("SELECT pg_advisory_lock(%s)", [(many_sites.pk << 22) | index])
+    waited = []
+    real_render_part = tasks._render_part
+
+    def render_part(report_id, attempt, part, role):
+        done = real_render_part(report_id, attempt, part, role)
+        if part == index:
+            waited.append(done)
+            if len(waited) == 3:
+                threading.Thread(target=other.close).start()  # the helper's worker is killed
+        return done
+
+    monkeypatch.setattr(tasks, "_render_part", render_part)
+    data, _ = tasks.build_files(many_sites)
+    assert waited[:3] == [False, False, False] and waited[-1] is True
+    assert "Ranking" in pdf_text(data)[0]
 
 
 def test_the_header_is_escaped_as_a_css_string():
@@ -270,3 +324,20 @@ def test_a_report_of_many_sites_without_gaps_says_so(many_sites):
     flat = " ".join(pdf_text(data)[0].split())
     assert "4 of 4 sites ready" in flat
     assert "No site in this report has a gap against CAR-T core." in flat
+
+
+def test_a_report_whose_parts_cannot_be_offered_is_rendered_by_its_own_task(
+    many_sites, monkeypatch
+):
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    offered = []
+
+    def broker_down(*args, **kwargs):
+        offered.append(args)
+        raise KombuOperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.render_part, "apply_async", broker_down)
+    data, _ = tasks.build_files(many_sites, helpers="celery")
+    assert len(offered) == 1  # the first refusal stops the offers
+    assert "Appendix: every requirement of CAR-T core" in pdf_text(data)[0]

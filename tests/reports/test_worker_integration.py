@@ -13,6 +13,7 @@ many kills.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import signal
@@ -53,7 +54,8 @@ class Workers:
         self.queue, self.media, self.logs = queue, media, logs
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, **extra_env: str) -> subprocess.Popen:
+    def start(self, concurrency: int = 0, **extra_env: str) -> subprocess.Popen:
+        """A worker: the solo pool, or prefork with `concurrency` processes."""
         if not os.environ.get("REDIS_URL"):
             pytest.skip("needs REDIS_URL (a real Redis) for a real worker")
         env = {
@@ -68,7 +70,8 @@ class Workers:
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "atmp_portal", "worker",
-                "--pool=solo", "--concurrency=1", "-Q", self.queue,
+                *(["--pool=prefork", f"--concurrency={concurrency}"] if concurrency
+                  else ["--pool=solo", "--concurrency=1"]), "-Q", self.queue,
                 "-n", f"{self.queue}-{number}@%h", "--without-gossip", "--without-mingle",
                 "--without-heartbeat", "--loglevel=INFO",
             ],
@@ -91,8 +94,9 @@ class Workers:
 def workers(personas, settings, tmp_path, monkeypatch) -> Iterator[Workers]:
     queue = f"reports-test-{uuid.uuid4().hex[:10]}"
     # Publish to this test's own queue (the task's options are cached once read).
-    monkeypatch.setattr(tasks.build_report, "queue", queue, raising=False)
-    monkeypatch.setattr(tasks.build_report, "_exec_options", None, raising=False)
+    for task in (tasks.build_report, tasks.render_part):
+        monkeypatch.setattr(task, "queue", queue, raising=False)
+        monkeypatch.setattr(task, "_exec_options", None, raising=False)
     media = tmp_path / "media"
     media.mkdir()
     logs = tmp_path / "logs"
@@ -186,3 +190,41 @@ def test_a_real_worker_builds_a_report_of_many_sites_in_parts(personas, workers)
     assert text.count("Blocker: Liquid nitrogen vapour storage") == sites
     rows = Path(report.csv.path).read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 1 + sites  # one requirement per site, and the header
+
+
+def _most_at_once(intervals: list[tuple[float, float]]) -> int:
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    running = most = 0
+    for _, step in events:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def test_reports_built_at_once_share_the_pool_s_renders(personas, workers, tmp_path):
+    """Two reports of many sites at once on a pool of two worker processes: both succeed, and
+    never more than two parts render at once (before, each report started render processes of
+    its own: up to four per report)."""
+    scenario = build_scenario(personas)
+    SiteFactory.create_batch(report_document_module.PART_SITES, region=personas.north)
+    sites = Site.objects.count()
+    renders = tmp_path / "renders.log"
+    workers.start(concurrency=2, **{tasks.TEST_RENDER_LOG_ENV: str(renders)})
+    reports = [
+        jobs.report_request(user=personas.national, kind="national",
+                            profile=scenario.profile.code, as_of=TODAY - dt.timedelta(days=day))
+        for day in range(2)
+    ]
+    for report in reports:
+        report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=180)
+        assert report.status == Status.SUCCEEDED, report.error
+        assert report.attempts == 1
+        text = " ".join(" ".join(
+            p.extract_text() for p in PdfReader(Path(report.pdf.path).open("rb")).pages
+        ).split())
+        assert text.count("Blocker: Liquid nitrogen vapour storage") == sites
+    lines = [line.split() for line in renders.read_text().splitlines()]
+    # Six parts each (ranking, two chunks' gaps, front, expiring, appendix), each rendered once.
+    assert len(lines) == 12, lines
+    assert _most_at_once([(float(start), float(end)) for _, start, end, _ in lines]) <= 2
+    assert not list((workers.media / tasks.PARTS_FOLDER).iterdir())  # no part left behind

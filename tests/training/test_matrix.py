@@ -6,6 +6,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pytest_django.asserts import assertInHTML
 
 from tests.training.factories import CourseFactory, StaffMemberFactory, TrainingRecordFactory
 from tests.trials.factories import (
@@ -168,3 +169,61 @@ def test_the_matrix_csv_is_access_checked_like_the_matrix(personas):
     assert response.status_code == 404
     anonymous = Client().get(reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk]))
     assert anonymous.status_code == 302
+
+
+def _tag(colour: str, label: str, *notes: str) -> str:
+    extra = "".join(f'<br><span class="nhsuk-body-s">{note}</span>' for note in notes)
+    return f'<td><strong class="nhsuk-tag nhsuk-tag--{colour}">{label}</strong>{extra}</td>'
+
+
+def test_each_row_links_the_person_and_labels_every_cell(personas):
+    """Every row of the page, markup and all: the name linked to the person's page, and each
+    cell's tag, "not required for their role" and expiry date."""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone
+
+    site, today = personas.site_a, timezone.localdate()
+    trial = TrialFactory()
+    TrialSiteFactory(trial=trial, site=site)
+    apheresis = CourseFactory(title="Apheresis handling", renewal_months=12)
+    gcp = CourseFactory(title="Good clinical practice", renewal_months=12)
+    TrainingRequirementFactory(trial=trial, course=apheresis, role="RESEARCH_NURSE")
+    TrainingRequirementFactory(trial=trial, course=gcp)
+    nurse = StaffMemberFactory(site=site, full_name="A Nurse & <Co>", roles=["RESEARCH_NURSE"])
+    scientist = StaffMemberFactory(site=site, full_name="B Scientist", roles=["CELL_LAB_SCI"])
+    lapsed = StaffMemberFactory(site=site, full_name="C Lapsed", roles=["RESEARCH_NURSE"])
+    pharmacist = StaffMemberFactory(site=site, full_name="D Pharmacist", roles=["TRIAL_PHARM"])
+    StaffMemberFactory(site=site, full_name="E Leaver", active=False)
+    records = {
+        (member, course): TrainingRecordFactory(
+            staff=member, course=course, completed_on=today - dt.timedelta(days=days)
+        )
+        for member, course, days in [
+            (nurse, apheresis, 30), (nurse, gcp, 350), (scientist, apheresis, 30),
+            (lapsed, apheresis, 400),
+        ]
+    }
+
+    def to(member, course) -> str:
+        return "to " + date_filter(records[member, course].expires_on, "j M Y")
+
+    body = personas.client_for(personas.coordinator_a).get(
+        reverse("reports:site-training-matrix", args=[site.pk])
+    ).content.decode()
+    expected = {
+        nurse: [_tag("green", "Valid", to(nurse, apheresis)),
+                _tag("yellow", "Expiring", to(nurse, gcp))],
+        scientist: [_tag("green", "Valid", "not required for their role", to(scientist, apheresis)),
+                    _tag("grey", "Missing")],
+        lapsed: [_tag("red", "Expired", to(lapsed, apheresis)), _tag("grey", "Missing")],
+        pharmacist: [_tag("white", "Not required"), _tag("grey", "Missing")],
+    }
+    for member, cells in expected.items():
+        url = reverse("training:staff-detail", args=[site.pk, member.pk])
+        name = member.full_name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assertInHTML(
+            f'<tr><th scope="row"><a href="{url}">{name}</a></th>{"".join(cells)}</tr>', body,
+            count=1,
+        )
+    assert body.count("<tr>") == 1 + len(expected)  # the heading row, then one per active person
+    assert "E Leaver" not in body

@@ -263,3 +263,18 @@ def test_a_regional_coordinator_reads_but_does_not_edit_profiles(personas):
     })
     assert response.status_code == 404
     assert not profile.capability_requirements.exists()
+
+
+def test_the_trial_page_links_each_site_the_reader_may_see(personas):
+    trial = TrialFactory()
+    personas.site_a.name = "Alpha <Hospital> & Co"
+    personas.site_a.save()
+    for site in (personas.site_a, personas.site_b):
+        TrialSiteFactory(trial=trial, site=site, status=S.INVITED)
+    national = personas.client_for(personas.national).get(f"/trials/{trial.pk}/").content.decode()
+    assert (f'<a href="/trials/{trial.pk}/sites/{personas.site_a.pk}/">Alpha &lt;Hospital&gt; '
+            f'&amp; Co</a> (North) — Invited') in national
+    assert f'href="/trials/{trial.pk}/sites/{personas.site_b.pk}/"' in national
+    own = personas.client_for(personas.coordinator_a).get(f"/trials/{trial.pk}/").content.decode()
+    assert f'<a href="/sites/{personas.site_a.pk}/">Alpha &lt;Hospital&gt;' in own
+    assert "Beta Hospital" not in own and "/trials/" + str(trial.pk) + "/sites/" not in own
