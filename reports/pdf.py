@@ -220,6 +220,9 @@ def join_pdfs(parts: list[bytes]) -> bytes:
         NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
     }))
     total = len(writer.pages)
+    save = DecodedStreamObject()
+    save.set_data(b"q")
+    save = writer._add_object(save)  # one "q" stream, shared by every page
     for number, page in enumerate(writer.pages, 1):
         resources = page[NameObject("/Resources")].get_object()
         fonts = resources.get("/Font")
@@ -228,14 +231,18 @@ def join_pdfs(parts: list[bytes]) -> bytes:
         fonts.get_object()[NameObject("/PgNum")] = font
         # Each part's own page content is wrapped in q ... Q so that the number is drawn in
         # the page's default coordinates whatever transformation the content left in place.
-        before, after = DecodedStreamObject(), DecodedStreamObject()
-        before.set_data(b"q")
+        after = DecodedStreamObject()
         after.set_data(b"Q " + _number_stream(number, total))
-        contents = page["/Contents"]
-        contents = list(contents) if isinstance(contents, ArrayObject) else [contents]
+        # The references, not the streams: a resolved stream put in a new array is written as
+        # a second copy of itself (it made a 141-page report 1.25 MB instead of 0.83 MB).
+        contents = page.raw_get("/Contents")
+        resolved = contents.get_object()
+        contents = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject(
-            [writer._add_object(before), *contents, writer._add_object(after)]
+            [save, *contents, writer._add_object(after.flate_encode())]
         )
+    # Objects each part repeats (colour spaces, graphics states, font descriptors) once.
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

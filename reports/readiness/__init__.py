@@ -12,6 +12,7 @@ records. The rules are in docs/readiness.md; the parts of this package:
 - history.py       the same as of a past date, from the change history
 - summary_sql.py   the ranking's PostgreSQL fast path (the same rules, counted by the database)
 - summary_cache.py its counts cached per site, keyed by each site's readiness stamp
+- detail_cache.py  a site's full rows (its pages) cached under the same stamp
 - blockers_sql.py  the overview's: per-site counts and per-requirement blocked sites, one query
 - assessing.py     `assess()`, `assess_series()`, `assess_site()`, `rank()`
 """

@@ -39,7 +39,7 @@ from atmp_portal.schema import ERROR
 from sites.access import can_write_capability, site_for
 from sites.models import Capability, EvidenceDocument, Site, SiteCapability
 from sites.services import TRACKED_FIELDS, Conflict, capability_update
-from sites.uploads import evidence_response, evidence_store
+from sites.uploads import ALLOWED_TYPES, evidence_response, evidence_store
 
 IF_MATCH_REQUIRED = (
     "Send If-Match with the ETag of the item as you last read it (GET this URL): "
@@ -311,8 +311,9 @@ class ChecklistEvidenceView(APIView):
 class EvidenceDownload(APIView):
     content_negotiation_class = AnyAcceptNegotiation
 
+    # The file's own type (uploads accept these only), as evidence_response sends it.
     @extend_schema(summary="Download an evidence file", tags=["checklist"],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+                   responses={(200, kind): OpenApiTypes.BINARY for kind in ALLOWED_TYPES})
     def get(self, request: Request, site_id: int, doc_id: int):
         site = site_for(request.user, site_id)
         return evidence_response(get_object_or_404(site.documents.all(), pk=doc_id))
