@@ -73,8 +73,11 @@ def static_path(url: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def render_html(html: str) -> bytes:
-    return weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
+def render_html(html: str, *, tagged: bool = False) -> bytes:
+    """`tagged`: with a structure tree (headings, paragraphs, lists, links, figures with their
+    alternative text), so screen readers can read the report in order."""
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(pdf_tags=tagged)
 
 
 def css_string(text: str) -> SafeString:
@@ -94,10 +97,14 @@ def _context(document: ReportDocument, **extra) -> dict:
 
 
 def render_report(document: ReportDocument) -> bytes:
-    """A report of up to FEW_SITES sites: one document, laid out and written here."""
+    """A report of up to FEW_SITES sites: one document, laid out and written here, tagged.
+
+    Not PDF/UA-1 (`pdf_variant`): that would claim a conformance no validator here has
+    checked. The parts of a larger report are not tagged: pypdf's join keeps no part's
+    structure tree, so their tags would point at nothing."""
     context = _context(document, gap_sites=document.sites_with_gaps,
                        lines=document.expiring_lines)
-    return render_html(render_to_string(TEMPLATE, context))
+    return render_html(render_to_string(TEMPLATE, context), tagged=True)
 
 
 def part_html(document: ReportDocument, part: str, **context) -> str:

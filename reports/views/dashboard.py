@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from reports import readiness, selectors
@@ -59,6 +60,8 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
         "action_list": action_list,
         "open_actions": open_actions,
         "dashboard_path": request.path,
+        # Reversed once for the readiness table's "See the gaps" links, one per trial and profile.
+        "readiness_path": reverse("reports:site-readiness", args=[site.pk]),
         "overdue": sum(1 for a in action_list if a.is_overdue),
         "can_write": can_write_site(request.user, site),
     })

@@ -52,6 +52,40 @@ def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(per
     # How long a site report takes is measured by tests/bench/bench_reports.py ("site PDF").
 
 
+def _structure(data: bytes) -> tuple[dict, list]:
+    """The tagged PDF's structure roles (counted) and its figures' alternative texts."""
+    roles, alts = {}, []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        role = node.get("/S")
+        if role:
+            roles[role] = roles.get(role, 0) + 1
+        if role == "/Figure":
+            alts.append(str(node.get("/Alt", "")))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [] if kids is None else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and "/S" in kid:
+                walk(kid)
+
+    walk(PdfReader(io.BytesIO(data)).trailer["/Root"]["/StructTreeRoot"])
+    return roles, alts
+
+
+def test_a_site_report_is_a_tagged_pdf_a_screen_reader_can_follow(personas, scenario):
+    data, _ = tasks.build_files(make_report(personas, scenario))
+    root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en-GB"
+    roles, alts = _structure(data)
+    assert roles["/H1"] == 1 and roles["/H2"] >= 4 and roles["/P"] and roles["/Link"]
+    assert roles["/L"] and roles["/LI"]
+    assert len(alts) == roles["/Figure"] == 1  # the category chart, with its figures as text
+    assert alts[0].startswith("Met requirements and gaps by category: ")
+    assert alts[0].endswith("Clinical: met 1, gap 1; Laboratory: met 0, gap 1; Storage: met 0, "
+                            "gap 1; Training: met 0, gap 1.")
+
+
 def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):
     report = make_report(personas, scenario)
     document = report_document_module.report_document(report)
@@ -228,6 +262,8 @@ def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_si
     outline = [item.title for item in PdfReader(io.BytesIO(data)).outline
                if not isinstance(item, list)]
     assert "Ranking" in outline and "Gaps and what closes them" in outline
+    # Not tagged: pypdf's join keeps no part's structure tree (reports.pdf.render_report).
+    assert "/StructTreeRoot" not in PdfReader(io.BytesIO(data)).trailer["/Root"]
 
 
 def test_the_parts_csv_is_the_csv_of_the_whole_assessment(many_sites, monkeypatch):
