@@ -270,6 +270,11 @@ def _national_child(out_path: str) -> None:
         pages = _pages(report.pk)
     finally:
         _delete_report(report.pk)
+    # This process's render process outlives a build (reports.pdf.renderer): end and reap it,
+    # so that its CPU and memory are counted below.
+    from reports import pdf
+
+    pdf.renderer().close()
     renderers = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF)
     cpu_s = sum(u.ru_utime + u.ru_stime for u in (own, renderers))
