@@ -51,9 +51,11 @@ TRANSIENT_GAVE_UP = "The report could not be built after {tries} attempts: {erro
 RETRYING = "Retrying after a temporary error: {error}"
 BUILD_FAILED = "The report could not be built: {error}"
 
-# Integration tests slow a build down so that they can kill the worker in the middle of it.
-# Read only under the test settings, so no production setting can switch it on.
+# Integration tests slow a build (or a helper's part, holding its claim) down so that they can
+# kill the worker in the middle of it. Read only under the test settings, so no production
+# setting can switch it on.
 TEST_DELAY_ENV = "ATMP_TEST_REPORT_BUILD_DELAY"
+TEST_HELPER_DELAY_ENV = "ATMP_TEST_HELPER_PART_DELAY"
 
 
 def _retry_countdown(retries: int) -> int:
@@ -61,9 +63,9 @@ def _retry_countdown(retries: int) -> int:
     return 2 ** (retries + 1)
 
 
-def _test_delay() -> None:
+def _test_delay(variable: str = TEST_DELAY_ENV) -> None:
     if settings.SETTINGS_MODULE == "atmp_portal.settings_test":
-        seconds = float(os.environ.get(TEST_DELAY_ENV, "0") or 0)
+        seconds = float(os.environ.get(variable, "0") or 0)
         if seconds > 0:
             time.sleep(seconds)
 
@@ -191,6 +193,8 @@ def _render_part(report_id: int, attempt: int, index: int, role: str) -> bool:
         if not claimed:
             return False
         if not target.exists():
+            if role == "helper":
+                _test_delay(TEST_HELPER_DELAY_ENV)
             started = time.time()
             pdf.renderer().render(source, target)
             _log_render(started, role)

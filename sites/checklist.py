@@ -125,25 +125,31 @@ def display_value(name: str, value: Any, model: type[Model] | None = None) -> st
     if value in (None, ""):
         return EMPTY
     choices = _choice_labels(model, name) if model is not None else {}
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(v, v)) for v in value) or EMPTY
     if choices:
         return str(choices.get(value, value))
     if isinstance(value, Model):
         return person(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or EMPTY
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return str(value)
 
 
 def _choice_labels(model: type[Model], name: str) -> dict:
+    """The labels of a field's choices; for a list field (a staff member's roles), of its
+    items, as the model names them in `ITEM_CHOICES` (read from the recorded model itself when
+    `model` is its simple-history record)."""
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return {}
-    return dict(field.flatchoices) if field.choices else {}
+    if field.choices:
+        return dict(field.flatchoices)
+    recorded = getattr(model, "instance_type", model)
+    return dict(getattr(recorded, "ITEM_CHOICES", {}).get(name, ()))
 
 
 def person(user: Model | None) -> str:

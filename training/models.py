@@ -120,6 +120,8 @@ class StaffMember(TimeStamped):
         excluded_fields=["created_at", "updated_at"],
         history_change_reason_field=models.TextField(null=True),
     )
+    # The labels of a list field's items, for the change history (sites.checklist.display_value).
+    ITEM_CHOICES = {"roles": StaffRole.choices}
 
     class Meta:
         ordering = ["full_name"]

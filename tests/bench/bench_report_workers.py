@@ -145,5 +145,26 @@ def main() -> None:
             report.delete()
 
 
+def run(report: list[str]) -> None:
+    """`make bench`'s section: two national reports at once on a worker of two processes, in a
+    child process (it starts the worker and sets its own media folder and render log)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tests.bench.bench_report_workers"], cwd=ROOT,
+                          env={**os.environ}, capture_output=True, text=True, timeout=1500)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode != 0:
+        lines.append(f"failed (exit {done.returncode}): {done.stderr.strip()[-1500:]}")
+    report += [
+        "## National reports on a real worker pool", "",
+        "Two national reports (CAR-T core, every site of the bench data) requested at once from "
+        "a prefork Celery worker with two processes on Redis "
+        "(`python -m tests.bench.bench_report_workers`): the parts are rendered by whichever "
+        "worker process is free, so renders at once stay at the workers' concurrency however "
+        "many reports run (ADR 0008).", "",
+        *[f"- {line}" for line in lines], "",
+        f"This section took {time.perf_counter() - started:.0f} s.",
+    ]
+
+
 if __name__ == "__main__":
     main()

@@ -7,7 +7,9 @@ Each test keeps a finding of issue 12 as a regression test and records its figur
 - Redis paused (a hung broker): a report request is refused with the clear 503 within the
   broker timeout (finding 1: it used to hang 121 s, then 500);
 - Redis restarted without persistence while jobs are queued: the sweep resends them all
-  (finding 2: they used to stay 'Queued' forever, and an identical request returned them).
+  (finding 2: they used to stay 'Queued' forever, and an identical request returned them);
+- a worker SIGKILLed while it renders a part of another worker's report: the report's own
+  task renders that part, and the report succeeds on its first attempt.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import time
 import pytest
 from django.test import Client
 
-from reports import broker, jobs
+from reports import broker, jobs, tasks
+from reports import document as report_document
 from reports.models import ReadinessReport
 from tests.chaos.conftest import LEASE_SECONDS, record_figure, wait_until
 from tests.reports.test_jobs import TODAY, build_scenario
+from tests.sites.factories import SiteFactory
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
@@ -142,4 +146,41 @@ def test_queued_jobs_lost_with_a_restarted_redis_are_all_completed(personas, ser
     record_figure("redis_restarted_with_5_queued", {
         "jobs": 5, "completed": 5, "resend_after_s": 3,
         "restart_to_all_succeeded_s": round(recovered_after, 2),
+    })
+
+
+def test_a_helper_killed_mid_part_costs_the_report_nothing(personas, services):
+    """Six parts (ranking, two chunks' gaps, front, expiring, appendix): the helper holds the
+    first; the owner renders the other five, then waits for it; the helper is killed; the
+    owner renders the sixth itself, and the report succeeds on its first attempt."""
+    scenario = build_scenario(personas)
+    SiteFactory.create_batch(report_document.PART_SITES, region=personas.north)
+    renders = services.logs / "renders.log"
+    renders.touch()
+    owner = services.worker(ATMP_TEST_REPORT_BUILD_DELAY="4",
+                            **{tasks.TEST_RENDER_LOG_ENV: str(renders)})
+    report = jobs.report_request(user=personas.national, kind="national",
+                                 profile=scenario.profile.code, as_of=TODAY)
+    wait_until(lambda: _status(report).status == Status.RUNNING, 60, services, "report running")
+    # While the owner waits before building, a second worker starts: it takes the first part
+    # offered and holds its claim (a long render) until it is killed.
+    helper = services.worker(**{tasks.TEST_HELPER_DELAY_ENV: "60"})
+    wait_until(lambda: len(renders.read_text().splitlines()) == 5, 60, services,
+               "the owner rendered the five parts the helper does not hold")
+    time.sleep(1.5)
+    assert len(renders.read_text().splitlines()) == 5  # it waits for the held part
+    assert _status(report).status == Status.RUNNING
+    os.kill(helper.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    helper.wait(timeout=10)
+    wait_until(lambda: _status(report).status == Status.SUCCEEDED, 50, services,
+               "report succeeded without the helper")
+    finished_after = time.monotonic() - killed_at
+    assert report.attempts == 1  # no lease ran out, nothing was retried
+    roles = [line.split()[3] for line in renders.read_text().splitlines()]
+    assert roles == ["owner"] * 6  # the sixth: the part the killed helper held
+    assert owner.poll() is None
+    _nothing_left_active(services)
+    record_figure("helper_sigkill_mid_part", {
+        "attempts": report.attempts, "kill_to_succeeded_s": round(finished_after, 2),
     })

@@ -124,3 +124,16 @@ def test_the_dashboard_lists_recent_changes_and_links_the_csv(personas):
     ).content.decode()
     assert "Checklist: Capability alpha changed" in body
     assert reverse("reports:site-history-csv", args=[personas.site_a.pk]) in body
+
+
+def test_a_staff_members_roles_read_as_their_names_not_their_codes(personas):
+    site, user = personas.site_a, personas.coordinator_a
+    staff = staff_create(site=site, user=user, full_name="Nurse Roles", email="roles@nhs.example",
+                         roles=["RESEARCH_NURSE"])
+    staff_update(staff=staff, user=user, full_name=staff.full_name, email=staff.email,
+                 roles=["RESEARCH_NURSE", "TRIAL_PHARM"], job_title="")
+    changes = [r["changes"] for r in _csv(personas.client_for(user), site) if r["record"] == "Staff"]
+    assert any("Roles: (empty) → Research nurse" in c for c in changes)
+    assert any("Roles: Research nurse → Research nurse, Clinical trials pharmacist" in c
+               for c in changes)
+    assert not any("RESEARCH_NURSE" in c or "TRIAL_PHARM" in c for c in changes)
