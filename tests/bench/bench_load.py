@@ -91,6 +91,7 @@ def _pages() -> list[Page]:
              f"/sites/?trial={trial.pk}&ready=on&sort=score"),
         Page("trial list, national", NATIONAL, "/trials/"),
         Page("trial page, national", NATIONAL, f"/trials/{trial.pk}/"),
+        Page("trial history, national", NATIONAL, f"/trials/{trial.pk}/history/"),
         Page("trial sites, national", NATIONAL, f"/trials/{trial.pk}/sites/"),
         Page("guidance search `q=cell`", COORDINATOR, "/guidance/?q=cell"),
         Page("guidance document", COORDINATOR, f"/guidance/{document.slug}/"),
