@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import ReadinessReport, ReadinessStamp, TrendSnapshot
+from reports.models import CatalogueStamp, ReadinessReport, ReadinessStamp, TrendSnapshot
 
 
 @admin.register(ReadinessReport)
@@ -26,6 +26,11 @@ class DerivedDataAdmin(admin.ModelAdmin):
 class ReadinessStampAdmin(DerivedDataAdmin):
     list_display = ["site_id", "version"]
     search_fields = ["site_id"]
+
+
+@admin.register(CatalogueStamp)
+class CatalogueStampAdmin(DerivedDataAdmin):
+    list_display = ["id", "version"]
 
 
 @admin.register(TrendSnapshot)
