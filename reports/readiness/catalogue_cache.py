@@ -10,9 +10,10 @@ and a profile's name (the sets' labels). So the sets are kept under a key naming
 the stamp, those ids and labels, and a digest of this package's source.
 
 The stamp is read before the catalogue, so an entry is never older than the stamp it is filed
-under (as in summary_cache.py). The value is the sets themselves: dataclasses of strings,
-numbers and tuples, no model instance; each read unpickles a fresh copy, so a caller changing
-one changes nothing for the next. PostgreSQL only.
+under (as in summary_cache.py); while the stamp's row is missing nothing is cached. The value
+is the sets themselves: dataclasses of strings, numbers and tuples, no model instance; each
+read unpickles a fresh copy, so a caller changing one changes nothing for the next.
+PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ def enabled() -> bool:
     return connection.vendor == "postgresql"
 
 
-def stamp() -> int:
-    """The catalogue's version (0 if none was ever written): one query."""
+def stamp() -> int | None:
+    """The catalogue's version, or None while its row is missing (deleted by hand; the next
+    catalogue write puts it back): one query."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT version FROM {CatalogueStamp._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
-    return row[0] if row else 0
+    return row[0] if row else None
 
 
 def key(version: int, trials: list, profiles: list) -> str:
@@ -50,8 +52,14 @@ def key(version: int, trials: list, profiles: list) -> str:
 
 
 def cached_sets(trials: list, profiles: list, build: Callable[[list, list], Sets]) -> Sets:
-    """`build(trials, profiles)`, or what it returned for the same catalogue stamp."""
-    entry = key(stamp(), trials, profiles)
+    """`build(trials, profiles)`, or what it returned for the same catalogue stamp.
+
+    Without a stamp nothing is read or stored: an entry filed under a stand-in version would
+    be found again after the row's next deletion, whatever was written in between."""
+    version = stamp()
+    if version is None:
+        return build(trials, profiles)
+    entry = key(version, trials, profiles)
     found = cache.get(entry)
     if found is not None:
         return found
