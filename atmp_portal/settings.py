@@ -320,11 +320,13 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis, or kombu's filesystem transport (no REDIS_URL: make run). ADR 0006.
 REDIS_URL = env.str("REDIS_URL", default="")
-# The cache (API rate limits, failed sign-ins): Redis in production, per process with make run.
+LOCMEM_OPTIONS = {"MAX_ENTRIES": 100_000}
+# The cache (rate limits, sign-ins, readiness caches): Redis in production, else per process,
+# holding a ranking's per-site entries (LocMemCache's default 300 would cull them at random).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": LOCMEM_OPTIONS}
 }
 EMBEDDED_BROKER_DIR = env.path("EMBEDDED_BROKER_DIR", default=BASE_DIR / ".tmp" / "broker")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

@@ -9,7 +9,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from atmp_portal.settings import *  # noqa: E402,F403
-from atmp_portal.settings import STORAGES  # noqa: E402
+from atmp_portal.settings import LOCMEM_OPTIONS, STORAGES  # noqa: E402
 
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
@@ -20,7 +20,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", "/tmp/atmp-portal-test-media")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Counters (rate limits, failed sign-ins) start at zero in each test (tests/conftest.py).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": LOCMEM_OPTIONS}}
 # Roles needing MFA are set by the tests that are about it.
 MFA_REQUIRED_ROLES: list[str] = []
 # Test runs (schemathesis, big fixtures) make more calls a minute than a person; the throttle
