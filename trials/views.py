@@ -28,6 +28,7 @@ from trials.forms import (
     capability_groups,
     requirement_key,
 )
+from trials.history import recent_trial_history, trial_history
 from trials.models import (
     CapabilityRequirement,
     RequirementOverride,
@@ -35,13 +36,7 @@ from trials.models import (
     Trial,
     TrialSite,
 )
-from trials.selectors import (
-    inherited_requirements,
-    own_capability_requirements,
-    recent_trial_history,
-    trial_history,
-    trial_overrides,
-)
+from trials.selectors import inherited_requirements, own_capability_requirements, trial_overrides
 
 HISTORY_PAGE_SIZE = 50
 
@@ -58,9 +53,14 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def trial_list(request: HttpRequest) -> HttpResponse:
     trials = visible_trials(request.user).prefetch_related("profiles").order_by("short_title")
-    return render(request, "trials/trial_list.html", {
-        "trials": trials, "can_write": can_write_trials(request.user),
-    })
+    return render(
+        request,
+        "trials/trial_list.html",
+        {
+            "trials": trials,
+            "can_write": can_write_trials(request.user),
+        },
+    )
 
 
 def _url_of_each(name: str, *args) -> str:
@@ -78,14 +78,19 @@ def _participating_sites(request: HttpRequest, trial: Trial, can_write: bool) ->
     to its place in the selection for network coordinators, else to the site."""
     head = _url_of_each("trials:site", trial.pk) if can_write else _url_of_each("sites:detail")
     statuses = dict(TrialSite.Status.choices)
-    rows = visible_trial_sites(request.user, trial).order_by("site__name").values_list(
-        "site_id", "site__name", "site__region__name", "status")
+    rows = (
+        visible_trial_sites(request.user, trial)
+        .order_by("site__name")
+        .values_list("site_id", "site__name", "site__region__name", "status")
+    )
     # html.escape is what django.utils.html.escape calls, without its wrapping per value.
-    return mark_safe("".join(
-        f'<li><a href="{head}{site_id}/">{escape(name)}</a> ({escape(region)}) — '
-        f"{escape(statuses.get(status, status))}</li>"
-        for site_id, name, region, status in rows
-    ))
+    return mark_safe(
+        "".join(
+            f'<li><a href="{head}{site_id}/">{escape(name)}</a> ({escape(region)}) — '
+            f"{escape(statuses.get(status, status))}</li>"
+            for site_id, name, region, status in rows
+        )
+    )
 
 
 @login_required
@@ -118,9 +123,15 @@ def trial_history_page(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = trial_for(request.user, trial_id, write=True)
     history = trial_history(trial, sites=visible_sites(request.user))
     page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "trials/trial_history.html", {
-        "trial": trial, "page": page, "history": page.object_list,
-    })
+    return render(
+        request,
+        "trials/trial_history.html",
+        {
+            "trial": trial,
+            "page": page,
+            "history": page.object_list,
+        },
+    )
 
 
 def _as_initial(data) -> dict:
@@ -135,14 +146,22 @@ def _as_initial(data) -> dict:
 def _trial_form_page(request: HttpRequest, trial: Trial | None) -> HttpResponse:
     if request.method == "POST" and "preview" in request.POST:
         form = TrialForm(initial=_as_initial(request.POST), instance=trial)
-        return render(request, "trials/trial_form.html", {
-            "form": form, "trial": trial, "previewed": True,
-        })
+        return render(
+            request,
+            "trials/trial_form.html",
+            {
+                "form": form,
+                "trial": trial,
+                "previewed": True,
+            },
+        )
     form = TrialForm(request.POST or None, instance=trial)
     if request.method == "POST" and form.is_valid():
         saved = services.trial_save(
-            trial=form.save(commit=False), user=request.user,
-            profiles=form.cleaned_data["profiles"], reason=form.cleaned_data["reason"],
+            trial=form.save(commit=False),
+            user=request.user,
+            profiles=form.cleaned_data["profiles"],
+            reason=form.cleaned_data["reason"],
         )
         if trial is None:
             return redirect("trials:requirements", saved.pk)
@@ -166,7 +185,9 @@ def _requirement_forms(request: HttpRequest, trial: Trial, bound: str = "") -> d
     """The three add-forms of the requirements page; `bound` names the one being posted."""
     data = request.POST if request.method == "POST" else None
     # The no-JavaScript filter re-sends the form by GET: keep what was chosen, show no errors.
-    initial = {k: request.GET.get(f"cap-{k}") for k in ("level", "note") if f"cap-{k}" in request.GET}
+    initial = {
+        k: request.GET.get(f"cap-{k}") for k in ("level", "note") if f"cap-{k}" in request.GET
+    }
     inherited = inherited_requirements(trial)
     return {
         "capability_form": CapabilityRequirementForm(
@@ -202,8 +223,9 @@ def _requirements_page(request: HttpRequest, trial: Trial, forms: dict) -> HttpR
         "overrides": overrides,
         "inherited_rows": _with_overrides(forms["inherited"], overrides),
     }
-    status = 400 if any(f.is_bound and f.errors for f in forms.values() if hasattr(f, "errors")) \
-        else 200
+    status = (
+        400 if any(f.is_bound and f.errors for f in forms.values() if hasattr(f, "errors")) else 200
+    )
     return render(request, "trials/trial_requirements.html", context, status=status)
 
 
@@ -212,11 +234,15 @@ def trial_requirements(request: HttpRequest, trial_id: int) -> HttpResponse:
     trial = _writable_trial(request, trial_id)
     if request.htmx and request.GET.get("picker"):
         selected = set(request.GET.getlist("cap-capabilities"))
-        return render(request, "trials/_capability_picker.html", {
-            "capability_groups": capability_groups(selected, request.GET.get("q", "")),
-            "capability_form": CapabilityRequirementForm(prefix="cap"),
-            "query": request.GET.get("q", ""),
-        })
+        return render(
+            request,
+            "trials/_capability_picker.html",
+            {
+                "capability_groups": capability_groups(selected, request.GET.get("q", "")),
+                "capability_form": CapabilityRequirementForm(prefix="cap"),
+                "query": request.GET.get("q", ""),
+            },
+        )
     return _requirements_page(request, trial, _requirement_forms(request, trial))
 
 
@@ -237,34 +263,55 @@ def _add_from_form(request: HttpRequest, trial_id: int, bound: str, save) -> Htt
 @login_required
 @require_POST
 def capability_requirement_add(request: HttpRequest, trial_id: int) -> HttpResponse:
-    return _add_from_form(request, trial_id, "capability", lambda trial, data: (
-        services.capability_requirement_add(
-            owner=trial, capabilities=list(data["capabilities"]), level=data["level"],
-            note=data["note"], user=request.user, reason=data["reason"],
-        )
-    ))
+    return _add_from_form(
+        request,
+        trial_id,
+        "capability",
+        lambda trial, data: services.capability_requirement_add(
+            owner=trial,
+            capabilities=list(data["capabilities"]),
+            level=data["level"],
+            note=data["note"],
+            user=request.user,
+            reason=data["reason"],
+        ),
+    )
 
 
 @login_required
 @require_POST
 def training_requirement_add(request: HttpRequest, trial_id: int) -> HttpResponse:
-    return _add_from_form(request, trial_id, "training", lambda trial, data: (
-        services.training_requirement_add(
-            owner=trial, course=data["course"], role=data["role"], min_staff=data["min_staff"],
-            level=data["level"], user=request.user, reason=data["reason"],
-        )
-    ))
+    return _add_from_form(
+        request,
+        trial_id,
+        "training",
+        lambda trial, data: services.training_requirement_add(
+            owner=trial,
+            course=data["course"],
+            role=data["role"],
+            min_staff=data["min_staff"],
+            level=data["level"],
+            user=request.user,
+            reason=data["reason"],
+        ),
+    )
 
 
 @login_required
 @require_POST
 def override_add(request: HttpRequest, trial_id: int) -> HttpResponse:
-    return _add_from_form(request, trial_id, "override", lambda trial, data: (
-        services.override_set(
-            trial=trial, requirement=data["requirement"], level=data["level"],
-            reason=data["reason"], user=request.user,
-        )
-    ))
+    return _add_from_form(
+        request,
+        trial_id,
+        "override",
+        lambda trial, data: services.override_set(
+            trial=trial,
+            requirement=data["requirement"],
+            level=data["level"],
+            reason=data["reason"],
+            user=request.user,
+        ),
+    )
 
 
 @login_required

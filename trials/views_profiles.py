@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from trials import services
 from trials.access import can_edit_profiles, can_write_trials
 from trials.forms import CapabilityRequirementForm, TrainingRequirementForm, capability_groups
+from trials.history import profile_history
 from trials.models import CapabilityRequirement, RequirementProfile, TrainingRequirement
-from trials.selectors import profile_history
 
 
 def _profile(request: HttpRequest, profile_code: str, *, edit: bool = False) -> RequirementProfile:
@@ -34,18 +34,24 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 def _page(request, profile, capability_form=None, training_form=None) -> HttpResponse:
     forms = [f for f in (capability_form, training_form) if f is not None]
     selected = set(request.POST.getlist("cap-capabilities")) if capability_form else set()
-    return render(request, "trials/profile_detail.html", {
-        "profile": profile,
-        "capability_requirements": profile.capability_requirements.prefetch_related(
-            "capabilities"),
-        "training_requirements": profile.training_requirements.select_related("course"),
-        "trials": profile.trials.order_by("short_title"),
-        "can_edit": can_edit_profiles(request.user),
-        "capability_form": capability_form or CapabilityRequirementForm(prefix="cap"),
-        "training_form": training_form or TrainingRequirementForm(prefix="train"),
-        "capability_groups": capability_groups(selected),
-        "history": profile_history(profile),
-    }, status=400 if any(f.errors for f in forms) else 200)
+    return render(
+        request,
+        "trials/profile_detail.html",
+        {
+            "profile": profile,
+            "capability_requirements": profile.capability_requirements.prefetch_related(
+                "capabilities"
+            ),
+            "training_requirements": profile.training_requirements.select_related("course"),
+            "trials": profile.trials.order_by("short_title"),
+            "can_edit": can_edit_profiles(request.user),
+            "capability_form": capability_form or CapabilityRequirementForm(prefix="cap"),
+            "training_form": training_form or TrainingRequirementForm(prefix="train"),
+            "capability_groups": capability_groups(selected),
+            "history": profile_history(profile),
+        },
+        status=400 if any(f.errors for f in forms) else 200,
+    )
 
 
 @login_required
@@ -61,9 +67,12 @@ def profile_capability_add(request: HttpRequest, profile_code: str) -> HttpRespo
     if form.is_valid():
         try:
             services.capability_requirement_add(
-                owner=profile, capabilities=list(form.cleaned_data["capabilities"]),
-                level=form.cleaned_data["level"], note=form.cleaned_data["note"],
-                user=request.user, reason=form.cleaned_data["reason"],
+                owner=profile,
+                capabilities=list(form.cleaned_data["capabilities"]),
+                level=form.cleaned_data["level"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
             )
             return redirect("trials:profile", profile.code)
         except ValidationError as error:
@@ -79,9 +88,13 @@ def profile_training_add(request: HttpRequest, profile_code: str) -> HttpRespons
     if form.is_valid():
         try:
             services.training_requirement_add(
-                owner=profile, course=form.cleaned_data["course"], role=form.cleaned_data["role"],
-                min_staff=form.cleaned_data["min_staff"], level=form.cleaned_data["level"],
-                user=request.user, reason=form.cleaned_data["reason"],
+                owner=profile,
+                course=form.cleaned_data["course"],
+                role=form.cleaned_data["role"],
+                min_staff=form.cleaned_data["min_staff"],
+                level=form.cleaned_data["level"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
             )
             return redirect("trials:profile", profile.code)
         except ValidationError as error:
@@ -100,6 +113,7 @@ def profile_requirement_remove(
     if model is None:
         raise Http404("No such requirement.")
     requirement = get_object_or_404(model, profile=profile, pk=requirement_id)
-    services.requirement_remove(requirement=requirement, user=request.user,
-                                reason=request.POST.get("reason", "")[:500])
+    services.requirement_remove(
+        requirement=requirement, user=request.user, reason=request.POST.get("reason", "")[:500]
+    )
     return redirect("trials:profile", profile.code)

@@ -16,8 +16,8 @@ from tests.trials.factories import (
     TrialFactory,
 )
 from trials import forms, services
+from trials.history import trial_history
 from trials.models import RequirementProfile
-from trials.selectors import trial_history
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,9 @@ def _checked(html: str, name: str, value: str) -> bool:
 def _history(trial, personas):
     from sites.models import Site
 
-    return [(r.what, r.old, r.new, r.reason) for r in trial_history(trial, sites=Site.objects.all())]
+    return [
+        (r.what, r.old, r.new, r.reason) for r in trial_history(trial, sites=Site.objects.all())
+    ]
 
 
 @pytest.fixture
@@ -39,7 +41,10 @@ def own(personas):
     trial = TrialFactory(short_title="RENEW-SCD")
     ln2 = CapabilityFactory(name="LN2 storage")
     requirement = services.capability_requirement_add(
-        owner=trial, capabilities=[ln2], level="mandatory", user=personas.national,
+        owner=trial,
+        capabilities=[ln2],
+        level="mandatory",
+        user=personas.national,
         reason="Sponsor asks for it",
     )
     return trial, requirement, ln2
@@ -48,7 +53,9 @@ def own(personas):
 def test_the_change_page_shows_the_requirement_as_it_stands(personas, own):
     trial, requirement, ln2 = own
     client = personas.client_for(personas.network)
-    html = client.get(f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/").content.decode()
+    html = client.get(
+        f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/"
+    ).content.decode()
     assert f'value="{ln2.pk}" checked' in html
     assert _checked(html, "cap-level", "mandatory")
 
@@ -57,20 +64,30 @@ def test_it_changes_alternatives_level_and_note_in_one_recorded_step(personas, o
     trial, requirement, ln2 = own
     dry_ice = CapabilityFactory(name="Dry shipper")
     client = personas.client_for(personas.network)
-    response = client.post(f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/", {
-        "cap-capabilities": [ln2.pk, dry_ice.pk], "cap-level": "recommended",
-        "cap-note": "Either store or ship", "cap-reason": "Sponsor accepts a dry shipper",
-    })
+    response = client.post(
+        f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/",
+        {
+            "cap-capabilities": [ln2.pk, dry_ice.pk],
+            "cap-level": "recommended",
+            "cap-note": "Either store or ship",
+            "cap-reason": "Sponsor accepts a dry shipper",
+        },
+    )
     assert response.status_code == 302
     requirement.refresh_from_db()
     assert set(requirement.capabilities.all()) == {ln2, dry_ice}
     assert (requirement.level, requirement.note) == ("recommended", "Either store or ship")
-    changes = [row for row in _history(trial, personas) if row[0] == "Capability requirement changed"]
-    assert changes == [(
-        "Capability requirement changed", "LN2 storage (mandatory)",
-        "Dry shipper or LN2 storage (recommended); note: Either store or ship",
-        "Sponsor accepts a dry shipper",
-    )]
+    changes = [
+        row for row in _history(trial, personas) if row[0] == "Capability requirement changed"
+    ]
+    assert changes == [
+        (
+            "Capability requirement changed",
+            "LN2 storage (mandatory)",
+            "Dry shipper or LN2 storage (recommended); note: Either store or ship",
+            "Sponsor accepts a dry shipper",
+        )
+    ]
     html = client.get(f"/trials/{trial.pk}/").content.decode()
     assert "Sponsor accepts a dry shipper" in html and "LN2 storage (mandatory)" in html
 
@@ -79,8 +96,12 @@ def test_saving_without_a_change_records_nothing(personas, own):
     trial, requirement, ln2 = own
     before = requirement.history.count()
     services.capability_requirement_update(
-        requirement=requirement, capabilities=[ln2], level="mandatory", note="",
-        user=personas.national, reason="again",
+        requirement=requirement,
+        capabilities=[ln2],
+        level="mandatory",
+        note="",
+        user=personas.national,
+        reason="again",
     )
     assert requirement.history.count() == before
 
@@ -88,9 +109,12 @@ def test_saving_without_a_change_records_nothing(personas, own):
 def test_a_change_with_no_capability_is_refused_by_the_field(personas, own):
     trial, requirement, ln2 = own
     client = personas.client_for(personas.network)
-    response = client.post(f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/", {
-        "cap-level": "mandatory",
-    })
+    response = client.post(
+        f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/",
+        {
+            "cap-level": "mandatory",
+        },
+    )
     assert response.status_code == 400
     assert forms.CAPABILITIES_REQUIRED in response.content.decode()
     assert list(requirement.capabilities.all()) == [ln2]
@@ -100,9 +124,14 @@ def test_the_picker_filter_keeps_what_was_ticked_without_javascript(personas, ow
     trial, requirement, ln2 = own
     other = CapabilityFactory(name="Apheresis unit")
     client = personas.client_for(personas.network)
-    html = client.get(f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/", {
-        "q": "apheresis", "cap-capabilities": [other.pk], "cap-level": "recommended",
-    }).content.decode()
+    html = client.get(
+        f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/",
+        {
+            "q": "apheresis",
+            "cap-capabilities": [other.pk],
+            "cap-level": "recommended",
+        },
+    ).content.decode()
     assert f'value="{other.pk}" checked' in html and f'value="{ln2.pk}" checked' not in html
     assert _checked(html, "cap-level", "recommended")
 
@@ -112,15 +141,25 @@ def test_it_changes_a_training_requirement(personas):
     course, other = CourseFactory(title="CAR-T handling"), CourseFactory(title="Cytokine release")
     requirement = TrainingRequirementFactory(trial=trial, course=course, min_staff=1)
     client = personas.client_for(personas.network)
-    response = client.post(f"/trials/{trial.pk}/requirements/training/{requirement.pk}/edit/", {
-        "train-course": other.pk, "train-role": "", "train-min_staff": 3,
-        "train-level": "mandatory", "train-reason": "Three on call",
-    })
+    response = client.post(
+        f"/trials/{trial.pk}/requirements/training/{requirement.pk}/edit/",
+        {
+            "train-course": other.pk,
+            "train-role": "",
+            "train-min_staff": 3,
+            "train-level": "mandatory",
+            "train-reason": "Three on call",
+        },
+    )
     assert response.status_code == 302
     requirement.refresh_from_db()
     assert (requirement.course, requirement.min_staff) == (other, 3)
-    (change,) = [row for row in _history(trial, personas) if row[0] == "Training requirement changed"]
-    assert change[1].startswith("CAR-T handling — 1 ×") and change[2].startswith("Cytokine release — 3 ×")
+    (change,) = [
+        row for row in _history(trial, personas) if row[0] == "Training requirement changed"
+    ]
+    assert change[1].startswith("CAR-T handling — 1 ×") and change[2].startswith(
+        "Cytokine release — 3 ×"
+    )
     assert change[3] == "Three on call"
 
 
@@ -128,9 +167,14 @@ def test_a_training_requirement_needs_at_least_one_staff(personas):
     trial = TrialFactory()
     requirement = TrainingRequirementFactory(trial=trial, min_staff=2)
     client = personas.client_for(personas.network)
-    response = client.post(f"/trials/{trial.pk}/requirements/training/{requirement.pk}/edit/", {
-        "train-course": requirement.course_id, "train-min_staff": 0, "train-level": "mandatory",
-    })
+    response = client.post(
+        f"/trials/{trial.pk}/requirements/training/{requirement.pk}/edit/",
+        {
+            "train-course": requirement.course_id,
+            "train-min_staff": 0,
+            "train-level": "mandatory",
+        },
+    )
     assert response.status_code == 400
     assert "The minimum number of staff must be 1 or more" in response.content.decode()
     requirement.refresh_from_db()
@@ -142,8 +186,13 @@ def test_it_changes_an_override_and_needs_a_reason(personas):
     trial = TrialFactory()
     trial.profiles.add(profile)
     inherited = CapabilityRequirementFactory(profile=profile, capabilities=[CapabilityFactory()])
-    override = services.override_set(trial=trial, requirement=inherited, level="recommended",
-                                     reason="Sponsor accepts it", user=personas.national)
+    override = services.override_set(
+        trial=trial,
+        requirement=inherited,
+        level="recommended",
+        reason="Sponsor accepts it",
+        user=personas.national,
+    )
     client = personas.client_for(personas.network)
     url = f"/trials/{trial.pk}/requirements/override/{override.pk}/edit/"
     response = client.post(url, {"level": "excluded", "reason": ""})
@@ -162,10 +211,12 @@ def test_a_requirement_of_another_trial_or_a_profile_is_a_404(personas, own):
         profile=RequirementProfileFactory(), capabilities=[CapabilityFactory()]
     )
     client = personas.client_for(personas.national)
-    for url in [f"/trials/{other.pk}/requirements/capability/{requirement.pk}/edit/",
-                f"/trials/{trial.pk}/requirements/capability/{profile_requirement.pk}/edit/",
-                f"/trials/{trial.pk}/requirements/override/{requirement.pk}/edit/",
-                f"/trials/{trial.pk}/requirements/nonsense/{requirement.pk}/edit/"]:
+    for url in [
+        f"/trials/{other.pk}/requirements/capability/{requirement.pk}/edit/",
+        f"/trials/{trial.pk}/requirements/capability/{profile_requirement.pk}/edit/",
+        f"/trials/{trial.pk}/requirements/override/{requirement.pk}/edit/",
+        f"/trials/{trial.pk}/requirements/nonsense/{requirement.pk}/edit/",
+    ]:
         assert client.get(url).status_code == 404, url
 
 
@@ -175,7 +226,10 @@ def test_only_network_coordinators_change_requirements(personas, own, persona):
     client = personas.client_for(getattr(personas, persona))
     url = f"/trials/{trial.pk}/requirements/capability/{requirement.pk}/edit/"
     assert client.get(url).status_code == 404
-    assert client.post(url, {"cap-capabilities": [ln2.pk], "cap-level": "recommended"}).status_code == 404
+    assert (
+        client.post(url, {"cap-capabilities": [ln2.pk], "cap-level": "recommended"}).status_code
+        == 404
+    )
     requirement.refresh_from_db()
     assert requirement.level == "mandatory"
 
@@ -183,10 +237,14 @@ def test_only_network_coordinators_change_requirements(personas, own, persona):
 def test_a_national_coordinator_renames_a_profile_with_history(personas):
     profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core", description="Old")
     client = personas.client_for(personas.national)
-    response = client.post("/trials/profiles/car_t_core/edit/", {
-        "name": "CAR-T core (2027)", "description": "After the 2027 guidance",
-        "reason": "Annual review",
-    })
+    response = client.post(
+        "/trials/profiles/car_t_core/edit/",
+        {
+            "name": "CAR-T core (2027)",
+            "description": "After the 2027 guidance",
+            "reason": "Annual review",
+        },
+    )
     assert response.status_code == 302
     profile.refresh_from_db()
     assert profile.name == "CAR-T core (2027)"
@@ -210,11 +268,17 @@ def test_a_national_coordinator_changes_a_profile_requirement(personas):
     profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
     ln2 = CapabilityFactory(name="LN2 storage")
     requirement = services.capability_requirement_add(
-        owner=profile, capabilities=[ln2], level="mandatory", user=personas.national)
+        owner=profile, capabilities=[ln2], level="mandatory", user=personas.national
+    )
     client = personas.client_for(personas.national)
-    response = client.post(f"/trials/profiles/car_t_core/capability/{requirement.pk}/edit/", {
-        "cap-capabilities": [ln2.pk], "cap-level": "recommended", "cap-reason": "Relaxed",
-    })
+    response = client.post(
+        f"/trials/profiles/car_t_core/capability/{requirement.pk}/edit/",
+        {
+            "cap-capabilities": [ln2.pk],
+            "cap-level": "recommended",
+            "cap-reason": "Relaxed",
+        },
+    )
     assert response.status_code == 302
     html = client.get("/trials/profiles/car_t_core/").content.decode()
     assert "Capability requirement changed" in html and "LN2 storage (recommended)" in html
@@ -225,8 +289,10 @@ def test_a_regional_coordinator_cannot_change_a_profile(personas):
     requirement = CapabilityRequirementFactory(profile=profile, capabilities=[CapabilityFactory()])
     client = personas.client_for(personas.network)
     assert client.post("/trials/profiles/car_t_core/edit/", {"name": "X"}).status_code == 404
-    assert client.get(
-        f"/trials/profiles/car_t_core/capability/{requirement.pk}/edit/").status_code == 404
+    assert (
+        client.get(f"/trials/profiles/car_t_core/capability/{requirement.pk}/edit/").status_code
+        == 404
+    )
     assert "Change the name" not in client.get("/trials/profiles/car_t_core/").content.decode()
     profile.refresh_from_db()
     assert profile.name == "CAR-T core"
@@ -243,8 +309,9 @@ def cart_world(personas):
     profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
     ln2 = CapabilityFactory(name="LN2 storage")
     CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
-    SiteCapabilityFactory(site=personas.site_a, capability=ln2, status="in_place",
-                          evidence_expires_on=None)
+    SiteCapabilityFactory(
+        site=personas.site_a, capability=ln2, status="in_place", evidence_expires_on=None
+    )
     SiteCapabilityFactory(site=personas.site_b, capability=ln2, status="not_in_place")
     return profile
 
@@ -269,26 +336,42 @@ def test_the_preview_button_works_without_javascript_and_saves_nothing(personas,
     from trials.models import Trial
 
     client = personas.client_for(personas.national)
-    response = client.post("/trials/new/", {
-        **TRIAL_POST, "short_title": "", "profiles": [cart_world.pk], "preview": "1",
-    })
+    response = client.post(
+        "/trials/new/",
+        {
+            **TRIAL_POST,
+            "short_title": "",
+            "profiles": [cart_world.pk],
+            "preview": "1",
+        },
+    )
     html = response.content.decode()
     assert response.status_code == 200 and not Trial.objects.exists()
     assert _ready_count(html) == "1 of 2" and "LN2 storage — blocks 1 of 2 sites" in html
     assert "Enter the short title" not in html  # a preview is not a failed save
-    assert re.search(rf'name="profiles" value="{cart_world.pk}"[^>]*checked', html) or \
-        re.search(rf'value="{cart_world.pk}"[^>]*checked', html)
+    assert re.search(rf'name="profiles" value="{cart_world.pk}"[^>]*checked', html) or re.search(
+        rf'value="{cart_world.pk}"[^>]*checked', html
+    )
     assert 'value="Renew Bio (demo)"' in html
 
 
-def test_the_edit_form_preview_keeps_the_trials_own_requirements_and_overrides(personas, cart_world):
+def test_the_edit_form_preview_keeps_the_trials_own_requirements_and_overrides(
+    personas, cart_world
+):
     trial = TrialFactory()
     trial.profiles.add(cart_world)
     inherited = cart_world.capability_requirements.get()
-    services.override_set(trial=trial, requirement=inherited, level="excluded",
-                          reason="Not needed", user=personas.national)
+    services.override_set(
+        trial=trial,
+        requirement=inherited,
+        level="excluded",
+        reason="Not needed",
+        user=personas.national,
+    )
     client = personas.client_for(personas.national)
-    html = client.get("/trials/preview/", {"trial": trial.pk, "profiles": [cart_world.pk]}).content.decode()
+    html = client.get(
+        "/trials/preview/", {"trial": trial.pk, "profiles": [cart_world.pk]}
+    ).content.decode()
     assert _ready_count(html) == "2 of 2"  # the override drops LN2 storage
     own = CapabilityFactory(name="Apheresis unit")
     CapabilityRequirementFactory(trial=trial, capabilities=[own])

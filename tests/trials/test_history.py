@@ -14,8 +14,8 @@ from tests.sites.factories import CapabilityFactory, SiteFactory
 from tests.training.factories import CourseFactory
 from tests.trials.factories import RequirementProfileFactory, TrialFactory
 from trials import services
+from trials.history import RECENT_CHANGES, recent_trial_history, trial_history
 from trials.models import TrialSite
-from trials.selectors import RECENT_CHANGES, recent_trial_history, trial_history
 
 pytestmark = pytest.mark.django_db
 S = TrialSite.Status
@@ -29,8 +29,9 @@ def _rows(response) -> int:
 def _edit(trial, user, **values) -> None:
     for name, value in values.items():
         setattr(trial, name, value)
-    services.trial_save(trial=trial, user=user, profiles=trial.profiles.all(),
-                        reason=f"Edit {values}")
+    services.trial_save(
+        trial=trial, user=user, profiles=trial.profiles.all(), reason=f"Edit {values}"
+    )
 
 
 def _more_history(trial, user, sites, n: int) -> None:
@@ -42,18 +43,30 @@ def _more_history(trial, user, sites, n: int) -> None:
         if kind == 0:
             _edit(trial, user, sponsor=f"Sponsor {i}")
         elif kind == 1:
-            services.training_requirement_add(owner=trial, course=course, level="mandatory",
-                                              min_staff=i, user=user, reason=f"Need {i}")
+            services.training_requirement_add(
+                owner=trial,
+                course=course,
+                level="mandatory",
+                min_staff=i,
+                user=user,
+                reason=f"Need {i}",
+            )
         elif kind == 2:
             services.capability_requirement_add(
-                owner=trial, capabilities=[CapabilityFactory()], level="recommended", user=user,
-                reason=f"Capability {i}")
+                owner=trial,
+                capabilities=[CapabilityFactory()],
+                level="recommended",
+                user=user,
+                reason=f"Capability {i}",
+            )
         else:
             site = SiteFactory(region=sites[0].region)
-            trial_site = services.trial_site_add(trial=trial, site=site, status=S.SHORTLISTED,
-                                                 user=user)
-            services.trial_site_move(trial_site=trial_site, status=S.INVITED, user=user,
-                                     reason=f"Invite {i}")
+            trial_site = services.trial_site_add(
+                trial=trial, site=site, status=S.SHORTLISTED, user=user
+            )
+            services.trial_site_move(
+                trial_site=trial_site, status=S.INVITED, user=user, reason=f"Invite {i}"
+            )
 
 
 @pytest.fixture
@@ -62,8 +75,9 @@ def trial(personas):
     trial = TrialFactory(short_title="ORION-19")
     services.trial_save(trial=trial, user=personas.national, profiles=[profile], reason="Set up")
     for site in (personas.site_a, personas.site_b):
-        services.trial_site_add(trial=trial, site=site, status=S.SHORTLISTED,
-                                user=personas.national)
+        services.trial_site_add(
+            trial=trial, site=site, status=S.SHORTLISTED, user=personas.national
+        )
     return trial
 
 
@@ -105,8 +119,13 @@ def test_the_latest_changes_are_the_newest_rows_of_the_whole_history(personas, t
     _more_history(trial, personas.national, [personas.site_a], 30)
     requirement = trial.capability_requirements.first()
     services.capability_requirement_update(
-        requirement=requirement, capabilities=[CapabilityFactory(name="Dry shipper")],
-        level="mandatory", note="Either", user=personas.national, reason="Sponsor allows it")
+        requirement=requirement,
+        capabilities=[CapabilityFactory(name="Dry shipper")],
+        level="mandatory",
+        note="Either",
+        user=personas.national,
+        reason="Sponsor allows it",
+    )
     whole = trial_history(trial, sites=Site.objects.all())
     latest, older = recent_trial_history(trial, sites=Site.objects.all(), limit=limit)
     assert latest == whole[:limit]
@@ -130,8 +149,9 @@ def test_the_history_page_shows_every_change_fifty_a_page(personas, trial):
     assert client.get(f"/trials/{trial.pk}/history/?page=x").status_code == 200
 
 
-@pytest.mark.parametrize("persona", ["coordinator_a", "pharmacist_a", "coordinator_b", "editor",
-                                     "nobody"])
+@pytest.mark.parametrize(
+    "persona", ["coordinator_a", "pharmacist_a", "coordinator_b", "editor", "nobody"]
+)
 def test_only_network_coordinators_see_the_history(personas, trial, persona):
     client = personas.client_for(getattr(personas, persona))
     assert client.get(f"/trials/{trial.pk}/history/").status_code == 404
