@@ -12,6 +12,7 @@ help:
 	@echo "make run    - install everything, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test   - install what tests need, lint, check the app graph, check migrations, run the whole suite"
 	@echo "make bench  - benchmarks (not part of make test); writes docs/performance.md"
+	@echo "make format - lay out the Python code as make test checks it (ruff format)"
 	@echo "make lock   - refresh constraints.txt from the current virtualenv"
 	@echo "make clean  - remove the virtualenv, node_modules, built assets and test services"
 
@@ -58,6 +59,7 @@ chromium:
 # instances under .tmp/ (see .ci/services.sh) so tests never run on SQLite by accident.
 test: install chromium
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	@set -e; \
@@ -75,6 +77,10 @@ bench: install
 	if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then eval "$$(bash .ci/services.sh start)"; fi; \
 	$(PY) -m tests.bench.run
 
+# Lays out every Python file as `make test` requires (ruff format; settings in pyproject.toml).
+format: install
+	$(PY) -m ruff format .
+
 lock:
 	$(PIP) freeze --exclude-editable | sed '1i # Exact versions the portal is tested with; regenerate with make lock.' > constraints.txt
 
@@ -82,4 +88,4 @@ clean:
 	-bash .ci/services.sh stop
 	rm -rf .venv node_modules static/build staticfiles .tmp
 
-.PHONY: help install run chromium test bench lock clean
+.PHONY: help install run chromium test bench format lock clean

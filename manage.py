@@ -15,7 +15,9 @@ def main() -> None:
         from atmp_portal import health
 
         where = health.database_where()
-        sys.exit(f"atmp_portal: {health.DATABASE_DOWN.format(where=where, reason=health.first_line(exc))}")
+        sys.exit(
+            f"atmp_portal: {health.DATABASE_DOWN.format(where=where, reason=health.first_line(exc))}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,12 +33,28 @@ class UserAdmin(BaseUserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Administrators see and revoke tokens; only their owners create them (the key is shown once)."""
 
-    list_display = ["name", "user", "prefix", "read_only", "created_at", "last_used_at",
-                    "expires_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "read_only",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "user__email", "prefix"]
-    readonly_fields = ["user", "name", "prefix", "read_only", "created_at", "last_used_at",
-                       "expires_at", "revoked_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "read_only",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     exclude = ["digest"]
     actions = ["revoke"]
 

@@ -89,8 +89,11 @@ class _NewPassword(AllauthNamedErrors):
 
 
 class ChangePasswordForm(_NewPassword, account_forms.ChangePasswordForm):
-    error_subjects = {"oldpassword": "your current password", "password1": "your new password",
-                      "password2": "your new password again"}
+    error_subjects = {
+        "oldpassword": "your current password",
+        "password1": "your new password",
+        "password2": "your new password again",
+    }
     replaced = {"enter_current_password": WRONG_CURRENT_PASSWORD}
 
 
@@ -131,8 +134,10 @@ class ActivateTOTPForm(AllauthNamedErrors, totp_forms.ActivateTOTPForm):
 class _SecurityKey(AllauthNamedErrors):
     """A security key's answer arrives in a hidden field that allauth's script fills in."""
 
-    error_subjects = {"credential": "your security key's answer",
-                      "name": "a name for the security key"}
+    error_subjects = {
+        "credential": "your security key's answer",
+        "name": "a name for the security key",
+    }
     replaced = {"incorrect_code": KEY_NOT_ACCEPTED}
 
     def __init__(self, *args, user, **kwargs) -> None:

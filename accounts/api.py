@@ -52,9 +52,12 @@ class ObtainToken(APIView):
                 "TokenResponse",
                 {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
             ),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description=(
-                "Wrong e-mail or password ({detail: ...}), or a bad field ({email: [...]})."
-            )),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=(
+                    "Wrong e-mail or password ({detail: ...}), or a bad field ({email: [...]})."
+                ),
+            ),
             403: OpenApiResponse(_detail, description="MFA account or password sign-in off."),
             429: OpenApiResponse(_detail, description="Locked out or throttled (Retry-After)."),
         },

@@ -83,7 +83,9 @@ class ExpiryDigestForm(ModelForm):
         labels = {"expiry_digest": "How often should we e-mail you about expiring items?"}
         help_texts = {"expiry_digest": "Nothing is sent when nothing has expired or is about to."}
         widgets = {"expiry_digest": forms.RadioSelect}
-        error_messages = {"expiry_digest": {
-            "required": "Select how often to e-mail you about expiring items",
-            "invalid_choice": "Select how often to e-mail you about expiring items",
-        }}
+        error_messages = {
+            "expiry_digest": {
+                "required": "Select how often to e-mail you about expiring items",
+                "invalid_choice": "Select how often to e-mail you about expiring items",
+            }
+        }

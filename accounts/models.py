@@ -50,6 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=NetworkScope.NONE,
         help_text="NIHR network coordinators see every site in their regions, or all sites.",
     )
+
     class ExpiryDigest(models.TextChoices):
         DAILY = "daily", "Every day"
         WEEKLY = "weekly", "Once a week, on Monday"

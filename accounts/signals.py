@@ -10,8 +10,9 @@ from accounts.services import api_tokens_revoke_all
 
 
 @receiver(post_save, sender=User)
-def revoke_tokens_on_password_change_or_deactivation(sender, instance: User, created: bool,
-                                                      **kwargs) -> None:
+def revoke_tokens_on_password_change_or_deactivation(
+    sender, instance: User, created: bool, **kwargs
+) -> None:
     if created:
         return
     if getattr(instance, "password_changed_on_save", False) or not instance.is_active:

@@ -113,7 +113,8 @@ def expiry_reminders(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Expiry reminders: {request.user.get_expiry_digest_display()}")
         return redirect("account-reminders")
     return render(
-        request, "accounts/expiry_reminders.html",
+        request,
+        "accounts/expiry_reminders.html",
         {"form": form, "has_sites": request.user.site_memberships.exists()},
         status=400 if form.errors else 200,
     )

@@ -19,7 +19,9 @@ STATUS_REQUIRED = "Select the status of this action"
 def owner_choices(site: Site) -> list[tuple[str, str]]:
     """The site's staff in post, then the portal users who are members of the site."""
     staff = StaffMember.objects.filter(site=site, active=True).order_by("full_name")
-    users = User.objects.filter(site_memberships__site=site).distinct().order_by("full_name", "email")
+    users = (
+        User.objects.filter(site_memberships__site=site).distinct().order_by("full_name", "email")
+    )
     return [
         *((f"staff-{s.pk}", f"{s.full_name} (site staff)") for s in staff),
         *((f"user-{u.pk}", f"{u.full_name or u.email} (portal user)") for u in users),
@@ -27,17 +29,24 @@ def owner_choices(site: Site) -> list[tuple[str, str]]:
 
 
 def owner_value(action: GapAction) -> str:
-    return f"staff-{action.owner_staff_id}" if action.owner_staff_id else f"user-{action.owner_user_id}"
+    return (
+        f"staff-{action.owner_staff_id}"
+        if action.owner_staff_id
+        else f"user-{action.owner_user_id}"
+    )
 
 
 class GapActionForm(Form):
     owner = forms.ChoiceField(label="Owner", error_messages={"required": OWNER_REQUIRED})
     target_date = DateField(
-        label="Target date", error_messages={"required": TARGET_DATE_REQUIRED},
+        label="Target date",
+        error_messages={"required": TARGET_DATE_REQUIRED},
         help_text="The day the gap should be closed by.",
     )
     note = forms.CharField(
-        label="Note (optional)", required=False, max_length=2000,
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -64,11 +73,15 @@ class GapActionForm(Form):
 
 class GapActionUpdateForm(GapActionForm):
     status = forms.ChoiceField(
-        label="Status", choices=GapAction.Status.choices, widget=forms.RadioSelect,
+        label="Status",
+        choices=GapAction.Status.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": STATUS_REQUIRED},
     )
     reason = forms.CharField(
-        label="Reason for the change (optional)", required=False, max_length=2000,
+        label="Reason for the change (optional)",
+        required=False,
+        max_length=2000,
         help_text="Kept with this change in the action's history.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )

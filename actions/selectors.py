@@ -16,8 +16,11 @@ from sites.models import Site
 # The owners are read as the people, so a history row names them rather than their ids: query
 # the history through action_history_rows, which fetches them in the same query.
 HISTORY_FIELDS = {
-    "status": "Status", "target_date": "Target date", "note": "Note",
-    "owner_staff": "Owner (site staff)", "owner_user": "Owner (portal user)",
+    "status": "Status",
+    "target_date": "Target date",
+    "note": "Note",
+    "owner_staff": "Owner (site staff)",
+    "owner_user": "Owner (portal user)",
 }
 
 

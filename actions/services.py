@@ -36,8 +36,12 @@ def action_create(
     """Plan an action on one requirement of the site; the caller has checked that the user may
     write the site and that the requirement is one of its gaps."""
     action = GapAction(
-        site=site, requirement_key=requirement_key, requirement_label=requirement_label,
-        target_date=target_date, note=note, created_by=user,
+        site=site,
+        requirement_key=requirement_key,
+        requirement_label=requirement_label,
+        target_date=target_date,
+        note=note,
+        created_by=user,
     )
     _owned_by(action, owner)
     action._history_user = user

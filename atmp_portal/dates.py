@@ -122,7 +122,8 @@ class DayMonthYearInput(forms.Widget):
         ]
         context["widget"]["subwidgets"] = [
             forms.TextInput().get_context(
-                f"{name}-{part}", text,
+                f"{name}-{part}",
+                text,
                 {**attrs, "id": f"{attrs['id']}-{part}"} if attrs.get("id") else attrs,
             )["widget"]
             for part, text in zip(PARTS, texts, strict=True)
@@ -207,7 +208,9 @@ class DateField(forms.Field):
         try:
             return parse_date(str(value))
         except DateOutOfRange:
-            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+            raise ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
@@ -217,17 +220,23 @@ class DateField(forms.Field):
         missing = [name for name, text in zip(PARTS, parts, strict=True) if not text]
         if missing:
             raise ValidationError(
-                self.error_messages["missing_parts"], code="missing_parts",
-                params={"parts": " and ".join(f"a {name}" for name in missing),
-                        "boxes": tuple(missing)},
+                self.error_messages["missing_parts"],
+                code="missing_parts",
+                params={
+                    "parts": " and ".join(f"a {name}" for name in missing),
+                    "boxes": tuple(missing),
+                },
             )
         try:
             return date_from_parts(*parts)
         except YearDigits:
-            raise ValidationError(self.error_messages["year_digits"], code="year_digits",
-                                  params={"boxes": ("year",)}) from None
+            raise ValidationError(
+                self.error_messages["year_digits"], code="year_digits", params={"boxes": ("year",)}
+            ) from None
         except DateOutOfRange:
-            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+            raise ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 

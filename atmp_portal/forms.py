@@ -34,8 +34,23 @@ NO_FILE = "Select a file for {subject}"
 NOT_SLUG = "{Subject} must only include letters a to z, numbers, hyphens and underscores"
 
 _CHOOSING = (forms.ChoiceField, forms.ModelChoiceField, forms.BooleanField, forms.FileField)
-_DETERMINERS = ("the ", "a ", "an ", "your ", "their ", "its ", "this ", "who ", "what ",
-                "when ", "which ", "how ", "why ", "where ", "whether ")
+_DETERMINERS = (
+    "the ",
+    "a ",
+    "an ",
+    "your ",
+    "their ",
+    "its ",
+    "this ",
+    "who ",
+    "what ",
+    "when ",
+    "which ",
+    "how ",
+    "why ",
+    "where ",
+    "whether ",
+)
 
 
 def subject_of(label: str) -> str:
@@ -62,10 +77,17 @@ def named_messages(field: forms.Field, label: str, subject: str = "") -> dict[st
     words = {"subject": subject, "Subject": subject[:1].upper() + subject[1:]}
     required = SELECT if isinstance(field, _CHOOSING) else ENTER
     messages = {
-        "required": required, "invalid_choice": FROM_THE_LIST, "invalid_list": FROM_THE_LIST,
-        "list": FROM_THE_LIST, "invalid_pk_value": FROM_THE_LIST,
-        "max_length": TOO_LONG, "min_length": TOO_SHORT, "max_value": TOO_HIGH,
-        "min_value": TOO_LOW, "empty": EMPTY_FILE, "missing": NO_FILE,
+        "required": required,
+        "invalid_choice": FROM_THE_LIST,
+        "invalid_list": FROM_THE_LIST,
+        "list": FROM_THE_LIST,
+        "invalid_pk_value": FROM_THE_LIST,
+        "max_length": TOO_LONG,
+        "min_length": TOO_SHORT,
+        "max_value": TOO_HIGH,
+        "min_value": TOO_LOW,
+        "empty": EMPTY_FILE,
+        "missing": NO_FILE,
     }
     if isinstance(field, forms.IntegerField):
         messages["invalid"] = NOT_WHOLE
@@ -87,8 +109,11 @@ def name_errors(fields: dict[str, forms.Field], subjects: dict[str, str] | None 
         if getattr(field, "named_errors", False):
             continue
         defaults = _django_defaults(field)
-        named = named_messages(field, field.label or pretty_name(name),
-                               (subjects or {}).get(name) or getattr(field, "subject", ""))
+        named = named_messages(
+            field,
+            field.label or pretty_name(name),
+            (subjects or {}).get(name) or getattr(field, "subject", ""),
+        )
         for code, text in named.items():
             current = field.error_messages.get(code)
             if current is None and code in _VALIDATOR_CODES:
@@ -102,8 +127,10 @@ def name_errors(fields: dict[str, forms.Field], subjects: dict[str, str] | None 
 # Codes whose default message comes from a validator, not from the field's error_messages
 # (Field.run_validators uses the field's message for the code when there is one).
 _VALIDATOR_CODES = {
-    "max_length": validators.MaxLengthValidator, "min_length": validators.MinLengthValidator,
-    "max_value": validators.MaxValueValidator, "min_value": validators.MinValueValidator,
+    "max_length": validators.MaxLengthValidator,
+    "min_length": validators.MinLengthValidator,
+    "max_value": validators.MaxValueValidator,
+    "min_value": validators.MinValueValidator,
 }
 
 

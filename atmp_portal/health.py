@@ -99,8 +99,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return defaults.server_error(request)
     if not getattr(request, "_atmp_database_down_logged", False):
         request._atmp_database_down_logged = True
-        logger.error("%s %s: %s", request.method, request.path, DATABASE_DOWN.format(
-            where=database_where(), reason=first_line(exception)))
+        logger.error(
+            "%s %s: %s",
+            request.method,
+            request.path,
+            DATABASE_DOWN.format(where=database_where(), reason=first_line(exception)),
+        )
     # The session and the user cannot be read either: without this every middleware on the
     # way out would try again and fail again. (SessionMiddleware skips a session it cannot
     # see, and keeps the cookie, so the user stays signed in for when the database is back.)
@@ -109,8 +113,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503)
     else:
-        response = HttpResponse(DATABASE_UNAVAILABLE, status=503,
-                                content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            DATABASE_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
+        )
     response["Retry-After"] = "30"
     return response
 

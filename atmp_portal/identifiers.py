@@ -71,8 +71,10 @@ def validate_org_code(code_system: str, value: str) -> None:
     if code_system == "ods_england_wales":
         if not any(is_valid(kind, value) for kind in ODS_KINDS):
             raise ValidationError(
-                {"ods_code": "An ODS code is R plus 2 or 4 letters or digits (e.g. RTD, RTD01), "
-                 "or 7A plus a digit 1-7 for a Welsh health board (e.g. 7A4)."},
+                {
+                    "ods_code": "An ODS code is R plus 2 or 4 letters or digits (e.g. RTD, RTD01), "
+                    "or 7A plus a digit 1-7 for a Welsh health board (e.g. 7A4)."
+                },
                 code="invalid_ods",
             )
     elif not is_valid("other_org", value):

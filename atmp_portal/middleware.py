@@ -93,8 +93,10 @@ def _is_json(response: HttpResponse) -> bool:
 def readiness_response() -> HttpResponse:
     checks = {"database": health.database_problem(), "broker": health.broker_problem()}
     down = {name: problem for name, problem in checks.items() if problem}
-    body = {"status": "unavailable" if down else "ok",
-            "checks": {name: problem or "ok" for name, problem in checks.items()}}
+    body = {
+        "status": "unavailable" if down else "ok",
+        "checks": {name: problem or "ok" for name, problem in checks.items()},
+    }
     if down:
         body["down"] = sorted(down)
     return JsonResponse(body, status=503 if down else 200)
@@ -165,5 +167,3 @@ class JSONLimitsMiddleware:
             detail = JSON_TOO_DEEP.format(limit=settings.API_JSON_MAX_DEPTH)
             return JsonResponse({"detail": detail}, status=400)
         return None
-
-

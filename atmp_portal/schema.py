@@ -21,7 +21,7 @@ ERROR = inline_serializer(
 
 DESCRIPTIONS = {
     "400": "Bad input. The keys name the parameters or fields at fault, each with its reasons "
-           "(`detail` when the request as a whole is unreadable).",
+    "(`detail` when the request as a whole is unreadable).",
     "401": "No valid credentials.",
     "403": "No valid credentials (session authentication sends no challenge), or not allowed.",
     "404": "Not found, or outside your scope: what you may not see does not exist for you.",

@@ -183,8 +183,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -281,8 +283,10 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 _MFA_ROLES = {"network", "editor", "admin", "coordinator", "pharmacist"}
 if set(MFA_REQUIRED_ROLES) - _MFA_ROLES:
-    _stop(f"MFA_REQUIRED_ROLES: unknown role {sorted(set(MFA_REQUIRED_ROLES) - _MFA_ROLES)}; "
-          f"choose from {', '.join(sorted(_MFA_ROLES))}.")
+    _stop(
+        f"MFA_REQUIRED_ROLES: unknown role {sorted(set(MFA_REQUIRED_ROLES) - _MFA_ROLES)}; "
+        f"choose from {', '.join(sorted(_MFA_ROLES))}."
+    )
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -315,7 +319,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ATMP Site Readiness <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="ATMP Site Readiness <no-reply@localhost>"
+)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis, or kombu's filesystem transport (no REDIS_URL: make run). ADR 0006.
@@ -378,12 +384,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
     "expiry-digests-daily": {  # the daily digests, and the weekly ones on Mondays
-        "task": "training.tasks.send_expiry_digests", "schedule": crontab(hour=6, minute=30),
+        "task": "training.tasks.send_expiry_digests",
+        "schedule": crontab(hour=6, minute=30),
     },
     "purge-import-previews-hourly": {
-        "task": "training.tasks.purge_import_previews", "schedule": crontab(minute=17)},
+        "task": "training.tasks.purge_import_previews",
+        "schedule": crontab(minute=17),
+    },
     "trend-month-ends-nightly": {  # after 00:30, when yesterday's end is safely past
-        "task": "reports.tasks.fill_trend_points", "schedule": crontab(hour=0, minute=40)},
+        "task": "reports.tasks.fill_trend_points",
+        "schedule": crontab(hour=0, minute=40),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -493,8 +504,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # A database that cannot be reached is logged in one line (atmp_portal.health.server_error).
-    "loggers": {"django.request": {"filters": ["database_one_line"]},
-                "weasyprint": {"level": "WARNING"}},  # not its progress lines at INFO
+    "loggers": {
+        "django.request": {"filters": ["database_one_line"]},
+        "weasyprint": {"level": "WARNING"},
+    },  # not its progress lines at INFO
 }
 
 # Days within which a met item is "expiring" (docs/readiness.md); read only through

@@ -12,8 +12,11 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", home_views.home, name="home"),
-    path("accessibility/", TemplateView.as_view(template_name="accessibility.html"),
-         name="accessibility"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="accessibility.html"),
+        name="accessibility",
+    ),
     path("sites/", include("sites.urls")),
     path("sites/<int:site_id>/staff/", include("training.urls")),
     path("trials/", include("trials.urls")),

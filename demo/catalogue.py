@@ -171,8 +171,12 @@ def _replace_requirements(
             requirement.capabilities.set([capabilities[code] for code in codes])
 
     wanted_training = [
-        (row["course"], row.get("role", "") or "", row.get("min_staff", 1),
-         row.get("level", "mandatory"))
+        (
+            row["course"],
+            row.get("role", "") or "",
+            row.get("min_staff", 1),
+            row.get("level", "mandatory"),
+        )
         for row in rows["training_requirements"]
     ]
     have_training = [
@@ -223,8 +227,19 @@ def load_trials(
     trials = {}
     for row in load("trials"):
         fields = (
-            "short_title", "full_title", "summary", "sponsor", "phase", "atmp_class", "origin",
-            "gmo", "presentation", "status", "isrctn", "nct_number", "eudract_number",
+            "short_title",
+            "full_title",
+            "summary",
+            "sponsor",
+            "phase",
+            "atmp_class",
+            "origin",
+            "gmo",
+            "presentation",
+            "status",
+            "isrctn",
+            "nct_number",
+            "eudract_number",
             "eu_ct_number",
         )
         trial = _upsert(
@@ -256,8 +271,10 @@ def _replace_overrides(
     for row in rows:
         codes = set(row["any_of"])
         requirement = next(
-            r for r in profiles[row["profile"]].capability_requirements.prefetch_related(
-                "capabilities")
+            r
+            for r in profiles[row["profile"]].capability_requirements.prefetch_related(
+                "capabilities"
+            )
             if {c.code for c in r.capabilities.all()} == codes
         )
         override = RequirementOverride.objects.filter(
@@ -289,8 +306,11 @@ def _participation(row: dict, shift: dt.timedelta, inviter: User) -> dict[str, A
 
 
 def _link_guidance(
-    document: GuidanceDocument, row: dict, editor: User,
-    capabilities: dict[str, Capability], courses: dict[str, Course],
+    document: GuidanceDocument,
+    row: dict,
+    editor: User,
+    capabilities: dict[str, Capability],
+    courses: dict[str, Course],
 ) -> None:
     wanted_capabilities = [capabilities[code] for code in row["capabilities"]]
     wanted_courses = [courses[code] for code in row["courses"]]
@@ -299,8 +319,9 @@ def _link_guidance(
         and set(document.courses.values_list("code", flat=True)) == set(row["courses"])
     ):
         return
-    document_links_update(document=document, user=editor, capabilities=wanted_capabilities,
-                          courses=wanted_courses)
+    document_links_update(
+        document=document, user=editor, capabilities=wanted_capabilities, courses=wanted_courses
+    )
 
 
 def load_guidance(
@@ -353,7 +374,9 @@ def load_guidance(
         documents[row["slug"]] = document
     # Derived data, so it may be filled in on published versions (PostgreSQL only): new
     # versions, and any a database seeded before search existed is missing.
-    search_vector_refresh(versions=GuidanceVersion.objects.filter(
-        document__in=documents.values(), search_vector__isnull=True
-    ))
+    search_vector_refresh(
+        versions=GuidanceVersion.objects.filter(
+            document__in=documents.values(), search_vector__isnull=True
+        )
+    )
     return documents

@@ -55,13 +55,13 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def site_digests(profiles: dict[Site, object], anchor: dt.date, catalogue: object) -> dict[Site, str]:
+def site_digests(
+    profiles: dict[Site, object], anchor: dt.date, catalogue: object
+) -> dict[Site, str]:
     """Per site, the digest of everything its plan and its rows are made from."""
     common = repr((code_fingerprint(), anchor.isoformat(), _canonical(catalogue)))
     return {
-        site: hashlib.sha256(
-            f"{common}|{site.pk}|{_canonical(profile)!r}".encode()
-        ).hexdigest()
+        site: hashlib.sha256(f"{common}|{site.pk}|{_canonical(profile)!r}".encode()).hexdigest()
         for site, profile in profiles.items()
     }
 
@@ -87,8 +87,7 @@ def note_seeded(digests: dict[Site, str]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT site_id, version FROM {ReadinessStamp._meta.db_table} "
-            "WHERE site_id = ANY(%s)",
+            f"SELECT site_id, version FROM {ReadinessStamp._meta.db_table} WHERE site_id = ANY(%s)",
             [[site.pk for site in digests]],
         )
         stamps = dict(cursor.fetchall())

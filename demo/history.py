@@ -17,8 +17,14 @@ from demo.copying import copy_rows
 
 BATCH_SIZE = 1000
 EVENT_TIME = dt.time(9, 0, tzinfo=dt.UTC)
-_HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type",
-                   "history_user", "history_user_id"}
+_HISTORY_FIELDS = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,11 @@ def _when(anchor: dt.date, days_ago: int, index: int) -> dt.datetime:
 def _extra_defaults(model, historical) -> dict:
     """History columns the model itself has not (e.g. sites.models.ChecklistHistory's)."""
     own = {f.attname for f in model._meta.concrete_fields}
-    return {f.attname: f.get_default() for f in historical._meta.concrete_fields
-            if f.name not in _HISTORY_FIELDS and f.attname not in own}
+    return {
+        f.attname: f.get_default()
+        for f in historical._meta.concrete_fields
+        if f.name not in _HISTORY_FIELDS and f.attname not in own
+    }
 
 
 def _wanted(obj, rows: list[HistoryRow], anchor: dt.date, names: list[str], extra: dict):
@@ -50,10 +59,14 @@ def _wanted(obj, rows: list[HistoryRow], anchor: dt.date, names: list[str], extr
     for index, row in enumerate(rows):
         values = {name: extra[name] if name in extra else getattr(obj, name) for name in names}
         values.update(row.values)
-        wanted.append((
-            _when(anchor, row.days_ago, index), "+" if index == 0 else "~", row.reason,
-            *(values[name] for name in names),
-        ))
+        wanted.append(
+            (
+                _when(anchor, row.days_ago, index),
+                "+" if index == 0 else "~",
+                row.reason,
+                *(values[name] for name in names),
+            )
+        )
     return wanted
 
 

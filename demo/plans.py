@@ -61,6 +61,7 @@ NOTES = {
     ),
 }
 
+
 @dataclass(frozen=True)
 class SiteProfile:
     """What shapes a site's synthetic records."""
@@ -139,8 +140,11 @@ def plan_capability(site: SiteProfile, capability: CapabilityInfo, maturity: flo
     code, intent = capability.code, site.intent
     if capability.applies_note in SERVICE_SITES:
         if site.ods_code not in SERVICE_SITES[capability.applies_note]:
-            return CapabilityPlan(code, Status.NOT_APPLICABLE,
-                                  not_applicable_reason=SERVICE_REASONS[capability.applies_note])
+            return CapabilityPlan(
+                code,
+                Status.NOT_APPLICABLE,
+                not_applicable_reason=SERVICE_REASONS[capability.applies_note],
+            )
     if code in intent.met:
         return _in_place(rng, site, capability, may_expire=False)
     if code in intent.unmet:
@@ -151,8 +155,9 @@ def plan_capability(site: SiteProfile, capability: CapabilityInfo, maturity: flo
         return _in_place(rng, site, capability, may_expire=True)
     rest = rng.random()
     if rest < 0.1:
-        return CapabilityPlan(code, Status.NOT_APPLICABLE,
-                              not_applicable_reason=rng.choice(NOT_APPLICABLE_REASONS))
+        return CapabilityPlan(
+            code, Status.NOT_APPLICABLE, not_applicable_reason=rng.choice(NOT_APPLICABLE_REASONS)
+        )
     status = Status.IN_PROGRESS if rest < 0.55 else Status.NOT_IN_PLACE
     return CapabilityPlan(code, status, notes=rng.choice(NOTES[status]))
 
@@ -163,9 +168,12 @@ def _gap(rng: random.Random, site: SiteProfile, capability: CapabilityInfo):
     if roll < 0.12:
         return None
     if roll < 0.3 and capability.validity_months is not None:
-        return CapabilityPlan(capability.code, Status.IN_PLACE,
-                              notes=rng.choice(NOTES[Status.IN_PLACE]),
-                              expires_in_days=-rng.randint(3, 200))
+        return CapabilityPlan(
+            capability.code,
+            Status.IN_PLACE,
+            notes=rng.choice(NOTES[Status.IN_PLACE]),
+            expires_in_days=-rng.randint(3, 200),
+        )
     status = Status.IN_PROGRESS if roll < 0.7 else Status.NOT_IN_PLACE
     return CapabilityPlan(capability.code, status, notes=rng.choice(NOTES[status]))
 

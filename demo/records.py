@@ -126,18 +126,26 @@ def _capability_timeline(row: SiteCapability, entry, anchor: dt.date) -> list[Hi
     timeline = []
     for index, event in enumerate(events):
         last = index == len(events) - 1
-        timeline.append(HistoryRow(event.days_ago, event.reason, {
-            "status": event.status,
-            "notes": entry.notes if last else "",
-            "not_applicable_reason": entry.not_applicable_reason if last else "",
-            "evidence_expires_on": _days(anchor, event.expires_in_days),
-            "version": max(1, row.version - (len(events) - 1 - index)),
-        }))
+        timeline.append(
+            HistoryRow(
+                event.days_ago,
+                event.reason,
+                {
+                    "status": event.status,
+                    "notes": entry.notes if last else "",
+                    "not_applicable_reason": entry.not_applicable_reason if last else "",
+                    "evidence_expires_on": _days(anchor, event.expires_in_days),
+                    "version": max(1, row.version - (len(events) - 1 - index)),
+                },
+            )
+        )
     return timeline
 
 
 def sync_capabilities(
-    plans: dict[Site, SitePlan], capabilities: dict[str, Capability], anchor: dt.date,
+    plans: dict[Site, SitePlan],
+    capabilities: dict[str, Capability],
+    anchor: dt.date,
     writer: Writer,
 ) -> None:
     existing = {
@@ -156,23 +164,28 @@ def sync_capabilities(
             }
             row = existing.get((site.pk, capability.pk))
             if row is None:
-                row = SiteCapability(site=site, capability=capability,
-                                     version=max(1, len(entry.history)), **values)
+                row = SiteCapability(
+                    site=site, capability=capability, version=max(1, len(entry.history)), **values
+                )
                 to_create.append(row)
             elif _set_changed(row, values):
                 row.version += 1  # an open edit form of the old state must now fail
                 to_update.append(row)
             timelines.append((row, entry))
     writer.write(SiteCapability, to_create, to_update, increments=["version"])
-    writer.history_of(SiteCapability, [
-        (row, _capability_timeline(row, entry, anchor)) for row, entry in timelines
-    ])
+    writer.history_of(
+        SiteCapability,
+        [(row, _capability_timeline(row, entry, anchor)) for row, entry in timelines],
+    )
 
 
 def _staff_timeline(person) -> list[HistoryRow]:
     start = HISTORY_DAYS if person.joined_days_ago is None else person.joined_days_ago
-    reason = "In post when the site joined the portal" if person.joined_days_ago is None \
+    reason = (
+        "In post when the site joined the portal"
+        if person.joined_days_ago is None
         else "Joined the site"
+    )
     timeline = [HistoryRow(start, reason, {"active": True, "left_on": None})]
     if not person.active:
         timeline.append(HistoryRow(person.left_days_ago, "Left the site", {}))
@@ -216,8 +229,11 @@ def _training_timeline(person, plan, anchor: dt.date) -> list[HistoryRow]:
     created = min(plan.completions[0], start)
     known = [days for days in plan.completions if days >= created][-1:]
     later = [days for days in plan.completions if days < created]
-    timeline = [HistoryRow(created, "Training recorded",
-                           {"completed_on": anchor - dt.timedelta(days=known[0])})]
+    timeline = [
+        HistoryRow(
+            created, "Training recorded", {"completed_on": anchor - dt.timedelta(days=known[0])}
+        )
+    ]
     timeline += [
         HistoryRow(days, "Training renewed", {"completed_on": anchor - dt.timedelta(days=days)})
         for days in later
@@ -226,7 +242,10 @@ def _training_timeline(person, plan, anchor: dt.date) -> list[HistoryRow]:
 
 
 def sync_training(
-    plans: dict[Site, SitePlan], staff: dict, courses: dict[str, Course], anchor: dt.date,
+    plans: dict[Site, SitePlan],
+    staff: dict,
+    courses: dict[str, Course],
+    anchor: dt.date,
     writer: Writer,
 ) -> None:
     seeded: dict[tuple[int, int], TrainingRecord] = {}
@@ -272,11 +291,19 @@ def sync_site_records(
 
 def sync_sites(rows: list[Site], writer: Writer) -> dict[str, Site]:
     """Bulk upsert of (synthetic) sites by organisation code, each validated first."""
-    existing = {site.ods_code: site for site in Site.objects.filter(
-        ods_code__in=[row.ods_code for row in rows]
-    )}
+    existing = {
+        site.ods_code: site
+        for site in Site.objects.filter(ods_code__in=[row.ods_code for row in rows])
+    }
     fields = [  # region by its id: comparing `region` would fetch each site's region
-        "name", "code_system", "region_id", "city", "attc", "description", "is_demo", "latitude",
+        "name",
+        "code_system",
+        "region_id",
+        "city",
+        "attc",
+        "description",
+        "is_demo",
+        "latitude",
         "longitude",
     ]
     to_create, to_update, sites = [], [], {}
@@ -304,8 +331,6 @@ def sync_trial_sites(rows: list[TrialSite], writer: Writer) -> None:
         current = existing.get((row.trial.pk, row.site.pk))
         if current is None:
             to_create.append(row)
-        elif _set_changed(
-            current, {"status": row.status, "planned_opening": row.planned_opening}
-        ):
+        elif _set_changed(current, {"status": row.status, "planned_opening": row.planned_opening}):
             to_update.append(current)
     writer.write(TrialSite, to_create, to_update)

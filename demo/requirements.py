@@ -35,7 +35,9 @@ def _needs(part: dict) -> list[Need]:
     ]
     needs += [
         Need(
-            course=row["course"], role=row.get("role") or "", min_staff=row.get("min_staff", 1),
+            course=row["course"],
+            role=row.get("role") or "",
+            min_staff=row.get("min_staff", 1),
             mandatory=row.get("level", "mandatory") == "mandatory",
         )
         for row in part["training_requirements"]
@@ -52,7 +54,8 @@ def _merged(parts: list[dict]) -> tuple[Need, ...]:
                 merged[need.key] = need
             else:
                 merged[need.key] = replace(
-                    old, mandatory=old.mandatory or need.mandatory,
+                    old,
+                    mandatory=old.mandatory or need.mandatory,
                     min_staff=max(old.min_staff, need.min_staff),
                 )
     return tuple(merged[key] for key in sorted(merged, key=repr))

@@ -113,11 +113,14 @@ def _trial_courses() -> dict[str, frozenset[str]]:
 
 
 def _profile(
-    ods_code: str, attc: bool, participations: list[Participation],
+    ods_code: str,
+    attc: bool,
+    participations: list[Participation],
     capabilities: list[CapabilityInfo],
 ) -> SiteProfile:
     not_applicable = {
-        info.code for info in capabilities
+        info.code
+        for info in capabilities
         if info.applies_note in SERVICE_SITES and ods_code not in SERVICE_SITES[info.applies_note]
     }
     courses = _trial_courses()
@@ -153,9 +156,13 @@ def _real_inputs() -> dict[str, ProfileInputs]:
     participations: dict[str, list[Participation]] = {}
     for trial in load("trials"):
         for row in trial["sites"]:
-            participations.setdefault(row["ods_code"], []).append(Participation(
-                f"trial:{trial['iras_id']}", row["status"], opened_days_ago(row),
-            ))
+            participations.setdefault(row["ods_code"], []).append(
+                Participation(
+                    f"trial:{trial['iras_id']}",
+                    row["status"],
+                    opened_days_ago(row),
+                )
+            )
     return {
         row["ods_code"]: ProfileInputs(
             row["ods_code"], bool(row["attc"]), tuple(participations.get(row["ods_code"], []))
@@ -188,18 +195,20 @@ def _synthetic_sites(
         towns = TOWNS_BY_REGION[region]
         town = towns[(number - 1) // len(region_codes) % len(towns)]
         latitude, longitude = _near(ods_code, town)
-        rows.append(Site(
-            name=SYNTHETIC_NAME.format(number=number),
-            ods_code=ods_code,
-            code_system=Site.CodeSystem.ODS,
-            region=regions[region],
-            city=town,
-            attc=Site.Attc.NONE,
-            description=SYNTHETIC_DESCRIPTION,
-            is_demo=True,
-            latitude=latitude,
-            longitude=longitude,
-        ))
+        rows.append(
+            Site(
+                name=SYNTHETIC_NAME.format(number=number),
+                ods_code=ods_code,
+                code_system=Site.CodeSystem.ODS,
+                region=regions[region],
+                city=town,
+                attc=Site.Attc.NONE,
+                description=SYNTHETIC_DESCRIPTION,
+                is_demo=True,
+                latitude=latitude,
+                longitude=longitude,
+            )
+        )
         rng = seeded_rng(ods_code, "trials")
         chosen = rng.sample(sorted(trials), rng.randint(1, 3))
         participations = []
@@ -216,11 +225,16 @@ def _synthetic_sites(
             tuple(Participation(f"trial:{iras}", status) for iras, status, _ in participations),
         )
     sites = sync_sites(rows, writer)
-    sync_trial_sites([
-        TrialSite(trial=trials[iras], site=sites[ods_code], status=status, planned_opening=opening)
-        for ods_code, participations in participation_rows
-        for iras, status, opening in participations
-    ], writer)
+    sync_trial_sites(
+        [
+            TrialSite(
+                trial=trials[iras], site=sites[ods_code], status=status, planned_opening=opening
+            )
+            for ods_code, participations in participation_rows
+            for iras, status, opening in participations
+        ],
+        writer,
+    )
     return sites, profiles
 
 

@@ -20,14 +20,43 @@ from training.models import StaffRole as R
 
 # Courses whose roles column in domain.md §3 is a phrase rather than role codes.
 ALL_ROLES = frozenset(R.values)
-CLINICAL = frozenset({R.PI, R.SUB_I, R.RESEARCH_NURSE, R.WARD_NURSE, R.APH_NURSE, R.APH_LEAD,
-                      R.ICU_LEAD, R.NEURO_LEAD, R.ATMP_COORD})
-LABORATORY = frozenset({R.CELL_LAB_SCI, R.CELL_LAB_MGR, R.PHARM_TECH, R.TRIAL_PHARM,
-                        R.ASEPTIC_MGR})
-GMO_HANDLERS = frozenset({R.PHARM_TECH, R.TRIAL_PHARM, R.RESEARCH_NURSE, R.WARD_NURSE,
-                          R.CELL_LAB_SCI, R.BSO, R.GMSC_CHAIR})
-DELEGATION_LOG = frozenset({R.PI, R.SUB_I, R.RESEARCH_NURSE, R.TRIAL_PHARM, R.PHARM_TECH,
-                            R.CELL_LAB_SCI, R.APH_NURSE, R.WARD_NURSE})
+CLINICAL = frozenset(
+    {
+        R.PI,
+        R.SUB_I,
+        R.RESEARCH_NURSE,
+        R.WARD_NURSE,
+        R.APH_NURSE,
+        R.APH_LEAD,
+        R.ICU_LEAD,
+        R.NEURO_LEAD,
+        R.ATMP_COORD,
+    }
+)
+LABORATORY = frozenset({R.CELL_LAB_SCI, R.CELL_LAB_MGR, R.PHARM_TECH, R.TRIAL_PHARM, R.ASEPTIC_MGR})
+GMO_HANDLERS = frozenset(
+    {
+        R.PHARM_TECH,
+        R.TRIAL_PHARM,
+        R.RESEARCH_NURSE,
+        R.WARD_NURSE,
+        R.CELL_LAB_SCI,
+        R.BSO,
+        R.GMSC_CHAIR,
+    }
+)
+DELEGATION_LOG = frozenset(
+    {
+        R.PI,
+        R.SUB_I,
+        R.RESEARCH_NURSE,
+        R.TRIAL_PHARM,
+        R.PHARM_TECH,
+        R.CELL_LAB_SCI,
+        R.APH_NURSE,
+        R.WARD_NURSE,
+    }
+)
 COURSE_ROLE_RULES = {
     "atmp_fundamentals": ALL_ROLES,
     "data_security": ALL_ROLES,
@@ -36,8 +65,9 @@ COURSE_ROLE_RULES = {
     "product_specific": DELEGATION_LOG,
     "resuscitation": CLINICAL,
     "infection_prevention": CLINICAL | LABORATORY,
-    "temperature_alarm_response": frozenset({R.TRIAL_PHARM, R.PHARM_TECH, R.CELL_LAB_SCI,
-                                             R.CELL_LAB_MGR}),
+    "temperature_alarm_response": frozenset(
+        {R.TRIAL_PHARM, R.PHARM_TECH, R.CELL_LAB_SCI, R.CELL_LAB_MGR}
+    ),
 }
 
 
@@ -52,25 +82,65 @@ class Position:
 
 # Listed in order of need: the first `min` of each position are always there.
 POSITIONS = (
-    Position((R.PI,), ("Consultant Haematologist", "Consultant Medical Oncologist"), (1, 1),
-             (1, 1), "gmc"),
-    Position((R.SUB_I,), ("Consultant Haematologist", "Specialty Doctor, Haematology"), (2, 3),
-             (1, 2), "gmc"),
-    Position((R.RESEARCH_NURSE,), ("Research Nurse", "Senior Research Nurse",
-             "Clinical Research Practitioner"), (3, 4), (2, 3), "nmc"),
+    Position(
+        (R.PI,),
+        ("Consultant Haematologist", "Consultant Medical Oncologist"),
+        (1, 1),
+        (1, 1),
+        "gmc",
+    ),
+    Position(
+        (R.SUB_I,),
+        ("Consultant Haematologist", "Specialty Doctor, Haematology"),
+        (2, 3),
+        (1, 2),
+        "gmc",
+    ),
+    Position(
+        (R.RESEARCH_NURSE,),
+        ("Research Nurse", "Senior Research Nurse", "Clinical Research Practitioner"),
+        (3, 4),
+        (2, 3),
+        "nmc",
+    ),
     Position((R.ATMP_COORD,), ("ATMP Coordinator", "CAR-T Coordinator"), (1, 2), (0, 1), "nmc"),
     Position((R.RD_MANAGER,), ("R&D Manager", "Research Governance Manager"), (1, 1), (1, 1)),
-    Position((R.TRIAL_PHARM,), ("Clinical Trials Pharmacist", "Lead ATMP Pharmacist"), (2, 3),
-             (1, 2), "gphc"),
-    Position((R.PHARM_TECH,), ("Clinical Trials Pharmacy Technician",
-             "Aseptic Pharmacy Technician"), (2, 3), (1, 3), "gphc"),
+    Position(
+        (R.TRIAL_PHARM,),
+        ("Clinical Trials Pharmacist", "Lead ATMP Pharmacist"),
+        (2, 3),
+        (1, 2),
+        "gphc",
+    ),
+    Position(
+        (R.PHARM_TECH,),
+        ("Clinical Trials Pharmacy Technician", "Aseptic Pharmacy Technician"),
+        (2, 3),
+        (1, 3),
+        "gphc",
+    ),
     Position((R.CHIEF_PHARM,), ("Chief Pharmacist",), (1, 1), (1, 1), "gphc"),
-    Position((R.WARD_NURSE,), ("Staff Nurse, Haematology", "Ward Sister, Haematology",
-             "Charge Nurse, BMT Unit"), (4, 6), (2, 4), "nmc"),
-    Position((R.CELL_LAB_SCI,), ("Clinical Scientist, Cellular Therapies",
-             "Biomedical Scientist, Stem Cell Laboratory"), (2, 4), (0, 2), "hcpc"),
-    Position((R.CELL_LAB_MGR, R.HTA_DI), ("Cellular Therapies Laboratory Manager",), (1, 1),
-             (0, 1), "hcpc"),
+    Position(
+        (R.WARD_NURSE,),
+        ("Staff Nurse, Haematology", "Ward Sister, Haematology", "Charge Nurse, BMT Unit"),
+        (4, 6),
+        (2, 4),
+        "nmc",
+    ),
+    Position(
+        (R.CELL_LAB_SCI,),
+        ("Clinical Scientist, Cellular Therapies", "Biomedical Scientist, Stem Cell Laboratory"),
+        (2, 4),
+        (0, 2),
+        "hcpc",
+    ),
+    Position(
+        (R.CELL_LAB_MGR, R.HTA_DI),
+        ("Cellular Therapies Laboratory Manager",),
+        (1, 1),
+        (0, 1),
+        "hcpc",
+    ),
     Position((R.APH_NURSE,), ("Apheresis Nurse Specialist",), (2, 3), (0, 2), "nmc"),
     Position((R.ICU_LEAD,), ("Consultant in Critical Care",), (1, 1), (0, 1), "gmc"),
     Position((R.BSO, R.GMSC_CHAIR), ("Biological Safety Officer",), (1, 1), (0, 1)),
@@ -78,8 +148,9 @@ POSITIONS = (
     Position((R.DATA_MGR,), ("Trial Data Manager",), (1, 1), (1, 1)),
     Position((R.QA_PHARM,), ("Quality Assurance Pharmacist",), (0, 1), (0, 1), "gphc"),
     Position((R.ASEPTIC_MGR,), ("Aseptic Services Manager",), (0, 1), (0, 1), "gphc"),
-    Position((R.APH_LEAD, R.SUB_I), ("Consultant Haematologist, Apheresis Lead",), (0, 1),
-             (0, 0), "gmc"),
+    Position(
+        (R.APH_LEAD, R.SUB_I), ("Consultant Haematologist, Apheresis Lead",), (0, 1), (0, 0), "gmc"
+    ),
     Position((R.NEURO_LEAD,), ("Consultant Neurologist",), (0, 1), (0, 1), "gmc"),
 )
 STAFF_TARGET = {True: (24, 30), False: (12, 20)}  # by "advanced"
@@ -90,8 +161,10 @@ def _registration(rng: random.Random, kind: str) -> str:
     if kind in ("gmc", "gphc"):
         return str(rng.randint(1_000_000, 9_999_999))
     if kind == "nmc":
-        return (f"{rng.randint(0, 99):02d}{rng.choice(letters)}{rng.randint(0, 9999):04d}"
-                f"{rng.choice(letters)}")
+        return (
+            f"{rng.randint(0, 99):02d}{rng.choice(letters)}{rng.randint(0, 9999):04d}"
+            f"{rng.choice(letters)}"
+        )
     if kind == "hcpc":
         return f"{rng.choice(('BS', 'CS'))}{rng.randint(10_000, 99_999)}"
     return ""
@@ -112,8 +185,11 @@ def _positions(rng: random.Random, site: SiteProfile) -> list[Position]:
         low, high = position.advanced if site.advanced else position.developing
         count = rng.randint(low, high)
         # The first position holding a role is the one raised for it.
-        first = [role for role in position.roles
-                 if next(p for p in POSITIONS if role in p.roles) is position]
+        first = [
+            role
+            for role in position.roles
+            if next(p for p in POSITIONS if role in p.roles) is position
+        ]
         low = max([low, *(need.get(role, 0) for role in first)])
         core += [position] * low
         extras += [position] * max(0, count - low)
@@ -126,7 +202,6 @@ def _needed(course: CourseInfo, roles: set[str], site: SiteProfile) -> bool:
     if course.trial_only and course.code not in site.trial_courses:
         return False
     return bool(roles & (course.roles | COURSE_ROLE_RULES.get(course.code, frozenset())))
-
 
 
 def _period(course: CourseInfo) -> int | None:
@@ -152,8 +227,11 @@ def _leavers(rng: random.Random, positions: list[Position], site: SiteProfile) -
     for position in positions:
         for role in position.roles:
             have[role] = have.get(role, 0) + 1
-    spare = [index for index, position in enumerate(positions)
-             if all(have.get(role, 0) - 1 >= need.get(role, 0) for role in position.roles)]
+    spare = [
+        index
+        for index, position in enumerate(positions)
+        if all(have.get(role, 0) - 1 >= need.get(role, 0) for role in position.roles)
+    ]
     return set(rng.sample(spare, min(len(spare), rng.randint(1, 2))))
 
 
@@ -218,8 +296,9 @@ def _plan_training(
 
 def _holders(staff: list[StaffPlan], role: str, avoid: set[str]) -> list[int]:
     """Active staff holding `role` (anyone for no role), those with an `avoid` role last."""
-    found = [i for i, person in enumerate(staff)
-             if person.active and (not role or role in person.roles)]
+    found = [
+        i for i, person in enumerate(staff) if person.active and (not role or role in person.roles)
+    ]
     return sorted(found, key=lambda i: bool(avoid & set(staff[i].roles)))
 
 
@@ -249,8 +328,10 @@ def _apply_floors(site: SiteProfile, staff: list[StaffPlan], courses) -> list[St
 
 def _is_valid(person: StaffPlan, course: CourseInfo) -> bool:
     period = _period(course)
-    return any(plan.course == course.code and (period is None or plan.completions[-1] <= period)
-               for plan in person.training)
+    return any(
+        plan.course == course.code and (period is None or plan.completions[-1] <= period)
+        for plan in person.training
+    )
 
 
 def _apply_ceilings(site: SiteProfile, staff: list[StaffPlan], courses) -> tuple:

@@ -32,8 +32,9 @@ CAR_T_CENTRES = frozenset(
 CAR_T_CORE = "profile:car_t_core"
 CELL_CORE = "profile:cell_therapy_cryo_core"
 GENE_CORE = "profile:gmo_gene_therapy_core"
-CAR_T_TRIALS = frozenset(name for name, profiles in trial_profiles().items()
-                         if CAR_T_CORE in profiles)
+CAR_T_TRIALS = frozenset(
+    name for name, profiles in trial_profiles().items() if CAR_T_CORE in profiles
+)
 # Targets the story needs that no rule gives: Southampton (ocular service) is the site ready
 # for RETINA-AAV, so that trial has a ready site although none has opened yet.
 OVERRIDES = {"RHM": {GENE_CORE: READY, "trial:9905550": READY}}
@@ -155,8 +156,10 @@ def site_intent(
     intent = Intent(targets=targets_for(ods_code, attc, participations), unmet=set(not_applicable))
     sets = requirement_sets()
     opened = {p.set_name: p.opened_days_ago for p in participations if p.status == "open"}
-    order = sorted(intent.targets, key=lambda name: (_ORDER[intent.targets[name]],
-                                                     not name.startswith("profile:"), name))
+    order = sorted(
+        intent.targets,
+        key=lambda name: (_ORDER[intent.targets[name]], not name.startswith("profile:"), name),
+    )
     for name in order:
         target, needs = intent.targets[name], sets[name]
         rng = seeded_rng(ods_code, "gaps", name)

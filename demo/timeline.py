@@ -116,10 +116,16 @@ def with_staff_history(
                 joined = rng.randint(low, HISTORY_DAYS - 20)
         start = HISTORY_DAYS if joined is None else joined
         training = tuple(
-            replace(plan, completions=_chain(
-                rng, by_code[plan.course], plan.completions[-1], start,
-                plan.course in person.steady,
-            ))
+            replace(
+                plan,
+                completions=_chain(
+                    rng,
+                    by_code[plan.course],
+                    plan.completions[-1],
+                    start,
+                    plan.course in person.steady,
+                ),
+            )
             for plan in person.training
         )
         planned.append(replace(person, joined_days_ago=joined, training=training))

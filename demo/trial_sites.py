@@ -25,19 +25,47 @@ PATHS = {
     Status.INTERESTED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED),
     Status.DECLINED: (Status.SHORTLISTED, Status.INVITED, Status.DECLINED),
     Status.SELECTED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED),
-    Status.NOT_SELECTED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED,
-                          Status.NOT_SELECTED),
-    Status.IN_SETUP: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED,
-                      Status.IN_SETUP),
-    Status.OPEN: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED,
-                  Status.IN_SETUP, Status.OPEN),
-    Status.CLOSED: (Status.SHORTLISTED, Status.INVITED, Status.INTERESTED, Status.SELECTED,
-                    Status.IN_SETUP, Status.OPEN, Status.CLOSED),
+    Status.NOT_SELECTED: (
+        Status.SHORTLISTED,
+        Status.INVITED,
+        Status.INTERESTED,
+        Status.NOT_SELECTED,
+    ),
+    Status.IN_SETUP: (
+        Status.SHORTLISTED,
+        Status.INVITED,
+        Status.INTERESTED,
+        Status.SELECTED,
+        Status.IN_SETUP,
+    ),
+    Status.OPEN: (
+        Status.SHORTLISTED,
+        Status.INVITED,
+        Status.INTERESTED,
+        Status.SELECTED,
+        Status.IN_SETUP,
+        Status.OPEN,
+    ),
+    Status.CLOSED: (
+        Status.SHORTLISTED,
+        Status.INVITED,
+        Status.INTERESTED,
+        Status.SELECTED,
+        Status.IN_SETUP,
+        Status.OPEN,
+        Status.CLOSED,
+    ),
 }
 # Days between a step and the one before it (set-up takes months; answers take days).
-GAPS = {Status.OPEN: (60, 140), Status.IN_SETUP: (7, 30), Status.SELECTED: (7, 30),
-        Status.NOT_SELECTED: (7, 30), Status.INTERESTED: (5, 20), Status.DECLINED: (5, 20),
-        Status.INVITED: (7, 30)}
+GAPS = {
+    Status.OPEN: (60, 140),
+    Status.IN_SETUP: (7, 30),
+    Status.SELECTED: (7, 30),
+    Status.NOT_SELECTED: (7, 30),
+    Status.INTERESTED: (5, 20),
+    Status.DECLINED: (5, 20),
+    Status.INVITED: (7, 30),
+}
 
 
 def opened_days_ago(row: dict) -> int | None:
@@ -82,8 +110,7 @@ def sync_trial_site_history(trials: dict, sites: dict, anchor: dt.date, writer) 
     }
     timelines = [
         (trial_site, _timeline(*rows[(trial_site.trial_id, trial_site.site_id)]))
-        for trial_site in TrialSite.objects.filter(trial__in=list(trials.values()))
-        .order_by("pk")
+        for trial_site in TrialSite.objects.filter(trial__in=list(trials.values())).order_by("pk")
         if (trial_site.trial_id, trial_site.site_id) in rows
     ]
     writer.history_of(TrialSite, timelines)

@@ -34,20 +34,48 @@ class DemoUser:
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("coordinator@demo.nhs.uk", "Aisha Patel", ROLE_COORDINATOR,
-             "Site coordinator, Newcastle upon Tyne Hospitals (RTD)", sites=("RTD",)),
-    DemoUser("pharmacist@demo.nhs.uk", "Tom Robson", ROLE_PHARMACIST,
-             "Clinical trials pharmacist, Newcastle upon Tyne Hospitals (RTD)", sites=("RTD",)),
-    DemoUser("coordinator.ucl@demo.nhs.uk", "Grace Okafor", ROLE_COORDINATOR,
-             "Site coordinator, University College London Hospitals (RRV)", sites=("RRV",)),
-    DemoUser("network@demo.nhs.uk", "Michael Dunn", ROLE_NETWORK,
-             "Network coordinator, North East and North Cumbria (NENC) and Yorkshire and "
-             "Humber (YH)", regions=("NENC", "YH")),
-    DemoUser("national@demo.nhs.uk", "Priya Shah", ROLE_NETWORK,
-             "National network coordinator (every site)", national=True),
+    DemoUser(
+        "coordinator@demo.nhs.uk",
+        "Aisha Patel",
+        ROLE_COORDINATOR,
+        "Site coordinator, Newcastle upon Tyne Hospitals (RTD)",
+        sites=("RTD",),
+    ),
+    DemoUser(
+        "pharmacist@demo.nhs.uk",
+        "Tom Robson",
+        ROLE_PHARMACIST,
+        "Clinical trials pharmacist, Newcastle upon Tyne Hospitals (RTD)",
+        sites=("RTD",),
+    ),
+    DemoUser(
+        "coordinator.ucl@demo.nhs.uk",
+        "Grace Okafor",
+        ROLE_COORDINATOR,
+        "Site coordinator, University College London Hospitals (RRV)",
+        sites=("RRV",),
+    ),
+    DemoUser(
+        "network@demo.nhs.uk",
+        "Michael Dunn",
+        ROLE_NETWORK,
+        "Network coordinator, North East and North Cumbria (NENC) and Yorkshire and Humber (YH)",
+        regions=("NENC", "YH"),
+    ),
+    DemoUser(
+        "national@demo.nhs.uk",
+        "Priya Shah",
+        ROLE_NETWORK,
+        "National network coordinator (every site)",
+        national=True,
+    ),
     DemoUser("editor@demo.nhs.uk", "Eleanor Hughes", ROLE_EDITOR, "Guidance editor"),
-    DemoUser("admin@demo.nhs.uk", "Portal Administrator", "admin",
-             "Administrator: Django admin (superuser)"),
+    DemoUser(
+        "admin@demo.nhs.uk",
+        "Portal Administrator",
+        "admin",
+        "Administrator: Django admin (superuser)",
+    ),
 )
 
 
@@ -66,7 +94,9 @@ class _SharedPassword:
         try:
             validate_password(password)
         except ValidationError as exc:
-            raise ValidationError(WEAK_DEMO_PASSWORD.format(reasons=" ".join(exc.messages))) from None
+            raise ValidationError(
+                WEAK_DEMO_PASSWORD.format(reasons=" ".join(exc.messages))
+            ) from None
         self.password = password
         self._hash: str | None = None
         self._checked: dict[str, bool] = {}

@@ -42,8 +42,19 @@ class SearchResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GuidanceVersion
-        fields = ["slug", "title", "summary", "section", "topics", "atmp_classes", "number",
-                  "effective_date", "review_due", "rank", "snippet"]
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "section",
+            "topics",
+            "atmp_classes",
+            "number",
+            "effective_date",
+            "review_due",
+            "rank",
+            "snippet",
+        ]
 
     def get_snippet(self, version: GuidanceVersion) -> str:
         return str(guidance_search.snippet_for(version, self.context["q"]))
@@ -58,8 +69,18 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 class CurrentVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = GuidanceVersion
-        fields = ["number", "status", "title", "summary", "body_html", "effective_date",
-                  "review_due", "change_note", "needs_reread", "published_at"]
+        fields = [
+            "number",
+            "status",
+            "title",
+            "summary",
+            "body_html",
+            "effective_date",
+            "review_due",
+            "change_note",
+            "needs_reread",
+            "published_at",
+        ]
 
 
 class GuidanceDetailSerializer(serializers.Serializer):
@@ -101,8 +122,10 @@ class GuidanceSearch(GenericAPIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         results = guidance_search.search(
-            q=data.get("q", ""), section=data.get("section") or None,
-            topic=data.get("topic") or None, atmp_class=data.get("atmp_class") or None,
+            q=data.get("q", ""),
+            section=data.get("section") or None,
+            topic=data.get("topic") or None,
+            atmp_class=data.get("atmp_class") or None,
             user=request.user,
         )
         page = self.paginate_queryset(results)
@@ -123,15 +146,17 @@ class GuidanceDetail(GenericAPIView):
         document = selectors.document_for(slug)
         history = selectors.version_history(document)
         current = history[0]
-        return Response({
-            "slug": document.slug,
-            "title": current.title,
-            "section": document.section,
-            "topics": document.topics,
-            "atmp_classes": document.atmp_classes,
-            "product_statuses": document.product_statuses,
-            "source": document.source,
-            "retired": document.is_retired,
-            "current_version": CurrentVersionSerializer(current).data,
-            "versions": VersionSummarySerializer(history, many=True).data,
-        })
+        return Response(
+            {
+                "slug": document.slug,
+                "title": current.title,
+                "section": document.section,
+                "topics": document.topics,
+                "atmp_classes": document.atmp_classes,
+                "product_statuses": document.product_statuses,
+                "source": document.source,
+                "retired": document.is_retired,
+                "current_version": CurrentVersionSerializer(current).data,
+                "versions": VersionSummarySerializer(history, many=True).data,
+            }
+        )

@@ -86,6 +86,7 @@ def rendered_diff(old_html: str, new_html: str) -> list[SectionChange]:
     """The sections that changed, in the new version's order, then those removed."""
     old, new = sections(old_html), sections(new_html)
     changes = [SectionChange(h, word_diff(old.get(h, ""), text)) for h, text in new.items()]
-    changes += [SectionChange(h, [Part("removed", text)]) for h, text in old.items()
-                if h not in new]
+    changes += [
+        SectionChange(h, [Part("removed", text)]) for h, text in old.items() if h not in new
+    ]
     return [change for change in changes if change.changed]

@@ -56,7 +56,9 @@ def _with_all(label: str, choices) -> list[tuple[str, str]]:
 
 class SearchForm(Form):
     q = forms.CharField(
-        label="Search guidance", required=False, strip=True,
+        label="Search guidance",
+        required=False,
+        strip=True,
         help_text='Words or a question. Use quotes for a phrase ("dry shipper") and a minus sign '
         "to leave a word out.",
     )
@@ -67,7 +69,8 @@ class SearchForm(Form):
         label="Handling topic", required=False, choices=_with_all("All topics", Topic.choices)
     )
     atmp_class = forms.ChoiceField(
-        label="ATMP class", required=False,
+        label="ATMP class",
+        required=False,
         choices=_with_all("All ATMP classes", AtmpClass.choices),
     )
 
@@ -80,12 +83,14 @@ class SearchForm(Form):
 class DraftForm(Form):
     title = forms.CharField(max_length=200, error_messages=_required(TITLE_REQUIRED))
     summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), error_messages=_required(SUMMARY_REQUIRED),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_required(SUMMARY_REQUIRED),
         help_text="One or two sentences shown in search results.",
     )
     body_markdown = forms.CharField(
         label="Guidance text",
-        widget=forms.Textarea(attrs={"rows": 18}), error_messages=_required(BODY_REQUIRED),
+        widget=forms.Textarea(attrs={"rows": 18}),
+        error_messages=_required(BODY_REQUIRED),
         help_text="Markdown: ## for headings, - for lists, **bold**, [link text](https://...). "
         "Raw HTML is removed.",
     )
@@ -95,7 +100,9 @@ class DocumentForm(DraftForm):
     error_subjects = {"atmp_classes": "the ATMP classes"}
 
     slug = forms.SlugField(
-        label="Web address", max_length=120, error_messages=_required(SLUG_REQUIRED),
+        label="Web address",
+        max_length=120,
+        error_messages=_required(SLUG_REQUIRED),
         help_text="Lower-case letters, numbers and hyphens, e.g. thawing-cell-products.",
     )
     section = forms.ChoiceField(
@@ -103,24 +110,41 @@ class DocumentForm(DraftForm):
         error_messages=_required(SECTION_REQUIRED),
     )
     topics = forms.MultipleChoiceField(
-        label="Handling topics", choices=Topic.choices, widget=forms.CheckboxSelectMultiple,
+        label="Handling topics",
+        choices=Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
         error_messages=_required(TOPICS_REQUIRED),
     )
     atmp_classes = forms.MultipleChoiceField(
-        label="Applies to ATMP classes", choices=AtmpClass.choices,
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label="Applies to ATMP classes",
+        choices=AtmpClass.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     product_statuses = forms.MultipleChoiceField(
-        label="Product status", choices=ProductStatus.choices,
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label="Product status",
+        choices=ProductStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     source = forms.CharField(
-        label="Source document", max_length=400, required=False,
+        label="Source document",
+        max_length=400,
+        required=False,
         help_text="The public document this guidance summarises.",
     )
 
-    field_order = ["title", "slug", "section", "topics", "atmp_classes", "product_statuses",
-                   "source", "summary", "body_markdown"]
+    field_order = [
+        "title",
+        "slug",
+        "section",
+        "topics",
+        "atmp_classes",
+        "product_statuses",
+        "source",
+        "summary",
+        "body_markdown",
+    ]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].lower()
@@ -135,16 +159,19 @@ class PublishForm(Form):
     error_subjects = {"needs_reread": "whether readers must read this version"}
 
     change_note = forms.CharField(
-        label="What changed", widget=forms.Textarea(attrs={"rows": 3}),
+        label="What changed",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages=_required(CHANGE_NOTE_REQUIRED),
         help_text="Readers see this note with the new version.",
     )
     effective_date = DateField(
-        label="Effective from", subject="the date this version is effective from",
+        label="Effective from",
+        subject="the date this version is effective from",
         error_messages=_required(EFFECTIVE_REQUIRED),
     )
     review_due = DateField(
-        label="Review due", subject="the date this guidance is due for review",
+        label="Review due",
+        subject="the date this guidance is due for review",
         help_text="When an editor must check this guidance again.",
         error_messages=_required(REVIEW_REQUIRED),
     )
@@ -152,13 +179,20 @@ class PublishForm(Form):
     needs_reread = forms.TypedChoiceField(
         label="Must everyone who read the current version read this one?",
         choices=[
-            (REREAD_YES, "Yes: the guidance changed (for example a step, a limit or a contact). "
-             "Everyone who read an earlier version sees it on their home page and must confirm "
-             "again; pharmacists also get an e-mail"),
-            (REREAD_NO, "No: nothing a reader acts on changed (for example a typo or a link). "
-             "Nobody is told, and readers of the current version stay marked as read"),
+            (
+                REREAD_YES,
+                "Yes: the guidance changed (for example a step, a limit or a contact). "
+                "Everyone who read an earlier version sees it on their home page and must confirm "
+                "again; pharmacists also get an e-mail",
+            ),
+            (
+                REREAD_NO,
+                "No: nothing a reader acts on changed (for example a typo or a link). "
+                "Nobody is told, and readers of the current version stay marked as read",
+            ),
         ],
-        coerce=lambda value: value == REREAD_YES, widget=forms.RadioSelect,
+        coerce=lambda value: value == REREAD_YES,
+        widget=forms.RadioSelect,
         error_messages=_required(REREAD_REQUIRED),
         help_text="The version's history records your choice.",
     )
@@ -198,15 +232,20 @@ class SupportsForm(Form):
     """
 
     capabilities = forms.ModelMultipleChoiceField(
-        label="Capabilities this guidance helps a site put in place", required=False,
+        label="Capabilities this guidance helps a site put in place",
+        required=False,
         queryset=Capability.objects.order_by("category", "name"),
-        widget=forms.CheckboxSelectMultiple, to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
         error_messages={"invalid_choice": CAPABILITY_NOT_LISTED},
     )
     courses = forms.ModelMultipleChoiceField(
-        label="Courses this guidance supports", required=False,
-        queryset=Course.objects.order_by("title"), widget=forms.CheckboxSelectMultiple,
-        to_field_name="code", error_messages={"invalid_choice": COURSE_NOT_LISTED},
+        label="Courses this guidance supports",
+        required=False,
+        queryset=Course.objects.order_by("title"),
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+        error_messages={"invalid_choice": COURSE_NOT_LISTED},
     )
 
 
@@ -245,16 +284,23 @@ def supports_groups(
     """The link editor's checkboxes: capabilities by category, courses by scope, by name."""
     category = dict(Capability.Category.choices)
     capabilities = _grouped(
-        Capability.objects.order_by("category", "name").only("code", "name", "category",
-                                                             "description"),
-        group_of=lambda c: c.category, label_of=lambda code: category.get(code, code),
-        name_of=lambda c: c.name, text_of=lambda c: f"{c.name} {c.description}",
-        chosen=chosen_capabilities, query=query,
+        Capability.objects.order_by("category", "name").only(
+            "code", "name", "category", "description"
+        ),
+        group_of=lambda c: c.category,
+        label_of=lambda code: category.get(code, code),
+        name_of=lambda c: c.name,
+        text_of=lambda c: f"{c.name} {c.description}",
+        chosen=chosen_capabilities,
+        query=query,
     )
     courses = _grouped(
         Course.objects.order_by("scope", "title").only("code", "title", "scope", "provider"),
-        group_of=lambda c: c.scope, label_of=lambda code: COURSE_GROUP_LABELS.get(code, code),
-        name_of=lambda c: c.title, text_of=lambda c: f"{c.title} {c.provider}",
-        chosen=chosen_courses, query=query,
+        group_of=lambda c: c.scope,
+        label_of=lambda code: COURSE_GROUP_LABELS.get(code, code),
+        name_of=lambda c: c.title,
+        text_of=lambda c: f"{c.title} {c.provider}",
+        chosen=chosen_courses,
+        query=query,
     )
     return capabilities, courses

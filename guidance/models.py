@@ -68,11 +68,15 @@ class GuidanceDocument(TimeStamped):
     retired_at = models.DateTimeField(null=True, blank=True)
     # What the guidance helps a site put in place: shown beside checklist items and gaps.
     capabilities = models.ManyToManyField(
-        "sites.Capability", blank=True, related_name="+",
+        "sites.Capability",
+        blank=True,
+        related_name="+",
         help_text="Capabilities this guidance helps a site put in place.",
     )
     courses = models.ManyToManyField(
-        "training.Course", blank=True, related_name="+",
+        "training.Course",
+        blank=True,
+        related_name="+",
         help_text="Courses this guidance supports.",
     )
 
@@ -143,7 +147,9 @@ class GuidanceVersion(models.Model):
         PUBLISHED = "published", "Published"
         SUPERSEDED = "superseded", "Superseded"
 
-    document = models.ForeignKey(GuidanceDocument, on_delete=models.CASCADE, related_name="versions")
+    document = models.ForeignKey(
+        GuidanceDocument, on_delete=models.CASCADE, related_name="versions"
+    )
     number = models.PositiveIntegerField(null=True, blank=True, help_text="Set on publication.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     title = models.CharField(max_length=200)
@@ -161,7 +167,9 @@ class GuidanceVersion(models.Model):
         help_text="Readers of an earlier version must read this one (set on publication).",
     )
     reread_from = models.PositiveIntegerField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Set on publication: a reader who acknowledged this version number or a later "
         "one has read what matters; the number of the last version that needed a re-read.",
     )
@@ -201,8 +209,10 @@ class GuidanceVersion(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk:
             stored = GuidanceVersion.objects.filter(pk=self.pk).values("status").first()
-            if stored and stored["status"] != self.Status.DRAFT and not kwargs.pop(
-                "_allow_status_change", False
+            if (
+                stored
+                and stored["status"] != self.Status.DRAFT
+                and not kwargs.pop("_allow_status_change", False)
             ):
                 raise ValidationError(PUBLISHED_IS_IMMUTABLE)
         else:
@@ -256,15 +266,15 @@ class Acknowledgement(models.Model):
 class RereadNotice(models.Model):
     """One reader told once that a version they must re-read was published (guidance.notices)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "version"], name="one_reread_notice_per_version")
+            models.UniqueConstraint(
+                fields=["user", "version"], name="one_reread_notice_per_version"
+            )
         ]
 
     def __str__(self) -> str:
@@ -274,9 +284,7 @@ class RereadNotice(models.Model):
 class ReviewReminder(models.Model):
     """The monthly review reminder an editor was sent (one per editor and month)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month reminded for.")
     documents = models.PositiveIntegerField(help_text="How many documents the reminder listed.")
     sent_at = models.DateTimeField(auto_now_add=True)

@@ -51,9 +51,13 @@ def reread_recipients(version: GuidanceVersion) -> list[User]:
     ).values("user_id")
     return list(
         User.objects.filter(
-            pk__in=earlier, is_active=True,
+            pk__in=earlier,
+            is_active=True,
             site_memberships__role=SiteMembership.Role.PHARMACIST,
-        ).exclude(acknowledgements__version=version).distinct().order_by("pk")
+        )
+        .exclude(acknowledgements__version=version)
+        .distinct()
+        .order_by("pk")
     )
 
 
@@ -75,8 +79,12 @@ def reread_notices_send(*, version: GuidanceVersion) -> int:
             _, created = RereadNotice.objects.get_or_create(user=user, version=version)
             if not created:
                 continue
-            _send(subject=subject, template="reread", context={**context, "reader": user},
-                  to=user.email)
+            _send(
+                subject=subject,
+                template="reread",
+                context={**context, "reader": user},
+                to=user.email,
+            )
             sent += 1
     return sent
 
@@ -89,7 +97,9 @@ SWEEP_DAYS = 30
 def reread_notices_sweep(*, now: dt.datetime) -> int:
     """Send any re-read notice still owed for versions published in the last SWEEP_DAYS."""
     recent = GuidanceVersion.objects.filter(
-        status=GuidanceVersion.Status.PUBLISHED, number__gt=1, needs_reread=True,
+        status=GuidanceVersion.Status.PUBLISHED,
+        number__gt=1,
+        needs_reread=True,
         published_at__gte=now - dt.timedelta(days=SWEEP_DAYS),
     ).order_by("pk")
     return sum(reread_notices_send(version=version) for version in recent)
@@ -97,8 +107,9 @@ def reread_notices_sweep(*, now: dt.datetime) -> int:
 
 def review_reminders_send(*, on: dt.date) -> int:
     """This month's reminder to each active editor, if any document is past or near review."""
-    due = [row for row in selectors.editor_documents(today=on)
-           if row.review in selectors.REVIEW_DUE]
+    due = [
+        row for row in selectors.editor_documents(today=on) if row.review in selectors.REVIEW_DUE
+    ]
     if not due:
         return 0
     month = on.replace(day=1)
@@ -112,7 +123,11 @@ def review_reminders_send(*, on: dt.date) -> int:
             )
             if not created:
                 continue
-            _send(subject=subject, template="review_reminder",
-                  context={**context, "editor": editor}, to=editor.email)
+            _send(
+                subject=subject,
+                template="review_reminder",
+                context={**context, "editor": editor},
+                to=editor.email,
+            )
             sent += 1
     return sent

@@ -16,8 +16,27 @@ import nh3
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
-        "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "code", "pre",
-        "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br", "hr",
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "em",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "br",
+        "hr",
     }
 )
 # "*": nothing on every tag: without it nh3 keeps its default title and lang everywhere.

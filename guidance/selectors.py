@@ -23,8 +23,10 @@ def document_for(slug: str) -> GuidanceDocument:
     document = (
         GuidanceDocument.objects.filter(
             slug=slug,
-            versions__status__in=[GuidanceVersion.Status.PUBLISHED,
-                                  GuidanceVersion.Status.SUPERSEDED],
+            versions__status__in=[
+                GuidanceVersion.Status.PUBLISHED,
+                GuidanceVersion.Status.SUPERSEDED,
+            ],
         )
         .distinct()
         .first()
@@ -36,9 +38,7 @@ def document_for(slug: str) -> GuidanceDocument:
 
 def version_history(document: GuidanceDocument) -> list[GuidanceVersion]:
     """Published and superseded versions, newest first (drafts are editors' business)."""
-    return list(
-        document.versions.exclude(status=GuidanceVersion.Status.DRAFT).order_by("-number")
-    )
+    return list(document.versions.exclude(status=GuidanceVersion.Status.DRAFT).order_by("-number"))
 
 
 def readable_version(history: list[GuidanceVersion], number: int | None) -> GuidanceVersion:
@@ -97,9 +97,13 @@ def acknowledgement_counted(user: User, version: GuidanceVersion) -> Acknowledge
     """The user's latest acknowledgement that counts for this current version, if any."""
     return (
         Acknowledgement.objects.filter(
-            user=user, version__document_id=version.document_id,
+            user=user,
+            version__document_id=version.document_id,
             version__number__gte=must_have_read(version),
-        ).select_related("version").order_by("-version__number").first()
+        )
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
     )
 
 
@@ -109,9 +113,7 @@ def reading_status(user: User, versions: list[GuidanceVersion]) -> dict[int, Rea
     Keyed by document id. One query whatever the number of versions.
     """
     read = _versions_read([user.pk], {v.document_id for v in versions})
-    return {
-        v.document_id: _reading(v, read.get((user.pk, v.document_id), set())) for v in versions
-    }
+    return {v.document_id: _reading(v, read.get((user.pk, v.document_id), set())) for v in versions}
 
 
 @dataclass
@@ -122,7 +124,11 @@ class DocumentReaders:
     unread: list[User] = field(default_factory=list)
 
     def add(self, user: User, reading: Reading) -> None:
-        buckets = {Reading.READ: self.read, Reading.REREAD: self.reread, Reading.UNREAD: self.unread}
+        buckets = {
+            Reading.READ: self.read,
+            Reading.REREAD: self.reread,
+            Reading.UNREAD: self.unread,
+        }
         buckets[reading].append(user)
 
 
@@ -133,7 +139,9 @@ def site_readers(site: Site) -> list[User]:
             is_active=True,
             site_memberships__site=site,
             site_memberships__role__in=READER_ROLES,
-        ).distinct().order_by("full_name", "email")
+        )
+        .distinct()
+        .order_by("full_name", "email")
     )
 
 
@@ -227,15 +235,18 @@ def rereads_for(user: User) -> list[GuidanceVersion]:
     if not getattr(user, "is_authenticated", False):
         return []
     read_earlier = Acknowledgement.objects.filter(
-        user=user, version__document_id=OuterRef("document_id"),
+        user=user,
+        version__document_id=OuterRef("document_id"),
         version__number__lt=OuterRef("_must_have_read"),
     )
     read_since = Acknowledgement.objects.filter(
-        user=user, version__document_id=OuterRef("document_id"),
+        user=user,
+        version__document_id=OuterRef("document_id"),
         version__number__gte=OuterRef("_must_have_read"),
     )
     return list(
-        current_versions().alias(_must_have_read=Coalesce("reread_from", "number"))
+        current_versions()
+        .alias(_must_have_read=Coalesce("reread_from", "number"))
         .filter(Exists(read_earlier), ~Exists(read_since))
         .defer("body_markdown", "body_html", "body_text", "search_vector")
         .order_by("-published_at")

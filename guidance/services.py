@@ -103,8 +103,12 @@ def document_create(
     source: str = "",
 ) -> GuidanceDocument:
     document = GuidanceDocument(
-        slug=slug, title=title.strip(), section=section, topics=list(topics),
-        atmp_classes=list(atmp_classes), product_statuses=list(product_statuses),
+        slug=slug,
+        title=title.strip(),
+        section=section,
+        topics=list(topics),
+        atmp_classes=list(atmp_classes),
+        product_statuses=list(product_statuses),
         source=source.strip(),
     )
     document.full_clean()
@@ -204,9 +208,11 @@ def version_publish(
     version.published_at = timezone.now()
     _render_into(version)
     version._change_reason = f"Published as version {version.number}" + (
-        "" if previous is None else
-        "; earlier readers must re-read it" if version.needs_reread else
-        f"; no re-read needed (reading version {version.reread_from} or later counts)"
+        ""
+        if previous is None
+        else "; earlier readers must re-read it"
+        if version.needs_reread
+        else f"; no re-read needed (reading version {version.reread_from} or later counts)"
     )
     version.save()
     search_vector_refresh(versions=GuidanceVersion.objects.filter(pk=version.pk))

@@ -43,8 +43,11 @@ def guidance_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         filters.update(form.cleaned_data)
     found = guidance_search.find(
-        user=request.user, q=filters["q"], section=filters["section"] or None,
-        topic=filters["topic"] or None, atmp_class=filters["atmp_class"] or None,
+        user=request.user,
+        q=filters["q"],
+        section=filters["section"] or None,
+        topic=filters["topic"] or None,
+        atmp_class=filters["atmp_class"] or None,
     )
     results = found.results if not form.errors else GuidanceVersion.objects.none()
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -58,21 +61,26 @@ def guidance_list(request: HttpRequest) -> HttpResponse:
     _label_with_counts(form, facets)
     few = bool(found.text) and not form.errors and (found.most_words or not page.paginator.count)
     kept = {k: v for k, v in request.GET.items() if k != "page" and v}
-    return render(request, "guidance/guidance_list.html", {
-        "form": form,
-        "rows": rows,
-        "page": page,
-        "query": filters["q"],
-        "most_words": found.most_words,
-        "suggestion": found.suggestion if few else None,
-        "suggestion_query": urlencode({**kept, "q": found.suggestion}) if few and found.suggestion
-        else "",
-        "searching": any(filters.values()),
-        "filtered": any(filters[k] for k in ("section", "topic", "atmp_class")),
-        "querystring": urlencode(kept),
-        "topic_facet": next((f for f in facets if f.name == "topic"), None),
-        "topic_link": urlencode({k: v for k, v in kept.items() if k != "topic"}),
-    })
+    return render(
+        request,
+        "guidance/guidance_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "query": filters["q"],
+            "most_words": found.most_words,
+            "suggestion": found.suggestion if few else None,
+            "suggestion_query": urlencode({**kept, "q": found.suggestion})
+            if few and found.suggestion
+            else "",
+            "searching": any(filters.values()),
+            "filtered": any(filters[k] for k in ("section", "topic", "atmp_class")),
+            "querystring": urlencode(kept),
+            "topic_facet": next((f for f in facets if f.name == "topic"), None),
+            "topic_link": urlencode({k: v for k, v in kept.items() if k != "topic"}),
+        },
+    )
 
 
 def _document_page(request: HttpRequest, slug: str, number: int | None) -> HttpResponse:
@@ -84,21 +92,26 @@ def _document_page(request: HttpRequest, slug: str, number: int | None) -> HttpR
     reading = selectors.reading_status(request.user, [current])[document.pk]
     acknowledgement = (
         selectors.acknowledgement_counted(request.user, current)
-        if reading == selectors.Reading.READ else None
+        if reading == selectors.Reading.READ
+        else None
     )
-    return render(request, "guidance/guidance_detail.html", {
-        "document": document,
-        "version": version,
-        "current": current,
-        "previous": previous,
-        "changes": rendered_diff(previous.body_html, version.body_html) if previous else [],
-        "history": history,
-        "reading": reading,
-        "acknowledgement": acknowledgement,
-        "can_acknowledge": version.is_current and not document.is_retired,
-        "capabilities": list(document.capabilities.order_by("name")),
-        "courses": list(document.courses.order_by("title")),
-    })
+    return render(
+        request,
+        "guidance/guidance_detail.html",
+        {
+            "document": document,
+            "version": version,
+            "current": current,
+            "previous": previous,
+            "changes": rendered_diff(previous.body_html, version.body_html) if previous else [],
+            "history": history,
+            "reading": reading,
+            "acknowledgement": acknowledgement,
+            "can_acknowledge": version.is_current and not document.is_retired,
+            "capabilities": list(document.capabilities.order_by("name")),
+            "courses": list(document.courses.order_by("title")),
+        },
+    )
 
 
 @login_required
@@ -114,7 +127,7 @@ def guidance_version(request: HttpRequest, slug: str, number: int) -> HttpRespon
 @login_required
 @require_POST
 def guidance_acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
-    """"I have read this version": idempotent, and only for the version the reader was shown."""
+    """ "I have read this version": idempotent, and only for the version the reader was shown."""
     document = selectors.document_for(slug)
     current = selectors.readable_version(selectors.version_history(document), None)
     if request.POST.get("version") != str(current.number):
@@ -141,9 +154,13 @@ def acknowledgements_index(request: HttpRequest) -> HttpResponse:
 def acknowledgements_site(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     readers, rows = selectors.site_acknowledgements(site)
-    return render(request, "guidance/acknowledgements_site.html", {
-        "site": site,
-        "readers": readers,
-        "rows": rows,
-        "outstanding": sum(len(r.reread) + len(r.unread) for r in rows),
-    })
+    return render(
+        request,
+        "guidance/acknowledgements_site.html",
+        {
+            "site": site,
+            "readers": readers,
+            "rows": rows,
+            "outstanding": sum(len(r.reread) + len(r.unread) for r in rows),
+        },
+    )

@@ -63,10 +63,14 @@ def _live_document(slug: str) -> GuidanceDocument:
 @editor_required
 def document_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.editor_documents(today=timezone.localdate())
-    return render(request, "guidance/editor/document_list.html", {
-        "rows": rows,
-        "due": [row for row in rows if row.review in selectors.REVIEW_DUE],
-    })
+    return render(
+        request,
+        "guidance/editor/document_list.html",
+        {
+            "rows": rows,
+            "due": [row for row in rows if row.review in selectors.REVIEW_DUE],
+        },
+    )
 
 
 @editor_required
@@ -77,14 +81,21 @@ def document_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             document = services.document_create(
-                user=request.user, slug=data["slug"], title=data["title"],
-                section=data["section"], topics=data["topics"],
-                atmp_classes=data["atmp_classes"], product_statuses=data["product_statuses"],
+                user=request.user,
+                slug=data["slug"],
+                title=data["title"],
+                section=data["section"],
+                topics=data["topics"],
+                atmp_classes=data["atmp_classes"],
+                product_statuses=data["product_statuses"],
                 source=data["source"],
             )
             services.draft_create(
-                document=document, user=request.user, title=data["title"],
-                summary=data["summary"], body_markdown=data["body_markdown"],
+                document=document,
+                user=request.user,
+                title=data["title"],
+                summary=data["summary"],
+                body_markdown=data["body_markdown"],
             )
         except ValidationError as error:
             _form_errors_from(form, error)
@@ -98,11 +109,15 @@ def document_create(request: HttpRequest) -> HttpResponse:
 def document_manage(request: HttpRequest, slug: str) -> HttpResponse:
     document = _document(slug)
     versions = list(document.versions.order_by("-number"))
-    return render(request, "guidance/editor/document_manage.html", {
-        "document": document,
-        "versions": versions,
-        "draft": next((v for v in versions if v.status == GuidanceVersion.Status.DRAFT), None),
-    })
+    return render(
+        request,
+        "guidance/editor/document_manage.html",
+        {
+            "document": document,
+            "versions": versions,
+            "draft": next((v for v in versions if v.status == GuidanceVersion.Status.DRAFT), None),
+        },
+    )
 
 
 @editor_required
@@ -114,7 +129,8 @@ def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
     start = draft or services.current_version(document)
     initial = (
         {"title": start.title, "summary": start.summary, "body_markdown": start.body_markdown}
-        if start else {"title": document.title}
+        if start
+        else {"title": document.title}
     )
     form = DraftForm(request.POST if request.method == "POST" else None, initial=initial)
     preview, warnings = None, []
@@ -126,8 +142,13 @@ def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             action = services.draft_update if draft else services.draft_create
             try:
-                action(document=document, user=request.user, title=data["title"],
-                       summary=data["summary"], body_markdown=data["body_markdown"])
+                action(
+                    document=document,
+                    user=request.user,
+                    title=data["title"],
+                    summary=data["summary"],
+                    body_markdown=data["body_markdown"],
+                )
             except ValidationError as error:
                 _form_errors_from(form, error)
             else:
@@ -137,10 +158,17 @@ def draft_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("guidance:editor_draft", slug=slug)
     elif draft and request.method == "GET":
         preview, warnings = draft.body_html, raw_text_warnings(draft.body_markdown)
-    return render(request, "guidance/editor/draft_edit.html", {
-        "document": document, "form": form, "draft": draft, "preview": preview,
-        "warnings": warnings,
-    })
+    return render(
+        request,
+        "guidance/editor/draft_edit.html",
+        {
+            "document": document,
+            "form": form,
+            "draft": draft,
+            "preview": preview,
+            "warnings": warnings,
+        },
+    )
 
 
 @editor_required
@@ -156,16 +184,24 @@ def draft_publish(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.version_publish(version=draft, user=request.user,
-                                               **form.cleaned_data)
+            version = services.version_publish(
+                version=draft, user=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _form_errors_from(form, error)
         else:
             messages.success(request, PUBLISHED.format(number=version.number))
             return redirect("guidance:editor_document", slug=slug)
-    return render(request, "guidance/editor/draft_publish.html", {
-        "document": document, "draft": draft, "form": form, "current": current,
-    })
+    return render(
+        request,
+        "guidance/editor/draft_publish.html",
+        {
+            "document": document,
+            "draft": draft,
+            "form": form,
+            "current": current,
+        },
+    )
 
 
 @editor_required
@@ -196,15 +232,31 @@ def document_supports(request: HttpRequest, slug: str) -> HttpResponse:
         data = request.POST if request.method == "POST" else request.GET
         chosen = (set(data.getlist("capabilities")), set(data.getlist("courses")))
     else:
-        chosen = (set(document.capabilities.values_list("code", flat=True)),
-                  set(document.courses.values_list("code", flat=True)))
+        chosen = (
+            set(document.capabilities.values_list("code", flat=True)),
+            set(document.courses.values_list("code", flat=True)),
+        )
     capability_groups, course_groups = supports_groups(*chosen, query)
-    return render(request, "guidance/editor/document_supports.html", {
-        "document": document, "form": form, "query": query,
-        "pickers": [
-            (form["capabilities"], capability_groups,
-             "Capabilities this guidance helps a site put in place",
-             "No capability matches: try other words."),
-            (form["courses"], course_groups, "Courses this guidance supports", "No course matches: try other words."),
-        ],
-    })
+    return render(
+        request,
+        "guidance/editor/document_supports.html",
+        {
+            "document": document,
+            "form": form,
+            "query": query,
+            "pickers": [
+                (
+                    form["capabilities"],
+                    capability_groups,
+                    "Capabilities this guidance helps a site put in place",
+                    "No capability matches: try other words.",
+                ),
+                (
+                    form["courses"],
+                    course_groups,
+                    "Courses this guidance supports",
+                    "No course matches: try other words.",
+                ),
+            ],
+        },
+    )

@@ -17,7 +17,9 @@ from trials.access import visible_trials
 
 def home_for(user: User) -> dict:
     memberships = list(
-        SiteMembership.objects.filter(user=user).select_related("site__region").order_by("site__name")
+        SiteMembership.objects.filter(user=user)
+        .select_related("site__region")
+        .order_by("site__name")
     )
     member_site_ids = [m.site_id for m in memberships]
     sites = (

@@ -124,9 +124,7 @@ def report_sites(report: ReadinessReport) -> QuerySet[Site]:
     if report.kind == Kind.SITE:
         return visible_sites(user).filter(pk=report.site_id)
     if report.kind == Kind.TRIAL:
-        return Site.objects.filter(
-            pk__in=visible_trial_sites(user, report.trial).values("site")
-        )
+        return Site.objects.filter(pk__in=visible_trial_sites(user, report.trial).values("site"))
     if report.kind == Kind.REGION:
         return visible_sites(user).filter(region_id=report.region_id)
     return visible_sites(user)

@@ -22,8 +22,13 @@ BROKER_UNAVAILABLE = (
     "The report could not be queued because the job queue is unavailable. "
     "Nothing was started; please try again in a few minutes."
 )
-BROKER_ERRORS = (KombuOperationalError, RedisConnectionError, RedisTimeoutError, ConnectionError,
-                 TimeoutError)
+BROKER_ERRORS = (
+    KombuOperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 class BrokerUnavailable(RuntimeError):

@@ -71,8 +71,13 @@ class ChecklistFilterForm(Form):
 
     q = forms.CharField(label="Search item names", required=False, max_length=100)
     status = forms.ChoiceField(
-        label="Status", required=False,
-        choices=[("", "Any status"), *SiteCapability.Status.choices, (NOT_RECORDED, NOT_RECORDED_LABEL)],
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any status"),
+            *SiteCapability.Status.choices,
+            (NOT_RECORDED, NOT_RECORDED_LABEL),
+        ],
     )
     gaps_for = forms.ChoiceField(label="Gaps for a trial or profile", required=False)
     evidence = forms.ChoiceField(label="Evidence", required=False)
@@ -115,12 +120,19 @@ def needs_by_capability(
     for kind, key, assessment in labelled:
         for row in assessment.rows:
             for pk in row.requirement.capability_ids:
-                needs[pk].append(Need(
-                    kind=kind, key=key, label=assessment.requirement_set.label,
-                    level=row.requirement.level_label, outcome=row.outcome,
-                ))
-    choices = [(key, f"{assessment.requirement_set.label} ({kind.lower()})")
-               for kind, key, assessment in labelled]
+                needs[pk].append(
+                    Need(
+                        kind=kind,
+                        key=key,
+                        label=assessment.requirement_set.label,
+                        level=row.requirement.level_label,
+                        outcome=row.outcome,
+                    )
+                )
+    choices = [
+        (key, f"{assessment.requirement_set.label} ({kind.lower()})")
+        for kind, key, assessment in labelled
+    ]
     return needs, choices
 
 
@@ -130,9 +142,7 @@ def _passes(row: ChecklistRow, data: dict, on: dt.date) -> bool:
         return False
     if data.get("status") and row.status != data["status"]:
         return False
-    if data.get("gaps_for") and not any(
-        n.key == data["gaps_for"] and n.is_gap for n in row.needs
-    ):
+    if data.get("gaps_for") and not any(n.key == data["gaps_for"] and n.is_gap for n in row.needs):
         return False
     evidence = data.get("evidence")
     return not (
@@ -159,7 +169,8 @@ def checklist_page(*, site: Site, user: User, params, on: dt.date) -> ChecklistP
         by_category[row.capability.category].append(row)
     groups = [
         ChecklistGroup(
-            value=value, label=labels[value],
+            value=value,
+            label=labels[value],
             rows=[row for row in by_category[value] if _passes(row, data, on)],
             settled=sum(1 for row in by_category[value] if row.is_settled),
             total=len(by_category[value]),
@@ -168,6 +179,9 @@ def checklist_page(*, site: Site, user: User, params, on: dt.date) -> ChecklistP
         if by_category.get(value)
     ]
     return ChecklistPage(
-        groups=groups, form=form, total=len(rows),
-        shown=sum(len(g.rows) for g in groups), filtered=any(data.values()),
+        groups=groups,
+        form=form,
+        total=len(rows),
+        shown=sum(len(g.rows) for g in groups),
+        filtered=any(data.values()),
     )

@@ -10,9 +10,24 @@ if TYPE_CHECKING:
     from reports.document import ReportDocument
 
 COLUMNS = [
-    "site", "ods_code", "region", "requirement_key", "kind", "level", "label", "outcome",
-    "detail", "met_by", "expires_on", "expired_on", "trained_count", "needed", "as_of",
-    "action_owner", "action_target_date", "action_note",
+    "site",
+    "ods_code",
+    "region",
+    "requirement_key",
+    "kind",
+    "level",
+    "label",
+    "outcome",
+    "detail",
+    "met_by",
+    "expires_on",
+    "expired_on",
+    "trained_count",
+    "needed",
+    "as_of",
+    "action_owner",
+    "action_target_date",
+    "action_note",
 ]
 # Spreadsheet programs run a cell that starts with these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,19 +64,34 @@ class ReportCsv:
                 requirement = row.requirement
                 cells = fixed.get(requirement.key)
                 if cells is None:
-                    cells = fixed[requirement.key] = tuple(_cell(v) for v in (
-                        requirement.key, requirement.kind, requirement.level, requirement.label))
+                    cells = fixed[requirement.key] = tuple(
+                        _cell(v)
+                        for v in (
+                            requirement.key,
+                            requirement.kind,
+                            requirement.level,
+                            requirement.label,
+                        )
+                    )
                 is_training = requirement.kind == "training"
                 actions = actions_by_key.get(requirement.key, []) if row.is_gap else []
-                rows_out.append((
-                    *site_cells, *cells, _cell(row.outcome), _cell(row.detail), _cell(row.met_by),
-                    _cell(row.expires_on), _cell(row.expired_on),
-                    row.trained_count if is_training else "", row.needed if is_training else "",
-                    as_of,
-                    _cell("; ".join(a.owner_name for a in actions)),
-                    "; ".join(a.target_date.isoformat() for a in actions),
-                    _cell("; ".join(a.note for a in actions)),
-                ))
+                rows_out.append(
+                    (
+                        *site_cells,
+                        *cells,
+                        _cell(row.outcome),
+                        _cell(row.detail),
+                        _cell(row.met_by),
+                        _cell(row.expires_on),
+                        _cell(row.expired_on),
+                        row.trained_count if is_training else "",
+                        row.needed if is_training else "",
+                        as_of,
+                        _cell("; ".join(a.owner_name for a in actions)),
+                        "; ".join(a.target_date.isoformat() for a in actions),
+                        _cell("; ".join(a.note for a in actions)),
+                    )
+                )
         self.writer.writerows(rows_out)
 
     def value(self) -> bytes:

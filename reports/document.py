@@ -76,11 +76,18 @@ def _chart(counts: dict[str, list[int]]) -> Chart:
     for index, (label, (first, second)) in enumerate(counts.items()):
         first_width = round(BAR_SPACE * first / largest, 1)
         second_width = round(BAR_SPACE * second / largest, 1)
-        bars.append(Bar(
-            label=label, first=first, second=second, y=index * BAR_STEP + 4,
-            first_width=first_width, second_x=BAR_LEFT + first_width,
-            second_width=second_width, text_x=BAR_LEFT + first_width + second_width + 6,
-        ))
+        bars.append(
+            Bar(
+                label=label,
+                first=first,
+                second=second,
+                y=index * BAR_STEP + 4,
+                first_width=first_width,
+                second_x=BAR_LEFT + first_width,
+                second_width=second_width,
+                text_x=BAR_LEFT + first_width + second_width + 6,
+            )
+        )
     return Chart(bars)
 
 
@@ -99,8 +106,10 @@ def closes_with(requirement: readiness.Requirement) -> str:
     """What closes a gap of this requirement, in one line."""
     if requirement.kind == readiness.TRAINING:
         course = requirement.course_title or (requirement.closes_with or ("",))[0]
-        return (f"Valid training in {course} for {requirement.min_staff} × "
-                f"{requirement.role_label.lower()}")
+        return (
+            f"Valid training in {course} for {requirement.min_staff} × "
+            f"{requirement.role_label.lower()}"
+        )
     return "; ".join(requirement.closes_with) or CLOSES_DEFAULT
 
 
@@ -161,7 +170,7 @@ class ReportDocument:
         counts and the expiring list take it in, so both are complete once it is exhausted."""
         on, requirements = self.report.as_of, self.requirement_set
         for start in range(0, len(self.assessments), PART_SITES):
-            sites = [a.site for a in self.assessments[start:start + PART_SITES]]
+            sites = [a.site for a in self.assessments[start : start + PART_SITES]]
             chunk = readiness.assess(sites=sites, requirements=requirements, on=on)
             _add_category_counts(self.category_counts, chunk)
             self.expiring_lines += _expiring_lines(chunk)
@@ -171,11 +180,11 @@ class ReportDocument:
     def ranking_parts(self) -> Iterator[tuple[int, list[readiness.SiteAssessment]]]:
         """The ranking in parts of PART_LINES sites: (the first one's rank - 1, the sites)."""
         for start in range(0, len(self.assessments), PART_LINES):
-            yield start, self.assessments[start:start + PART_LINES]
+            yield start, self.assessments[start : start + PART_LINES]
 
     def expiring_parts(self) -> list[list[ExpiringLine]]:
         lines = self.expiring_lines
-        return [lines[start:start + PART_LINES] for start in range(0, len(lines), PART_LINES)]
+        return [lines[start : start + PART_LINES] for start in range(0, len(lines), PART_LINES)]
 
     @property
     def no_requirements_message(self) -> str:
@@ -206,9 +215,12 @@ class ReportDocument:
 
     def gap_entries(self, assessment: readiness.SiteAssessment) -> list[GapEntry]:
         return [
-            GapEntry(row=row, closes=closes_with(row.requirement),
-                     url=links.gap_url(assessment.site.pk, row),
-                     guidance=self.guidance.get(row.requirement.key, []))
+            GapEntry(
+                row=row,
+                closes=closes_with(row.requirement),
+                url=links.gap_url(assessment.site.pk, row),
+                guidance=self.guidance.get(row.requirement.key, []),
+            )
             for row in assessment.gaps
         ]
 
@@ -222,7 +234,9 @@ class ReportDocument:
     @property
     def appendix(self) -> list[AppendixEntry]:
         return [
-            AppendixEntry(requirement=r, closes=closes_with(r), guidance=self.guidance.get(r.key, []))
+            AppendixEntry(
+                requirement=r, closes=closes_with(r), guidance=self.guidance.get(r.key, [])
+            )
             for r in self.requirement_set.requirements
         ]
 
@@ -262,9 +276,13 @@ def _add_category_counts(
 
 def _expiring_lines(assessments: list[readiness.SiteAssessment]) -> list[ExpiringLine]:
     return [
-        ExpiringLine(a.site.name, a.site.ods_code,
-                     [(r.requirement.label, r.expires_on) for r in a.expiring_rows])
-        for a in assessments if a.expiring
+        ExpiringLine(
+            a.site.name,
+            a.site.ods_code,
+            [(r.requirement.label, r.expires_on) for r in a.expiring_rows],
+        )
+        for a in assessments
+        if a.expiring
     ]
 
 
@@ -301,10 +319,9 @@ def requirement_guidance(
     for requirement in requirements:
         documents = {}
         codes = requirement.capability_codes
-        for code_documents in (
-            [by_capability.get(code, []) for code in codes]
-            + [by_course.get(requirement.course_code, [])]
-        ):
+        for code_documents in [by_capability.get(code, []) for code in codes] + [
+            by_course.get(requirement.course_code, [])
+        ]:
             for doc in code_documents:
                 documents.setdefault(doc.slug, doc)
         if documents:
@@ -327,14 +344,21 @@ def report_document(report: ReadinessReport) -> ReportDocument:
         owner = "requirement profile"
     sites = list(report_sites(report).select_related("region").order_by("region__name", "name"))
     many = len(sites) > FEW_SITES
-    assessments = readiness.rank(readiness.assess(
-        sites=sites, requirements=requirement_set, on=report.as_of, summary_only=many
-    ))
+    assessments = readiness.rank(
+        readiness.assess(
+            sites=sites, requirements=requirement_set, on=report.as_of, summary_only=many
+        )
+    )
     document = ReportDocument(
-        report=report, scope_label=_scope_label(report), requirement_owner=owner,
-        requirement_set=requirement_set, assessments=assessments, generated_at=timezone.now(),
+        report=report,
+        scope_label=_scope_label(report),
+        requirement_owner=owner,
+        requirement_set=requirement_set,
+        assessments=assessments,
+        generated_at=timezone.now(),
         category_chart=_chart({} if many else _category_counts(assessments)),
-        guidance=requirement_guidance(requirement_set.requirements), many=many,
+        guidance=requirement_guidance(requirement_set.requirements),
+        many=many,
     )
     if not many:
         document.expiring_lines = _expiring_lines(assessments)

@@ -16,16 +16,21 @@ class ExpiryFilterForm(Form):
     error_subjects = {"trial": "the trial"}
 
     kind = forms.ChoiceField(
-        label="Kind", required=False,
-        choices=[("", "Evidence and training"), (EVIDENCE, "Capability evidence"),
-                 (TRAINING, "Training")],
+        label="Kind",
+        required=False,
+        choices=[
+            ("", "Evidence and training"),
+            (EVIDENCE, "Capability evidence"),
+            (TRAINING, "Training"),
+        ],
     )
     trial = forms.ChoiceField(label="Needed by", required=False)
 
     def __init__(self, *args, trials, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trial"].choices = [
-            ("", "Any trial"), *((str(t.pk), t.short_title) for t in trials)
+            ("", "Any trial"),
+            *((str(t.pk), t.short_title) for t in trials),
         ]
 
 

@@ -51,8 +51,13 @@ def _resend_after() -> dt.timedelta:
 
 def _dedup_key(user: User, scope: ReportScope, as_of: dt.date) -> str:
     parts = [
-        user.pk, scope.kind, pk_of(scope.site), pk_of(scope.region), pk_of(scope.trial),
-        pk_of(scope.profile), as_of.isoformat(),
+        user.pk,
+        scope.kind,
+        pk_of(scope.site),
+        pk_of(scope.region),
+        pk_of(scope.trial),
+        pk_of(scope.profile),
+        as_of.isoformat(),
     ]
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
@@ -80,8 +85,9 @@ def report_request(
 
     Raises ReportRequestError (bad input), Http404 (out of scope) or BrokerUnavailable.
     """
-    scope = report_scope(user=user, kind=kind, site=site, region=region, trial=trial,
-                         profile=profile)
+    scope = report_scope(
+        user=user, kind=kind, site=site, region=region, trial=trial, profile=profile
+    )
     key = _dedup_key(user, scope, as_of)
     with transaction.atomic():
         existing = _active_report(key)
@@ -93,8 +99,14 @@ def report_request(
             # partial unique constraint, and we hand back its job instead.
             with transaction.atomic():
                 report = ReadinessReport.objects.create(
-                    kind=scope.kind, site=scope.site, region=scope.region, trial=scope.trial,
-                    profile=scope.profile, as_of=as_of, requested_by=user, dedup_key=key,
+                    kind=scope.kind,
+                    site=scope.site,
+                    region=scope.region,
+                    trial=scope.trial,
+                    profile=scope.profile,
+                    as_of=as_of,
+                    requested_by=user,
+                    dedup_key=key,
                     sent_at=timezone.now(),
                 )
         except IntegrityError:
@@ -115,7 +127,9 @@ def _send(report_id: int) -> None:
         # Keep the row as a failed job with the reason (the requester sees why in "My
         # reports"); nothing is left queued that no worker will ever pick up.
         ReadinessReport.objects.filter(pk=report_id, status=Status.QUEUED).update(
-            status=Status.FAILED, error=broker.BROKER_UNAVAILABLE, finished_at=timezone.now(),
+            status=Status.FAILED,
+            error=broker.BROKER_UNAVAILABLE,
+            finished_at=timezone.now(),
         )
         raise
     if task_id:
@@ -164,7 +178,9 @@ def reports_sweep(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     stale = (
         Q(status=Status.QUEUED) & (Q(sent_at__lt=now - _resend_after()) | Q(sent_at__isnull=True))
-    ) | (Q(status=Status.RUNNING) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)))
+    ) | (
+        Q(status=Status.RUNNING) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
+    )
     with transaction.atomic():
         reports = list(
             ReadinessReport.objects.select_for_update(skip_locked=True).filter(stale)[:500]
@@ -187,8 +203,10 @@ def report_claim(*, report_id: int) -> ReadinessReport | None:
         report = ReadinessReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None or not report.is_active:
             return None
-        if report.status == Status.RUNNING and report.lease_expires_at and (
-            report.lease_expires_at > now
+        if (
+            report.status == Status.RUNNING
+            and report.lease_expires_at
+            and (report.lease_expires_at > now)
         ):
             return None
         if report.attempts >= MAX_ATTEMPTS:
@@ -228,8 +246,9 @@ def report_finish(*, report_id: int, pdf: bytes, csv: bytes) -> bool:
         report.error = ""
         report.finished_at = timezone.now()
         report.lease_expires_at = None
-        report.save(update_fields=["pdf", "csv", "status", "error", "finished_at",
-                                   "lease_expires_at"])
+        report.save(
+            update_fields=["pdf", "csv", "status", "error", "finished_at", "lease_expires_at"]
+        )
         return True
 
 
@@ -244,7 +263,9 @@ def report_requeue(*, report_id: int, reason: str, delay: float = 0) -> None:
     """Back to queued while a retry after a transient error waits its turn (`delay` seconds:
     the sweep leaves it alone until then)."""
     ReadinessReport.objects.filter(pk=report_id, status=Status.RUNNING).update(
-        status=Status.QUEUED, error=reason, lease_expires_at=None,
+        status=Status.QUEUED,
+        error=reason,
+        lease_expires_at=None,
         sent_at=timezone.now() + dt.timedelta(seconds=delay),
     )
 

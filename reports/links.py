@@ -15,7 +15,9 @@ def gap_path(site_id: int, row: GapRow) -> str:
     requirement = row.requirement
     if requirement.kind == CAPABILITY and requirement.capability_ids:
         return reverse("reports:capability", args=[site_id, requirement.capability_ids[0]])
-    return f"{reverse('reports:site-training-matrix', args=[site_id])}#course-{requirement.course_id}"
+    return (
+        f"{reverse('reports:site-training-matrix', args=[site_id])}#course-{requirement.course_id}"
+    )
 
 
 def gap_url(site_id: int, row: GapRow) -> str:

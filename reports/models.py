@@ -28,16 +28,26 @@ class ReadinessReport(models.Model):
     MAX_ATTEMPTS = 3
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     trial = models.ForeignKey(
-        Trial, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        Trial,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="Requirement set: a trial (its profiles plus its own requirements)...",
     )
     profile = models.ForeignKey(
-        RequirementProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        RequirementProfile,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="...or one requirement profile.",
     )
     as_of = models.DateField(help_text="Readiness is assessed as of this date.")
@@ -53,7 +63,9 @@ class ReadinessReport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     dedup_key = models.CharField(
-        max_length=64, blank=True, editable=False,
+        max_length=64,
+        blank=True,
+        editable=False,
         help_text="Hash of requester, kind, scope, requirement set and date: one active job each.",
     )
     task_id = models.CharField(max_length=255, blank=True, editable=False)
@@ -68,7 +80,8 @@ class ReadinessReport(models.Model):
             models.Index(fields=["requested_by", "-created_at"]),
             # The outbox sweep looks only at active jobs, a handful among all reports ever made.
             models.Index(
-                fields=["status"], condition=models.Q(status__in=["queued", "running"]),
+                fields=["status"],
+                condition=models.Q(status__in=["queued", "running"]),
                 name="report_active_jobs",
             ),
         ]
@@ -115,7 +128,6 @@ class ReadinessReport(models.Model):
         if self.status == self.Status.QUEUED and self.attempts:
             return f"Retrying (attempt {self.attempts + 1} of {self.MAX_ATTEMPTS})"
         return self.get_status_display()
-
 
 
 class ReadinessStamp(models.Model):

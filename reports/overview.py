@@ -128,8 +128,11 @@ def marks_svg(marks: list[MapMark], query: str) -> SafeString:
     suffix = escape(f"?{query}") if query else ""
     parts = []
     for mark in marks:
-        shape, colour = (("ready", "app-map__ready") if mark.assessment.ready
-                         else ("not-ready", "app-map__not-ready"))
+        shape, colour = (
+            ("ready", "app-map__ready")
+            if mark.assessment.ready
+            else ("not-ready", "app-map__not-ready")
+        )
         href = link.replace(str(_PLACEHOLDER), str(mark.assessment.site.pk))
         parts.append(
             f'<a href="{href}{suffix}"><title>{escape(mark.label)}</title>'
@@ -180,7 +183,8 @@ def site_locations(sites: list[SiteRef]) -> dict[int, tuple]:
     placeholders alone cost the database driver a quarter of a second to lay out."""
     wanted = {site.pk for site in sites}
     rows = Site.objects.filter(
-        region__code__in={site.region.code for site in sites}, latitude__isnull=False,
+        region__code__in={site.region.code for site in sites},
+        latitude__isnull=False,
         longitude__isnull=False,
     ).values_list("pk", "latitude", "longitude")
     return {pk: (latitude, longitude) for pk, latitude, longitude in rows if pk in wanted}
@@ -203,6 +207,7 @@ def build_overview(
         blockers=most_common_blockers(blocked, requirements, len(assessments)),
         marks=map_marks(assessments, site_locations(sites)),
         outline=ukmap.outline(),
-        trend=readiness_trend(sites=sites, requirements=requirements, today=on,
-                              today_assessed=assessments),
+        trend=readiness_trend(
+            sites=sites, requirements=requirements, today=on, today_assessed=assessments
+        ),
     )

@@ -60,10 +60,12 @@ class StaticOnlyFetcher(weasyprint.URLFetcher):
 def static_path(url: str) -> str | None:
     """The file a static URL names, or None for anything that is not one of our static files."""
     parts = urlsplit(url)
-    prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+    prefix = (
+        settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+    )
     if parts.scheme != "file" or parts.netloc or not parts.path.startswith(prefix):
         return None
-    relative = unquote(parts.path[len(prefix):])
+    relative = unquote(parts.path[len(prefix) :])
     if not relative or relative.startswith("/"):
         return None
     try:
@@ -82,15 +84,17 @@ def render_html(html: str, *, tagged: bool = False) -> bytes:
 
 def css_string(text: str) -> SafeString:
     """`text` as a CSS string literal, safe inside the template's <style> (no "</style>")."""
-    escaped = "".join(
-        f"\\{ord(c):x} " if c in '\\"<>&\'' or ord(c) < 32 else c for c in text
-    )
+    escaped = "".join(f"\\{ord(c):x} " if c in "\\\"<>&'" or ord(c) < 32 else c for c in text)
     return mark_safe(f'"{escaped}"')  # noqa: S308 - every character that matters is escaped
 
 
 def _context(document: ReportDocument, **extra) -> dict:
-    context = {"doc": document, "report": document.report,
-               "header": css_string(document.header), **extra}
+    context = {
+        "doc": document,
+        "report": document.report,
+        "header": css_string(document.header),
+        **extra,
+    }
     if "lines" in context:
         context["expiring_lines"] = expiring_paragraphs(context["lines"])
     return context
@@ -102,8 +106,7 @@ def render_report(document: ReportDocument) -> bytes:
     Not PDF/UA-1 (`pdf_variant`): that would claim a conformance no validator here has
     checked. The parts of a larger report are not tagged: pypdf's join keeps no part's
     structure tree, so their tags would point at nothing."""
-    context = _context(document, gap_sites=document.sites_with_gaps,
-                       lines=document.expiring_lines)
+    context = _context(document, gap_sites=document.sites_with_gaps, lines=document.expiring_lines)
     return render_html(render_to_string(TEMPLATE, context), tagged=True)
 
 
@@ -171,16 +174,21 @@ def gap_paragraphs(assessments) -> SafeString:
                     f"{escape(row.requirement.label)} ({escape(_gap_state(row))})" for row in rows
                 )
                 label = outcome.capitalize() + ("s" if len(rows) > 1 else "")
-                parts.append(f'<p class="gap-line {outcome}"><strong>{label}:</strong> {items}.</p>')
+                parts.append(
+                    f'<p class="gap-line {outcome}"><strong>{label}:</strong> {items}.</p>'
+                )
     return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
 
 
 def expiring_paragraphs(lines) -> SafeString:
-    return mark_safe("\n".join(  # noqa: S308 - every value is escaped
-        f'<p class="line"><strong>{escape(line.site_name)}</strong> ({escape(line.ods_code)}): '
-        + "; ".join(f"{escape(label)}, {_short_date(day)}" for label, day in line.items) + ".</p>"
-        for line in lines
-    ))
+    return mark_safe(
+        "\n".join(  # noqa: S308 - every value is escaped
+            f'<p class="line"><strong>{escape(line.site_name)}</strong> ({escape(line.ods_code)}): '
+            + "; ".join(f"{escape(label)}, {_short_date(day)}" for label, day in line.items)
+            + ".</p>"
+            for line in lines
+        )
+    )
 
 
 # --- parts: rendered by a render process of the worker, joined with pypdf ----------------------
@@ -201,16 +209,26 @@ PART_TIMED_OUT = (
 NUMBER_SIZE = 8
 NUMBER_RIGHT = 595.28 - 16 * 72 / 25.4  # A4 width minus the 16 mm right margin, in points
 NUMBER_BASELINE = 25.5  # points above the page's bottom edge: where WeasyPrint puts it
-_HELVETICA_WIDTHS = {"P": 667, "a": 556, "g": 556, "e": 556, " ": 278, "o": 556, "f": 278,
-                     **{d: 556 for d in "0123456789"}}
+_HELVETICA_WIDTHS = {
+    "P": 667,
+    "a": 556,
+    "g": 556,
+    "e": 556,
+    " ": 278,
+    "o": 556,
+    "f": 278,
+    **{d: 556 for d in "0123456789"},
+}
 
 
 def _number_stream(number: int, total: int) -> bytes:
     text = f"Page {number} of {total}"
     width = sum(_HELVETICA_WIDTHS[c] for c in text) * NUMBER_SIZE / 1000
     x = NUMBER_RIGHT - width
-    return (f"q 0.298 0.384 0.447 rg BT /PgNum {NUMBER_SIZE} Tf 1 0 0 1 {x:.2f} "
-            f"{NUMBER_BASELINE} Tm ({text}) Tj ET Q").encode()
+    return (
+        f"q 0.298 0.384 0.447 rg BT /PgNum {NUMBER_SIZE} Tf 1 0 0 1 {x:.2f} "
+        f"{NUMBER_BASELINE} Tm ({text}) Tj ET Q"
+    ).encode()
 
 
 def join_pdfs(parts: list[bytes]) -> bytes:
@@ -221,11 +239,16 @@ def join_pdfs(parts: list[bytes]) -> bytes:
     writer = PdfWriter()
     for data in parts:
         writer.append(PdfReader(io.BytesIO(data)))
-    font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-    }))
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
     total = len(writer.pages)
     save = DecodedStreamObject()
     save.set_data(b"q")
@@ -313,8 +336,11 @@ class RenderProcess:
         if self.child is None or self.child.poll() is not None:
             self.close()
             self.child = subprocess.Popen(
-                [sys.executable, "-m", "reports.pdf"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, text=True, cwd=settings.BASE_DIR,
+                [sys.executable, "-m", "reports.pdf"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=settings.BASE_DIR,
             )
         return self.child
 
@@ -372,8 +398,11 @@ def _child() -> None:
             if source == "join":
                 _write_whole(Path(target), join_pdfs([Path(p).read_bytes() for p in parts]))
             else:
-                html = weasyprint.HTML(string=Path(source).read_text(encoding="utf-8"),
-                                       base_url=BASE_URL, url_fetcher=NothingFetcher())
+                html = weasyprint.HTML(
+                    string=Path(source).read_text(encoding="utf-8"),
+                    base_url=BASE_URL,
+                    url_fetcher=NothingFetcher(),
+                )
                 _write_whole(Path(target), html.write_pdf())
             answer = "ok"
         except Exception as exc:  # reported to the parent, which fails the report with it

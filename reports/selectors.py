@@ -14,13 +14,17 @@ from trials.access import visible_trials
 from trials.models import RequirementProfile, Trial
 
 
-def site_trials_and_profiles(user: User, site: Site) -> tuple[list[Trial], list[RequirementProfile]]:
+def site_trials_and_profiles(
+    user: User, site: Site
+) -> tuple[list[Trial], list[RequirementProfile]]:
     """The trials the site takes part in (those the user may see) and every profile."""
     trials = list(visible_trials(user).filter(trial_sites__site=site).order_by("short_title"))
     return trials, list(RequirementProfile.objects.order_by("name"))
 
 
-def site_training_matrix(user: User, site: Site, on: dt.date) -> tuple[list[Course], list[MatrixRow]]:
+def site_training_matrix(
+    user: User, site: Site, on: dt.date
+) -> tuple[list[Course], list[MatrixRow]]:
     """The matrix of the courses the site's trials and the profiles need, each cell "Not required"
     where no requirement asks that staff member's roles for the course. Fixed query count."""
     trials, profiles = site_trials_and_profiles(user, site)
@@ -38,7 +42,11 @@ def site_training_matrix(user: User, site: Site, on: dt.date) -> tuple[list[Cour
 def training_matrix_csv_rows(courses: list[Course], rows: list[MatrixRow]):
     """The matrix as a table: one row per staff member, one column per course (status and date)."""
     for row in rows:
-        yield [row.staff.full_name, "; ".join(row.staff.role_labels), *(
-            cell.label + (f" to {cell.expires_on:%Y-%m-%d}" if cell.expires_on else "")
-            for cell in row.cells
-        )]
+        yield [
+            row.staff.full_name,
+            "; ".join(row.staff.role_labels),
+            *(
+                cell.label + (f" to {cell.expires_on:%Y-%m-%d}" if cell.expires_on else "")
+                for cell in row.cells
+            ),
+        ]

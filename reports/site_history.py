@@ -41,7 +41,15 @@ TRAINING_FIELDS = {
     "notes": "Notes",
 }
 CSV_COLUMNS = [
-    "when", "who", "who_email", "record", "record_id", "item", "action", "changes", "reason",
+    "when",
+    "who",
+    "who_email",
+    "record",
+    "record_id",
+    "item",
+    "action",
+    "changes",
+    "reason",
 ]
 # Spreadsheet programs run a cell that starts with these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -66,10 +74,15 @@ class Change:
 
 def _change(h, record: str, item: str, changes=None) -> Change:
     return Change(
-        when=h.history_date, who=person(h.history_user),
+        when=h.history_date,
+        who=person(h.history_user),
         who_email=getattr(h.history_user, "email", "") if h.history_user else "",
-        record=record, record_id=h.id, item=item, action=ACTIONS[h.history_type],
-        reason=h.history_change_reason or "", changes=changes or [],
+        record=record,
+        record_id=h.id,
+        item=item,
+        action=ACTIONS[h.history_type],
+        reason=h.history_change_reason or "",
+        changes=changes or [],
     )
 
 
@@ -83,17 +96,26 @@ def _diffs(rows: Iterable, fields: dict[str, str]) -> Iterator[tuple[object, lis
             new = getattr(row, name)
             old = getattr(before, name) if before is not None else None
             if old != new and not (before is None and new in (None, "", [])):
-                changes.append((label, display_value(name, old, type(row)),
-                                display_value(name, new, type(row))))
+                changes.append(
+                    (
+                        label,
+                        display_value(name, old, type(row)),
+                        display_value(name, new, type(row)),
+                    )
+                )
         previous[row.id] = row
         yield row, changes
 
 
 def _checklist(site: Site, full: bool, limit: int | None) -> list[Change]:
-    rows = SiteCapability.history.filter(site_id=site.pk).select_related("history_user", "capability")
+    rows = SiteCapability.history.filter(site_id=site.pk).select_related(
+        "history_user", "capability"
+    )
     if not full:
-        return [_change(h, "Checklist", h.capability.name)
-                for h in rows.order_by("-history_date", "-history_id")[:limit]]
+        return [
+            _change(h, "Checklist", h.capability.name)
+            for h in rows.order_by("-history_date", "-history_id")[:limit]
+        ]
     changes = []
     for h, diff in _diffs(rows.order_by("history_date", "history_id"), CHECKLIST_FIELDS):
         diff += [("Evidence added", "", name) for name in h.evidence_added.splitlines()]
@@ -104,10 +126,14 @@ def _checklist(site: Site, full: bool, limit: int | None) -> list[Change]:
 def _staff(site: Site, full: bool, limit: int | None) -> list[Change]:
     rows = StaffMember.history.filter(site_id=site.pk).select_related("history_user")
     if not full:
-        return [_change(h, "Staff", h.full_name)
-                for h in rows.order_by("-history_date", "-history_id")[:limit]]
-    return [_change(h, "Staff", h.full_name, diff)
-            for h, diff in _diffs(rows.order_by("history_date", "history_id"), STAFF_FIELDS)]
+        return [
+            _change(h, "Staff", h.full_name)
+            for h in rows.order_by("-history_date", "-history_id")[:limit]
+        ]
+    return [
+        _change(h, "Staff", h.full_name, diff)
+        for h, diff in _diffs(rows.order_by("history_date", "history_id"), STAFF_FIELDS)
+    ]
 
 
 def _training_item(h) -> str:
@@ -119,27 +145,46 @@ def _training(site: Site, full: bool, limit: int | None) -> list[Change]:
         "history_user", "staff", "course"
     )
     if not full:
-        return [_change(h, "Training", _training_item(h))
-                for h in rows.order_by("-history_date", "-history_id")[:limit]]
-    return [_change(h, "Training", _training_item(h), diff)
-            for h, diff in _diffs(rows.order_by("history_date", "history_id"), TRAINING_FIELDS)]
+        return [
+            _change(h, "Training", _training_item(h))
+            for h in rows.order_by("-history_date", "-history_id")[:limit]
+        ]
+    return [
+        _change(h, "Training", _training_item(h), diff)
+        for h, diff in _diffs(rows.order_by("history_date", "history_id"), TRAINING_FIELDS)
+    ]
 
 
 def _evidence(site: Site) -> list[Change]:
     """Uploads: an evidence file is never changed or deleted, so its upload is its history."""
     return [
-        Change(when=doc.uploaded_at, who=person(doc.uploaded_by),
-               who_email=doc.uploaded_by.email, record="Evidence", record_id=doc.pk,
-               item=doc.original_name, action="uploaded", reason="",
-               changes=[("File", "", f"{doc.original_name} ({doc.content_type}, {doc.size} bytes, "
-                                     f"SHA-256 {doc.sha256})")])
+        Change(
+            when=doc.uploaded_at,
+            who=person(doc.uploaded_by),
+            who_email=doc.uploaded_by.email,
+            record="Evidence",
+            record_id=doc.pk,
+            item=doc.original_name,
+            action="uploaded",
+            reason="",
+            changes=[
+                (
+                    "File",
+                    "",
+                    f"{doc.original_name} ({doc.content_type}, {doc.size} bytes, "
+                    f"SHA-256 {doc.sha256})",
+                )
+            ],
+        )
         for doc in EvidenceDocument.objects.filter(site=site).select_related("uploaded_by")
     ]
 
 
 def _actions(site: Site) -> list[Change]:
     rows = action_history_rows(GapAction.history.filter(site_id=site.pk))
-    return [_change(h, "Action", h.requirement_label, diff) for h, diff in _diffs(rows, ACTION_FIELDS)]
+    return [
+        _change(h, "Action", h.requirement_label, diff) for h, diff in _diffs(rows, ACTION_FIELDS)
+    ]
 
 
 def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[Change]:
@@ -155,8 +200,11 @@ def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[Change]:
     parts = [
         (checklist.objects.filter(site_id=site.pk), F("capability__name"), Value("")),
         (staff.objects.filter(site_id=site.pk), F("full_name"), Value("")),
-        (training.objects.filter(staff__site_id=site.pk), F("staff__full_name"),
-         F("course__title")),
+        (
+            training.objects.filter(staff__site_id=site.pk),
+            F("staff__full_name"),
+            F("course__title"),
+        ),
     ]
     latest = [
         rows.annotate(_kind=Value(kind), _item=item, _item_detail=detail)
@@ -168,33 +216,49 @@ def recent_changes(site: Site, limit: int = RECENT_CHANGES) -> list[Change]:
     rows.sort(key=lambda r: r[0], reverse=True)  # stable: equal times keep kind, then newest
     return [
         Change(
-            when=when, who=(full_name or email or "") if user_id is not None else "System",
-            who_email=email or "", record=_RECENT_RECORDS[kind], record_id=record_id,
-            item=f"{item}, {detail}" if detail else item, action=ACTIONS[history_type],
+            when=when,
+            who=(full_name or email or "") if user_id is not None else "System",
+            who_email=email or "",
+            record=_RECENT_RECORDS[kind],
+            record_id=record_id,
+            item=f"{item}, {detail}" if detail else item,
+            action=ACTIONS[history_type],
             reason=reason or "",
         )
-        for when, _, user_id, full_name, email, history_type, reason, record_id, kind, item, detail
-        in rows[:limit]
+        for when, _, user_id, full_name, email, history_type, reason, record_id, kind, item, detail in rows[
+            :limit
+        ]
     ]
 
 
 _RECENT_COLUMNS = (
-    "history_date", "history_id", "history_user_id", "history_user__full_name",
-    "history_user__email", "history_type", "history_change_reason", "id",
+    "history_date",
+    "history_id",
+    "history_user_id",
+    "history_user__full_name",
+    "history_user__email",
+    "history_type",
+    "history_change_reason",
+    "id",
 )
 _RECENT_RECORDS = ("Checklist", "Staff", "Training")
 # The historical models' plain managers: `Model.history` builds a manager class on every
 # access (simple_history's descriptor, inspect.getmembers included), a fifth of this list's CPU.
 _HISTORICAL_MODELS = (
-    SiteCapability.history.model, StaffMember.history.model, TrainingRecord.history.model,
+    SiteCapability.history.model,
+    StaffMember.history.model,
+    TrainingRecord.history.model,
 )
 
 
 def site_history(site: Site) -> list[Change]:
     """Every history row of the site's records (and every evidence upload), oldest first."""
     changes = [
-        *_checklist(site, True, None), *_evidence(site),
-        *_staff(site, True, None), *_training(site, True, None), *_actions(site),
+        *_checklist(site, True, None),
+        *_evidence(site),
+        *_staff(site, True, None),
+        *_training(site, True, None),
+        *_actions(site),
     ]
     return sorted(changes, key=lambda c: c.when)
 
@@ -211,7 +275,18 @@ def site_history_csv(site: Site) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for c in site_history(site):
         changes = "; ".join(f"{label}: {old} → {new}" for label, old, new in c.changes)
-        writer.writerow(_cell(v) for v in (
-            c.when, c.who, c.who_email, c.record, c.record_id, c.item, c.action, changes, c.reason,
-        ))
+        writer.writerow(
+            _cell(v)
+            for v in (
+                c.when,
+                c.who,
+                c.who_email,
+                c.record,
+                c.record_id,
+                c.item,
+                c.action,
+                changes,
+                c.reason,
+            )
+        )
     return ("\ufeff" + out.getvalue()).encode()

@@ -236,11 +236,13 @@ class ReportParts:
         partial.replace(source)
         if self.helpers:
             try:
-                render_part.apply_async(args=[self.report_id, self.attempt, index],
-                                        queue=self.helpers, retry=False)
+                render_part.apply_async(
+                    args=[self.report_id, self.attempt, index], queue=self.helpers, retry=False
+                )
             except broker.BROKER_ERRORS as exc:  # no one else will help: the owner renders all
-                logger.warning("Report %s: parts not offered, broker unavailable: %s",
-                               self.report_id, exc)
+                logger.warning(
+                    "Report %s: parts not offered, broker unavailable: %s", self.report_id, exc
+                )
                 self.helpers = None
 
     def render_and_join(self) -> bytes:
@@ -248,8 +250,9 @@ class ReportParts:
         wait for those others hold, then join them all in order."""
         remaining = list(reversed(range(len(self.keys))))
         while remaining:
-            remaining = [i for i in remaining
-                         if not _render_part(self.report_id, self.attempt, i, "owner")]
+            remaining = [
+                i for i in remaining if not _render_part(self.report_id, self.attempt, i, "owner")
+            ]
             if remaining:
                 time.sleep(OWNER_POLL_SECONDS)
         order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
@@ -258,8 +261,12 @@ class ReportParts:
         return target.read_bytes()
 
 
-@shared_task(ignore_result=True, acks_late=False, soft_time_limit=pdf.PART_TIME_LIMIT + 30,
-             time_limit=pdf.PART_TIME_LIMIT + 60)
+@shared_task(
+    ignore_result=True,
+    acks_late=False,
+    soft_time_limit=pdf.PART_TIME_LIMIT + 30,
+    time_limit=pdf.PART_TIME_LIMIT + 60,
+)
 def render_part(report_id: int, attempt: int, index: int) -> str:
     """Render one part of a report another task is building, if it still needs it. Acked on
     receipt: a lost or failed one costs nothing, the report's own task renders that part."""
@@ -323,10 +330,12 @@ def _transient(task, report_id: int, report, exc: BaseException) -> str:
     attempts = report.attempts if report is not None else task.request.retries + 1
     if attempts < jobs.MAX_ATTEMPTS and task.request.retries < task.max_retries:
         countdown = _retry_countdown(task.request.retries)
-        logger.warning("Report %s: transient error, retrying in %s s: %s", report_id,
-                       countdown, error)
-        _record(partial(jobs.report_requeue, delay=countdown), report_id,
-                RETRYING.format(error=error))
+        logger.warning(
+            "Report %s: transient error, retrying in %s s: %s", report_id, countdown, error
+        )
+        _record(
+            partial(jobs.report_requeue, delay=countdown), report_id, RETRYING.format(error=error)
+        )
         raise task.retry(exc=exc, countdown=countdown) from exc
     logger.error("Report %s failed after %s attempts: %s", report_id, attempts, error)
     _record(jobs.report_fail, report_id, TRANSIENT_GAVE_UP.format(tries=attempts, error=error))

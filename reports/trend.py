@@ -88,13 +88,18 @@ def storable(on: dt.date) -> bool:
 
 
 def _point(on: dt.date, assessed: list[readiness.SiteAssessment]) -> TrendPoint:
-    return TrendPoint(on, len(assessed), sum(1 for a in assessed if a.ready),
-                      median_score(assessed))
+    return TrendPoint(
+        on, len(assessed), sum(1 for a in assessed if a.ready), median_score(assessed)
+    )
 
 
 def readiness_trend(
-    *, sites: list[SiteRef], requirements: readiness.RequirementSet, today: dt.date,
-    months: int = 12, today_assessed: list[readiness.SiteAssessment] | None = None,
+    *,
+    sites: list[SiteRef],
+    requirements: readiness.RequirementSet,
+    today: dt.date,
+    months: int = 12,
+    today_assessed: list[readiness.SiteAssessment] | None = None,
 ) -> list[TrendPoint]:
     """Sites ready and the median score at each month end and `today` (oldest first): the
     stored points, the others assessed (`readiness.assess_series`) and stored if past.
@@ -103,22 +108,26 @@ def readiness_trend(
     keys = {"requirements_key": requirements_key(requirements), "sites_key": sites_key(sites)}
     known = {
         row.on: TrendPoint(row.on, row.sites, row.ready, row.median_score)
-        for row in TrendSnapshot.objects.filter(
-            on__in=[on for on in dates if storable(on)], **keys
-        )
+        for row in TrendSnapshot.objects.filter(on__in=[on for on in dates if storable(on)], **keys)
     }
     if today_assessed is not None:
         known[today] = _point(today, today_assessed)
     missing = [on for on in dates if on not in known]
-    series = readiness.assess_series(
-        sites=sites, requirements=requirements, dates=missing, summary_only=True
-    ) if missing else {}
+    series = (
+        readiness.assess_series(
+            sites=sites, requirements=requirements, dates=missing, summary_only=True
+        )
+        if missing
+        else {}
+    )
     fresh = {on: _point(on, assessed) for on, assessed in series.items()}
     TrendSnapshot.objects.bulk_create(
         [
-            TrendSnapshot(on=p.on, sites=p.sites, ready=p.ready, median_score=p.median_score,
-                          **keys)
-            for p in fresh.values() if storable(p.on)
+            TrendSnapshot(
+                on=p.on, sites=p.sites, ready=p.ready, median_score=p.median_score, **keys
+            )
+            for p in fresh.values()
+            if storable(p.on)
         ],
         ignore_conflicts=True,  # another request stored the same point first: it is equal
     )
@@ -145,8 +154,12 @@ def fill_stored_points(today: dt.date, months: int = 12) -> int:
 
     scopes = [Site.objects.all()]
     scopes += [Site.objects.filter(region=region) for region in Region.objects.all()]
-    scopes += [visible_sites(user) for user in User.objects.filter(is_active=True)
-               .exclude(network_scope="").exclude(network_scope=User.NetworkScope.NATIONAL)]
+    scopes += [
+        visible_sites(user)
+        for user in User.objects.filter(is_active=True)
+        .exclude(network_scope="")
+        .exclude(network_scope=User.NetworkScope.NATIONAL)
+    ]
     trial_sets, profile_sets = readiness.requirement_sets(
         trials=list(Trial.objects.all()), profiles=list(RequirementProfile.objects.all())
     )
@@ -160,6 +173,7 @@ def fill_stored_points(today: dt.date, months: int = 12) -> int:
         for requirements in [*trial_sets.values(), *profile_sets.values()]:
             past = [on for on in month_ends(today, months) if storable(on)]
             if past:  # assesses (and stores) only the points not stored yet
-                readiness_trend(sites=refs, requirements=requirements, today=past[-1],
-                                months=len(past))
+                readiness_trend(
+                    sites=refs, requirements=requirements, today=past[-1], months=len(past)
+                )
     return TrendSnapshot.objects.count() - before

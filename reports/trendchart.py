@@ -58,17 +58,34 @@ def trend_chart(points: list[TrendPoint]) -> TrendChart:
     for i, point in enumerate(points):
         height = PLOT_H * point.ready / top_count
         x = LEFT + i * slot + slot * 0.2
-        bars.append(Bar(round(x, 1), round(TOP + PLOT_H - height, 1), round(slot * 0.6, 1),
-                        round(height, 1), round(LEFT + i * slot + slot / 2, 1),
-                        f"{point.on:%b}", point))
+        bars.append(
+            Bar(
+                round(x, 1),
+                round(TOP + PLOT_H - height, 1),
+                round(slot * 0.6, 1),
+                round(height, 1),
+                round(LEFT + i * slot + slot / 2, 1),
+                f"{point.on:%b}",
+                point,
+            )
+        )
         if point.median_score is not None:
-            dots.append((round(LEFT + i * slot + slot / 2, 1),
-                         round(TOP + PLOT_H * (1 - point.median_score), 1)))
-    count_ticks = [Tick(round(TOP + PLOT_H * (1 - k / 4), 1), str(top_count * k // 4))
-                   for k in range(5)]
+            dots.append(
+                (
+                    round(LEFT + i * slot + slot / 2, 1),
+                    round(TOP + PLOT_H * (1 - point.median_score), 1),
+                )
+            )
+    count_ticks = [
+        Tick(round(TOP + PLOT_H * (1 - k / 4), 1), str(top_count * k // 4)) for k in range(5)
+    ]
     score_ticks = [Tick(round(TOP + PLOT_H * (1 - k / 4), 1), f"{25 * k}%") for k in range(5)]
     return TrendChart(
-        width=WIDTH, height=HEIGHT, bars=bars,
-        score_line=" ".join(f"{x},{y}" for x, y in dots), score_dots=dots,
-        count_ticks=count_ticks, score_ticks=score_ticks,
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        score_line=" ".join(f"{x},{y}" for x, y in dots),
+        score_dots=dots,
+        count_ticks=count_ticks,
+        score_ticks=score_ticks,
     )

@@ -24,26 +24,31 @@ urlpatterns += [
     # The checklist's pages need the readiness engine (which trials need each item).
     path("sites/<int:site_id>/checklist/", checklist_views.checklist, name="checklist"),
     path(
-        "sites/<int:site_id>/checklist/<int:capability_id>/", checklist_views.capability_item,
+        "sites/<int:site_id>/checklist/<int:capability_id>/",
+        checklist_views.capability_item,
         name="capability",
     ),
     path("sites/<int:site_id>/actions/", action_views.action_list, name="action-list"),
     path("sites/<int:site_id>/actions/new/", action_views.action_new, name="action-new"),
     path(
-        "sites/<int:site_id>/actions/<int:action_id>/", action_views.action_edit,
+        "sites/<int:site_id>/actions/<int:action_id>/",
+        action_views.action_edit,
         name="action-edit",
     ),
     path("sites/<int:site_id>/dashboard/", dashboard_views.site_dashboard, name="site-dashboard"),
     path(
-        "sites/<int:site_id>/staff/matrix/", dashboard_views.site_training_matrix,
+        "sites/<int:site_id>/staff/matrix/",
+        dashboard_views.site_training_matrix,
         name="site-training-matrix",
     ),
     path(
-        "sites/<int:site_id>/staff/matrix.csv", dashboard_views.site_training_matrix_csv,
+        "sites/<int:site_id>/staff/matrix.csv",
+        dashboard_views.site_training_matrix_csv,
         name="site-training-matrix-csv",
     ),
     path(
-        "sites/<int:site_id>/history.csv", dashboard_views.site_history_download,
+        "sites/<int:site_id>/history.csv",
+        dashboard_views.site_history_download,
         name="site-history-csv",
     ),
 ]

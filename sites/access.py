@@ -22,9 +22,7 @@ def visible_sites(user: User) -> QuerySet[Site]:
     condition = Q(memberships__user=user)
     if user.network_scope == User.NetworkScope.REGIONS:
         condition |= Q(region__in=NetworkRegion.objects.filter(user=user).values("region"))
-    return Site.objects.filter(
-        pk__in=Site.objects.filter(condition).values("pk")
-    )
+    return Site.objects.filter(pk__in=Site.objects.filter(condition).values("pk"))
 
 
 def visible_regions(user: User) -> QuerySet[Region]:
@@ -45,9 +43,7 @@ def scoped_regions(user: User) -> QuerySet[Region]:
 
 
 def site_roles(user: User, site: Site) -> set[str]:
-    return set(
-        SiteMembership.objects.filter(user=user, site=site).values_list("role", flat=True)
-    )
+    return set(SiteMembership.objects.filter(user=user, site=site).values_list("role", flat=True))
 
 
 def can_write_site(user: User, site: Site) -> bool:

@@ -247,9 +247,7 @@ def checklist_item(site: Site, capability: Capability, *, writable: bool) -> Che
 
 def completion_by_category(site: Site) -> list[dict]:
     """Share of each category's catalogue the site has settled (in place or not applicable)."""
-    statuses = dict(
-        SiteCapability.objects.filter(site=site).values_list("capability_id", "status")
-    )
+    statuses = dict(SiteCapability.objects.filter(site=site).values_list("capability_id", "status"))
     labels = dict(Capability.Category.choices)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for pk, category in Capability.objects.values_list("pk", "category"):

@@ -33,12 +33,17 @@ def _last_editor(site_capability: SiteCapability) -> str:
 def _save(form: CapabilityItemForm, *, site, capability, user, document) -> None:
     data = form.cleaned_data
     capability_update(
-        site=site, capability=capability, user=user,
-        status=data["status"], notes=data["notes"],
+        site=site,
+        capability=capability,
+        user=user,
+        status=data["status"],
+        notes=data["notes"],
         not_applicable_reason=data["not_applicable_reason"],
         evidence_expires_on=data["evidence_expires_on"],
-        expected_version=data["expected_version"], reason=data["reason"],
-        new_document=document, edit_session=data["edit_session"],
+        expected_version=data["expected_version"],
+        reason=data["reason"],
+        new_document=document,
+        edit_session=data["edit_session"],
     )
 
 
@@ -89,6 +94,7 @@ def checklist_item_submit(
             return Submission(saved=True)
     return Submission(
         saved=False,
-        item=_show_again(form, data, site=site, capability=capability, document=document,
-                         conflict=conflict),
+        item=_show_again(
+            form, data, site=site, capability=capability, document=document, conflict=conflict
+        ),
     )

@@ -58,19 +58,30 @@ class SiteListFilter(SiteFilter):
     ORDERS = {"name": ("name", "pk"), "region": ("region__name", "name", "pk")}
 
     q = django_filters.CharFilter(
-        label="Site name, code or city", method="search", max_length=100,
+        label="Site name, code or city",
+        method="search",
+        max_length=100,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     region = django_filters.ModelChoiceFilter(
-        label="Region", field_name="region", to_field_name="code", queryset=_visible_regions,
-        empty_label="All regions you can see", error_messages={"invalid_choice": REGION_UNKNOWN},
+        label="Region",
+        field_name="region",
+        to_field_name="code",
+        queryset=_visible_regions,
+        empty_label="All regions you can see",
+        error_messages={"invalid_choice": REGION_UNKNOWN},
     )
     attc = django_filters.ChoiceFilter(
-        label="Advanced Therapy Treatment Centre (ATTC)", choices=ATTC_CHOICES,
-        empty_label="Any, or none", error_messages={"invalid_choice": ATTC_UNKNOWN},
+        label="Advanced Therapy Treatment Centre (ATTC)",
+        choices=ATTC_CHOICES,
+        empty_label="Any, or none",
+        error_messages={"invalid_choice": ATTC_UNKNOWN},
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by", method="order", empty_label=None, choices=SORTS,
+        label="Sort by",
+        method="order",
+        empty_label=None,
+        choices=SORTS,
         error_messages={"invalid_choice": SORT_UNKNOWN},
     )
 

@@ -31,7 +31,6 @@ class CapabilityItemForm(Form):
     # Shown under the "Not applicable" status (NHS.UK conditional reveal, includes/_field.html).
     reveals = {"status": {SiteCapability.Status.NOT_APPLICABLE: ("not_applicable_reason",)}}
 
-
     status = forms.ChoiceField(
         choices=SiteCapability.Status.choices,
         widget=forms.RadioSelect,
@@ -48,7 +47,9 @@ class CapabilityItemForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     evidence_expires_on = DateField(
-        label="Evidence expires on", required=False, subject="the evidence expiry date",
+        label="Evidence expires on",
+        required=False,
+        subject="the evidence expiry date",
         help_text="The last day the evidence is valid. Leave empty if it does not expire.",
     )
     evidence = EvidenceFileField(
@@ -68,9 +69,10 @@ class CapabilityItemForm(Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("status") == SiteCapability.Status.NOT_APPLICABLE and not (
-            cleaned.get("not_applicable_reason") or ""
-        ).strip():
+        if (
+            cleaned.get("status") == SiteCapability.Status.NOT_APPLICABLE
+            and not (cleaned.get("not_applicable_reason") or "").strip()
+        ):
             self.add_error("not_applicable_reason", NOT_APPLICABLE_REASON_REQUIRED)
         return cleaned
 

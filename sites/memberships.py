@@ -94,9 +94,7 @@ def _check_role_arguments(
 
 def _replace_site_scope(user: User, role: str, sites: list[Site]) -> list[str]:
     membership_role = SITE_ROLES[role]
-    SiteMembership.objects.filter(user=user, role=membership_role).exclude(
-        site__in=sites
-    ).delete()
+    SiteMembership.objects.filter(user=user, role=membership_role).exclude(site__in=sites).delete()
     for site in sites:
         SiteMembership.objects.get_or_create(user=user, site=site, role=membership_role)
     return [site.ods_code for site in sites]
@@ -150,4 +148,6 @@ def user_upsert(
         scope = _replace_site_scope(user, role, site_objects)
     elif role == ROLE_NETWORK:
         scope = _replace_region_scope(user, region_objects, national)
-    return UserUpsertResult(user=user, created=created, password_set=password is not None, scope=scope)
+    return UserUpsertResult(
+        user=user, created=created, password_set=password is not None, scope=scope
+    )

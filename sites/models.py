@@ -55,7 +55,9 @@ class Site(TimeStamped):
         unique=True,
         help_text="ODS code for English and Welsh organisations (e.g. RTD, 7A4).",
     )
-    code_system = models.CharField(max_length=20, choices=CodeSystem.choices, default=CodeSystem.ODS)
+    code_system = models.CharField(
+        max_length=20, choices=CodeSystem.choices, default=CodeSystem.ODS
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="sites")
     city = models.CharField(max_length=100)
     attc = models.CharField(
@@ -65,11 +67,17 @@ class Site(TimeStamped):
     is_demo = models.BooleanField(default=False)
     # Approximate location of the main hospital, for the national map (WGS84 degrees).
     latitude = models.DecimalField(
-        max_digits=7, decimal_places=4, null=True, blank=True,
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        max_digits=7, decimal_places=4, null=True, blank=True,
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
@@ -162,7 +170,9 @@ class Capability(models.Model):
         blank=True,
         help_text="Default validity of evidence when a document carries no expiry; empty = no expiry.",
     )
-    is_custom = models.BooleanField(default=False, help_text="Added by the portal, not in the catalogue.")
+    is_custom = models.BooleanField(
+        default=False, help_text="Added by the portal, not in the catalogue."
+    )
 
     history = HistoricalRecords()
 
@@ -197,9 +207,7 @@ class EvidenceDocument(models.Model):
         ordering = ["-uploaded_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    content_type__in=["application/pdf", "image/png", "image/jpeg"]
-                ),
+                condition=models.Q(content_type__in=["application/pdf", "image/png", "image/jpeg"]),
                 name="evidence_content_type_allowed",
             )
         ]

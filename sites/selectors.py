@@ -61,4 +61,3 @@ def site_refs(sites: QuerySet[Site]) -> list[SiteRef]:
             "pk", "name", "ods_code", "region__code", "region__name"
         )
     ]
-

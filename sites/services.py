@@ -39,9 +39,7 @@ class Conflict(Exception):
 
 def _locked(site: Site, capability: Capability) -> SiteCapability | None:
     return (
-        SiteCapability.objects.select_for_update()
-        .filter(site=site, capability=capability)
-        .first()
+        SiteCapability.objects.select_for_update().filter(site=site, capability=capability).first()
     )
 
 
@@ -68,7 +66,9 @@ def _amend(entry, current: SiteCapability, reason: str, document: EvidenceDocume
     if reason:
         entry.history_change_reason = reason
     if document is not None:
-        entry.evidence_added = "\n".join(filter(None, [entry.evidence_added, document.original_name]))
+        entry.evidence_added = "\n".join(
+            filter(None, [entry.evidence_added, document.original_name])
+        )
     entry.save()
 
 
@@ -117,8 +117,10 @@ def capability_update(
                 raise Conflict(None)
             current = SiteCapability(site=site, capability=capability, version=0)
         entry = _session_entry(current, user, edit_session)
-        unchanged = current.pk is not None and new_document is None and all(
-            getattr(current, name) == value for name, value in values.items()
+        unchanged = (
+            current.pk is not None
+            and new_document is None
+            and all(getattr(current, name) == value for name, value in values.items())
         )
         if unchanged:
             # Nothing would change (even over a newer version: nothing is overwritten), except

@@ -123,7 +123,9 @@ def evidence_response(document: EvidenceDocument) -> FileResponse:
     except FileNotFoundError:
         raise Http404("No such document.") from None
     response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name,
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

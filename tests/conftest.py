@@ -63,8 +63,17 @@ def personas(db) -> Personas:
     editor = UserFactory(email="editor@nhs.example", is_guidance_editor=True)
     nobody = UserFactory(email="nobody@nhs.example")
     return Personas(
-        north, south, site_a, site_b, coordinator_a, pharmacist_a, coordinator_b,
-        network, national, editor, nobody,
+        north,
+        south,
+        site_a,
+        site_b,
+        coordinator_a,
+        pharmacist_a,
+        coordinator_b,
+        network,
+        national,
+        editor,
+        nobody,
     )
 
 
@@ -75,7 +84,6 @@ def eager():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
-
 
 
 @pytest.fixture(autouse=True)

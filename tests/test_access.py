@@ -56,7 +56,9 @@ def _strip(regex: str) -> str:
     return regex.removeprefix("^").removesuffix("\\Z").removesuffix("$")
 
 
-def _walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[tuple[str, URLPattern, str]]:
+def _walk(
+    resolver: URLResolver, prefix: str, namespace: str
+) -> Iterator[tuple[str, URLPattern, str]]:
     for entry in resolver.url_patterns:
         regex = prefix + _strip(entry.pattern.regex.pattern)
         if isinstance(entry, URLResolver):
@@ -112,33 +114,59 @@ def world(personas: Personas) -> World:
     TrialSiteFactory(trial=trial, site=site_b)
     guidance = GuidanceVersionFactory(document__slug="receiving-car-t").document
     report = ReadinessReport.objects.create(
-        kind=ReadinessReport.Kind.SITE, site=site_a, trial=trial, as_of=dt.date(2026, 11, 23),
-        requested_by=personas.coordinator_a, status=ReadinessReport.Status.QUEUED,
+        kind=ReadinessReport.Kind.SITE,
+        site=site_a,
+        trial=trial,
+        as_of=dt.date(2026, 11, 23),
+        requested_by=personas.coordinator_a,
+        status=ReadinessReport.Status.QUEUED,
     )
     action = action_create(
-        site=site_a, requirement_key="cap:ln2_storage", requirement_label="LN2", owner=staff,
-        target_date=dt.date(2027, 3, 31), user=personas.coordinator_a,
+        site=site_a,
+        requirement_key="cap:ln2_storage",
+        requirement_label="LN2",
+        owner=staff,
+        target_date=dt.date(2027, 3, 31),
+        user=personas.coordinator_a,
     )
     world = World(personas)
     world.values = {
-        "site_id": site_a.pk, "site_pk": site_a.pk, "site": site_a.pk,
-        "ods_code": site_a.ods_code, "site_code": site_a.ods_code,
-        "trial_id": trial.pk, "trial_pk": trial.pk,
-        "capability_id": capability.pk, "capability_code": capability.code,
-        "site_capability_id": site_capability.pk, "item_id": site_capability.pk,
-        "doc_id": document.pk, "document_id": document.pk, "evidence_id": document.pk,
-        "staff_id": staff.pk, "staff_member_id": staff.pk, "member_id": staff.pk,
-        "record_id": record.pk, "training_record_id": record.pk,
-        "course_id": course.pk, "course_code": course.code,
-        "profile_id": profile.pk, "profile_code": profile.code,
-        "slug": guidance.slug, "document_slug": guidance.slug, "number": 1,
-        "report_id": report.pk, "action_id": action.pk,
-        "region_code": personas.north.code, "region": personas.north.code,
+        "site_id": site_a.pk,
+        "site_pk": site_a.pk,
+        "site": site_a.pk,
+        "ods_code": site_a.ods_code,
+        "site_code": site_a.ods_code,
+        "trial_id": trial.pk,
+        "trial_pk": trial.pk,
+        "capability_id": capability.pk,
+        "capability_code": capability.code,
+        "site_capability_id": site_capability.pk,
+        "item_id": site_capability.pk,
+        "doc_id": document.pk,
+        "document_id": document.pk,
+        "evidence_id": document.pk,
+        "staff_id": staff.pk,
+        "staff_member_id": staff.pk,
+        "member_id": staff.pk,
+        "record_id": record.pk,
+        "training_record_id": record.pk,
+        "course_id": course.pk,
+        "course_code": course.code,
+        "profile_id": profile.pk,
+        "profile_code": profile.code,
+        "slug": guidance.slug,
+        "document_slug": guidance.slug,
+        "number": 1,
+        "report_id": report.pk,
+        "action_id": action.pk,
+        "region_code": personas.north.code,
+        "region": personas.north.code,
         "region_id": personas.north.pk,
         "format": "json",
         "provider_id": "sso",
         "token_id": api_token_create(user=personas.coordinator_a, name="world").token.pk,
-        "kind": "capability", "requirement_id": 1,
+        "kind": "capability",
+        "requirement_id": 1,
     }
     # API routers call every id "pk": which object it means follows from the path.
     world.pk_by_prefix = {
@@ -245,8 +273,15 @@ def test_it_serves_the_public_pages_to_anonymous_visitors():
 def test_it_walks_every_url_pattern(world):
     """The walker sees the URLs this file relies on: a walker that saw nothing would pass."""
     templates = {route.template for route in all_routes()}
-    for expected in ("", "sites/", "sites/%(site_id)s/", "trials/%(trial_id)s/",
-                     "api/v1/sites/%(pk)s/", "api/v1/trials/%(pk)s/", "api/docs/"):
+    for expected in (
+        "",
+        "sites/",
+        "sites/%(site_id)s/",
+        "trials/%(trial_id)s/",
+        "api/v1/sites/%(pk)s/",
+        "api/v1/trials/%(pk)s/",
+        "api/docs/",
+    ):
         assert expected in templates
     for route in all_routes():
         url, _ = fill(route, world)
@@ -302,8 +337,10 @@ def site_scope_problems(world: World) -> list[str]:
             method = "POST"
             response = outsider.post(url)
         if response.status_code != 404:
-            problems.append(f"{url} ({route.name}): site B's coordinator got "
-                            f"{response.status_code} for {method}")
+            problems.append(
+                f"{url} ({route.name}): site B's coordinator got "
+                f"{response.status_code} for {method}"
+            )
             continue
         # A 404 proves nothing if everyone gets it: someone in scope must reach the page.
         if method == "GET" and not unknown:
@@ -425,9 +462,13 @@ def test_it_shows_each_persona_only_their_trials(personas, trials, persona):
 
 @pytest.mark.parametrize(
     ("persona", "shown"),
-    [("coordinator_a", {"Alpha Hospital"}), ("coordinator_b", {"Beta Hospital"}),
-     ("pharmacist_a", {"Alpha Hospital"}), ("network", {"Alpha Hospital"}),
-     ("national", {"Alpha Hospital", "Beta Hospital"})],
+    [
+        ("coordinator_a", {"Alpha Hospital"}),
+        ("coordinator_b", {"Beta Hospital"}),
+        ("pharmacist_a", {"Alpha Hospital"}),
+        ("network", {"Alpha Hospital"}),
+        ("national", {"Alpha Hospital", "Beta Hospital"}),
+    ],
 )
 def test_it_lists_only_participating_sites_in_scope_on_a_trial(personas, trials, persona, shown):
     client = personas.client_for(getattr(personas, persona))
@@ -438,8 +479,16 @@ def test_it_lists_only_participating_sites_in_scope_on_a_trial(personas, trials,
         assert (name in html) == (name in shown), f"{persona} sees {name}"
 
 
-@pytest.mark.parametrize("url", ["/sites/{pk}/", "/sites/{pk}/checklist/", "/api/v1/sites/{pk}/",
-                                 "/trials/{pk}/", "/api/v1/trials/{pk}/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sites/{pk}/",
+        "/sites/{pk}/checklist/",
+        "/api/v1/sites/{pk}/",
+        "/trials/{pk}/",
+        "/api/v1/trials/{pk}/",
+    ],
+)
 @pytest.mark.parametrize("pk", ["999999", "0"])
 def test_it_answers_404_for_ids_that_do_not_exist(personas, url, pk):
     client = personas.client_for(personas.national)

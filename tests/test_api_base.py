@@ -37,8 +37,9 @@ def api_client_for(user) -> APIClient:
 def test_it_exchanges_email_and_password_for_a_token_that_then_works():
     user = UserFactory(email="token.user@nhs.example")
     client = APIClient()
-    response = client.post(TOKEN_URL, {"email": "token.user@nhs.example", "password": PASSWORD},
-                           format="json")
+    response = client.post(
+        TOKEN_URL, {"email": "token.user@nhs.example", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     stored = ApiToken.objects.get(user=user)
@@ -65,7 +66,9 @@ def test_it_gives_a_new_token_each_time_and_both_work():
 def test_it_refuses_a_wrong_password_with_a_reason():
     UserFactory(email="token.user@nhs.example")
     response = APIClient().post(
-        TOKEN_URL, {"email": "token.user@nhs.example", "password": "not-the-password"}, format="json"
+        TOKEN_URL,
+        {"email": "token.user@nhs.example", "password": "not-the-password"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json() == {"detail": BAD_CREDENTIALS}
@@ -111,8 +114,11 @@ def test_it_locks_the_token_endpoint_after_five_failures_even_for_the_right_pass
     other = UserFactory(email="other.user@nhs.example")
     client = APIClient()
     for _ in range(5):
-        client.post(TOKEN_URL, {"email": "token.user@nhs.example", "password": "wrong-password"},
-                    format="json")
+        client.post(
+            TOKEN_URL,
+            {"email": "token.user@nhs.example", "password": "wrong-password"},
+            format="json",
+        )
     response = client.post(
         TOKEN_URL, {"email": "TOKEN.User@nhs.example", "password": PASSWORD}, format="json"
     )
@@ -127,8 +133,15 @@ def test_it_locks_the_token_endpoint_after_five_failures_even_for_the_right_pass
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/sites/", "/api/v1/capabilities/", "/api/v1/courses/", "/api/v1/trials/",
-            "/api/schema/", "/api/docs/"],
+    "url",
+    [
+        "/api/v1/sites/",
+        "/api/v1/capabilities/",
+        "/api/v1/courses/",
+        "/api/v1/trials/",
+        "/api/schema/",
+        "/api/docs/",
+    ],
 )
 def test_it_refuses_anonymous_requests(url):
     assert APIClient().get(url).status_code in (401, 403)
@@ -280,9 +293,15 @@ def test_it_serves_the_openapi_schema_to_signed_in_users(personas):
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/v1/sites/", "/api/v1/sites/{id}/", "/api/v1/capabilities/",
-                 "/api/v1/courses/", "/api/v1/trials/", "/api/v1/trials/{id}/",
-                 "/api/v1/auth/token/"):
+    for path in (
+        "/api/v1/sites/",
+        "/api/v1/sites/{id}/",
+        "/api/v1/capabilities/",
+        "/api/v1/courses/",
+        "/api/v1/trials/",
+        "/api/v1/trials/{id}/",
+        "/api/v1/auth/token/",
+    ):
         assert path in paths
 
 

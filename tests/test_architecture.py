@@ -24,7 +24,11 @@ NO_CYCLES = "No import cycle between the modules of an app"
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=120,
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
 
@@ -33,7 +37,9 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
 def copy_of_the_apps(tmp_path: Path) -> Path:
     for package in CONFIG["root_packages"]:
         shutil.copytree(
-            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "*.json")
+            ROOT / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.json"),
         )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
@@ -46,14 +52,10 @@ def test_the_repository_keeps_every_contract():
 
 
 def test_the_contracts_cover_every_app_of_the_project():
-    apps = {
-        path.parent.name for path in ROOT.glob("*/apps.py") if path.parent.name != "tests"
-    }
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py") if path.parent.name != "tests"}
     assert apps <= set(CONFIG["root_packages"])
     layered = {
-        name.strip("() ")
-        for layer in CONFIG["contracts"][0]["layers"]
-        for name in layer.split("|")
+        name.strip("() ") for layer in CONFIG["contracts"][0]["layers"] for name in layer.split("|")
     }
     assert set(CONFIG["root_packages"]) <= layered
 
@@ -67,7 +69,12 @@ def test_the_contracts_cover_every_app_of_the_project():
         # Siblings of one layer: trials never imports guidance (guidance templates tags instead).
         ("trials/_bad_import.py", "import guidance.models\n", APP_GRAPH, "guidance.models"),
         # The shared pieces of atmp_portal sit below every app.
-        ("atmp_portal/_bad_import.py", "import sites.models\n", APP_GRAPH, "atmp_portal._bad_import"),
+        (
+            "atmp_portal/_bad_import.py",
+            "import sites.models\n",
+            APP_GRAPH,
+            "atmp_portal._bad_import",
+        ),
         # Two modules of one app importing each other.
         ("training/_cycle_a.py", "from training import _cycle_b\n", NO_CYCLES, "training"),
     ],

@@ -33,8 +33,19 @@ def test_it_reads_padded_iso_and_uk_dates(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["2027-3-1", "1/3/2027", "2027-02-30", "31/02/2026", "20270301", "+2027-03-01",
-             "10000-01-01", "", "2027-03-01T00:00", "٢٠٢٧-٠٣-٠١"],
+    "text",
+    [
+        "2027-3-1",
+        "1/3/2027",
+        "2027-02-30",
+        "31/02/2026",
+        "20270301",
+        "+2027-03-01",
+        "10000-01-01",
+        "",
+        "2027-03-01T00:00",
+        "٢٠٢٧-٠٣-٠١",
+    ],
 )
 def test_it_refuses_unpadded_impossible_and_odd_dates(text):
     with pytest.raises(ValueError):
@@ -57,8 +68,11 @@ def test_the_form_field_names_the_range_and_the_api_field_takes_iso_only():
     assert error.value.messages == [dates.FORM_INVALID]
     api_field = dates.ApiDateField()
     assert api_field.run_validation("2027-03-01") == dt.date(2027, 3, 1)
-    for text, message in [("01/03/2027", dates.API_INVALID), ("0001-01-01", dates.API_OUT_OF_RANGE),
-                          ("2027-3-1", dates.API_INVALID)]:
+    for text, message in [
+        ("01/03/2027", dates.API_INVALID),
+        ("0001-01-01", dates.API_OUT_OF_RANGE),
+        ("2027-3-1", dates.API_INVALID),
+    ]:
         with pytest.raises(ApiValidationError) as error:
             api_field.run_validation(text)
         assert error.value.detail == [message]
@@ -88,8 +102,11 @@ def test_the_ranking_page_and_readiness_api_refuse_extreme_dates(personas, on):
 @pytest.mark.parametrize("on", ["9999-12-31", "0001-01-01", "2027-3-1"])
 def test_a_report_request_refuses_extreme_dates(personas, on):
     client = personas.client_for(personas.coordinator_a)
-    response = client.post("/api/v1/reports/", {"kind": "site", "site": personas.site_a.pk, "on": on},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/reports/",
+        {"kind": "site", "site": personas.site_a.pk, "on": on},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["on"]
     page = client.post("/reports/new/", {"kind": "site", "site": personas.site_a.pk, "on": on})
@@ -106,8 +123,11 @@ def test_the_checklist_and_training_forms_refuse_them_by_the_field(personas, tex
     client = personas.client_for(personas.coordinator_a)
     response = client.post(
         f"/sites/{personas.site_a.pk}/checklist/{capability.pk}/",
-        {f"cap{capability.pk}-status": "in_place", f"cap{capability.pk}-expected_version": 0,
-         f"cap{capability.pk}-evidence_expires_on": text},
+        {
+            f"cap{capability.pk}-status": "in_place",
+            f"cap{capability.pk}-expected_version": 0,
+            f"cap{capability.pk}-evidence_expires_on": text,
+        },
     )
     assert response.status_code in (200, 400)
     messages = dates.date_messages("the evidence expiry date")
@@ -153,12 +173,21 @@ def test_the_date_input_reads_day_month_and_year_with_or_without_leading_zeros(b
         (("27", "", "2026"), "The target date must include a month", ("month",)),
         (("", "3", ""), "The target date must include a day and a year", ("day", "year")),
         (("27", "3", "26"), "The target date must include a year with 4 numbers", ("year",)),
-        (("31", "2", "2026"), "Enter the target date as a real date, for example 27 3 2026",
-         ("day", "month", "year")),
-        (("x", "3", "2026"), "Enter the target date as a real date, for example 27 3 2026",
-         ("day", "month", "year")),
-        (("1", "1", "1899"), "The target date must be between 1 1 1900 and 31 12 2999",
-         ("day", "month", "year")),
+        (
+            ("31", "2", "2026"),
+            "Enter the target date as a real date, for example 27 3 2026",
+            ("day", "month", "year"),
+        ),
+        (
+            ("x", "3", "2026"),
+            "Enter the target date as a real date, for example 27 3 2026",
+            ("day", "month", "year"),
+        ),
+        (
+            ("1", "1", "1899"),
+            "The target date must be between 1 1 1900 and 31 12 2999",
+            ("day", "month", "year"),
+        ),
     ],
 )
 def test_the_date_input_names_the_field_and_marks_only_the_wrong_boxes(boxes, message, marked):
@@ -180,10 +209,12 @@ def test_the_date_input_is_the_nhsuk_markup_with_the_one_hint():
     assert '<fieldset class="nhsuk-fieldset" role="group" aria-describedby="id_when-hint">' in html
     assert dates.DATE_HINT in html
     for box, text, width in (("day", "27", 2), ("month", "3", 2), ("year", "2026", 4)):
-        assert (f'<input class="nhsuk-input nhsuk-date-input__input nhsuk-input--width-{width}" '
-                f'id="id_when-{box}" name="when-{box}" type="text" inputmode="numeric" '
-                f'value="{text}">') in html
-    assert "type=\"date\"" not in html
+        assert (
+            f'<input class="nhsuk-input nhsuk-date-input__input nhsuk-input--width-{width}" '
+            f'id="id_when-{box}" name="when-{box}" type="text" inputmode="numeric" '
+            f'value="{text}">'
+        ) in html
+    assert 'type="date"' not in html
 
 
 def test_every_date_field_has_the_same_hint_after_its_own_help_text():
@@ -213,10 +244,15 @@ def test_the_ranking_is_assessed_on_the_date_of_its_three_boxes(personas):
     assert "The date to assess as of must include a month" in bad.content.decode()
 
 
-@pytest.mark.parametrize("value", [
-    *(dt.date(2027, month, day) for month in range(1, 13) for day in (1, 9, 28)),
-    dates.EARLIEST, dates.LATEST, dt.date(2028, 2, 29),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        *(dt.date(2027, month, day) for month in range(1, 13) for day in (1, 9, 28)),
+        dates.EARLIEST,
+        dates.LATEST,
+        dt.date(2028, 2, 29),
+    ],
+)
 def test_the_short_date_is_what_the_date_filter_writes(value):
     from django.template.defaultfilters import date as date_filter
 

@@ -147,11 +147,15 @@ def test_every_open_site_was_ready_on_the_day_it_opened(data):
         opened_on = _opened_on(trial_site)
         assert opened_on == trial_site.planned_opening
         (assessment,) = assess(
-            sites=[trial_site.site], requirements=data["trial_sets"][trial_site.trial.pk],
+            sites=[trial_site.site],
+            requirements=data["trial_sets"][trial_site.trial.pk],
             on=opened_on,
         )
-        assert assessment.ready, (str(trial_site), opened_on, [r.requirement for r in
-                                                               assessment.gaps])
+        assert assessment.ready, (
+            str(trial_site),
+            opened_on,
+            [r.requirement for r in assessment.gaps],
+        )
 
 
 def test_car_t_core_readiness_rises_over_the_year(data):

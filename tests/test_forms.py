@@ -23,8 +23,18 @@ from sites.models import Site
 from tests.training.factories import StaffMemberFactory
 from trials.models import RequirementProfile, Trial, TrialSite
 
-APPS = ("accounts", "sites", "training", "trials", "guidance", "actions", "reports", "home",
-        "demo", "atmp_portal")
+APPS = (
+    "accounts",
+    "sites",
+    "training",
+    "trials",
+    "guidance",
+    "actions",
+    "reports",
+    "home",
+    "demo",
+    "atmp_portal",
+)
 
 
 def _project_form_classes() -> list[type[forms.BaseForm]]:
@@ -33,7 +43,8 @@ def _project_form_classes() -> list[type[forms.BaseForm]]:
         for module in pkgutil.walk_packages(package.__path__, f"{app}."):
             # Not the servers' entry points: they check the database when imported.
             if ".migrations" not in module.name and module.name.rsplit(".", 1)[-1] not in (
-                "wsgi", "asgi",
+                "wsgi",
+                "asgi",
             ):
                 importlib.import_module(module.name)
     found, todo = [], [forms.BaseForm]
@@ -84,23 +95,31 @@ def _kwargs_for(cls, personas) -> dict:
     """The keyword arguments each form's constructor asks for, from the personas."""
     staff = StaffMemberFactory(site=personas.site_a)
     known = {
-        "site": personas.site_a, "staff": staff, "user": personas.national,
-        "sites": Site.objects.all(), "trials": Trial.objects.all(),
-        "profiles": RequirementProfile.objects.all(), "regions": [personas.north],
-        "statuses": tuple(TrialSite.Status.values), "inherited": [], "sets": [],
+        "site": personas.site_a,
+        "staff": staff,
+        "user": personas.national,
+        "sites": Site.objects.all(),
+        "trials": Trial.objects.all(),
+        "profiles": RequirementProfile.objects.all(),
+        "regions": [personas.north],
+        "statuses": tuple(TrialSite.Status.values),
+        "inherited": [],
+        "sets": [],
         "request": RequestFactory().post("/"),
     }
     import inspect
 
     wanted = {
-        name for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        name
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
         if parameter.kind is parameter.KEYWORD_ONLY
     }
     if cls.__name__ == "EmailLoginForm":
         wanted.add("request")
     if cls.__name__ == "EditWebAuthnForm":  # accounts.allauth_forms: renames a security key
-        known["instance"] = Authenticator(user=personas.national, type=Authenticator.Type.WEBAUTHN,
-                                          data={"name": "Desk key"})
+        known["instance"] = Authenticator(
+            user=personas.national, type=Authenticator.Type.WEBAUTHN, data={"name": "Desk key"}
+        )
     return {name: known[name] for name in wanted if name in known}
 
 
@@ -142,7 +161,8 @@ def test_it_finds_the_forms_of_every_app():
 @pytest.mark.parametrize("cls", FORM_CLASSES, ids=lambda cls: cls.__name__)
 def test_every_form_class_names_its_fields_in_errors(cls):
     assert issubclass(cls, NamedErrors), (
-        f"{cls.__module__}.{cls.__name__}: base it on atmp_portal.forms.Form or ModelForm")
+        f"{cls.__module__}.{cls.__name__}: base it on atmp_portal.forms.Form or ModelForm"
+    )
 
 
 @pytest.mark.django_db
@@ -159,7 +179,8 @@ def test_no_form_can_show_a_message_that_does_not_name_its_field(cls, personas):
         for message in _messages(form):
             assert "This field is required." not in message
             assert not any(message.startswith(default) for default in DJANGO_DEFAULTS), (
-                f"{cls.__name__}: {message!r} is Django's default; name the field")
+                f"{cls.__name__}: {message!r} is Django's default; name the field"
+            )
 
 
 @pytest.mark.django_db
@@ -174,7 +195,8 @@ def test_no_filter_form_can_show_a_message_that_does_not_name_its_field(cls, per
     assert not form.is_valid()
     for message in _messages(form):
         assert not any(message.startswith(default) for default in DJANGO_DEFAULTS), (
-            f"{cls.__name__}: {message!r} is Django's default; name the field")
+            f"{cls.__name__}: {message!r} is Django's default; name the field"
+        )
 
 
 @pytest.mark.parametrize(

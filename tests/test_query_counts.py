@@ -91,7 +91,9 @@ class World:
 
     def url(self, template: str) -> str:
         return template.format(
-            site=self.site.pk, profile=self.profile.code, trial=self.trial.pk,
+            site=self.site.pk,
+            profile=self.profile.code,
+            trial=self.trial.pk,
             document=self.document,
         )
 
@@ -121,8 +123,12 @@ def grow(world: World, units: int) -> None:
         new_site = SiteFactory(region=world.region)
         world.sites.append(new_site)
         for site in world.sites:
-            SiteCapabilityFactory(site=site, capability=capability, status=statuses[n % 2],
-                                  evidence_expires_on=today + dt.timedelta(days=20 * n))
+            SiteCapabilityFactory(
+                site=site,
+                capability=capability,
+                status=statuses[n % 2],
+                evidence_expires_on=today + dt.timedelta(days=20 * n),
+            )
         for other in Capability.objects.exclude(pk=capability.pk):
             SiteCapabilityFactory(site=new_site, capability=other, status=statuses[n % 2])
         staff = StaffMemberFactory(site=world.site)
@@ -134,16 +140,25 @@ def grow(world: World, units: int) -> None:
         trial.profiles.add(world.profile)
         TrialSiteFactory(trial=trial, site=world.site)
         TrialSiteFactory(trial=world.trial, site=new_site)
-        version = publish_guidance(title=f"Cell therapy guidance {n}", body="Cell storage and handling.")
+        version = publish_guidance(
+            title=f"Cell therapy guidance {n}", body="Cell storage and handling."
+        )
         world.document = world.document or version.document.slug
         ReadinessReport.objects.create(
-            kind=ReadinessReport.Kind.SITE, site=world.site, profile=world.profile, as_of=today,
-            requested_by=world.national, status=ReadinessReport.Status.SUCCEEDED,
+            kind=ReadinessReport.Kind.SITE,
+            site=world.site,
+            profile=world.profile,
+            as_of=today,
+            requested_by=world.national,
+            status=ReadinessReport.Status.SUCCEEDED,
         )
         GapAction.objects.create(
-            site=world.site, requirement_key=f"capability:{capability.pk}",
-            requirement_label=capability.name, target_date=today + dt.timedelta(days=30),
-            created_by=world.coordinator, owner_staff=staff,
+            site=world.site,
+            requirement_key=f"capability:{capability.pk}",
+            requirement_label=capability.name,
+            target_date=today + dt.timedelta(days=30),
+            created_by=world.coordinator,
+            owner_staff=staff,
         )
 
 
@@ -191,7 +206,8 @@ def test_queries_do_not_grow_with_data():
     grow(world, TEN_X_UNITS - 1)
     large_sizes, large = _sizes(), _measure(world)
     assert all(large_sizes[table] >= 10 * small_sizes[table] for table in small_sizes), (
-        small_sizes, large_sizes,
+        small_sizes,
+        large_sizes,
     )
     problems = []
     for (name, cold), (queries, size) in large.items():

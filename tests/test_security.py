@@ -32,14 +32,19 @@ def run_manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
         # Set, not just unset: a developer's .env may turn DEBUG on, and .env never overrides.
         DEBUG="false",
         SECRET_KEY="".join(
-            secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)") for _ in range(60)
+            secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)")
+            for _ in range(60)
         ),
         ALLOWED_HOSTS="portal.example.nhs.uk",
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/atmp-check-deploy.sqlite3"),
     )
     env.update(overrides)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -203,8 +208,13 @@ def test_it_locks_an_account_after_five_failed_sign_ins_and_says_so():
 @pytest.mark.django_db
 def test_it_counts_failures_whatever_the_letter_case_of_the_address():
     UserFactory(email="locked@nhs.example")
-    for email in ("locked@nhs.example", "Locked@nhs.example", "LOCKED@NHS.EXAMPLE",
-                  "locked@NHS.example", "lOcked@nhs.example"):
+    for email in (
+        "locked@nhs.example",
+        "Locked@nhs.example",
+        "LOCKED@NHS.EXAMPLE",
+        "locked@NHS.example",
+        "lOcked@nhs.example",
+    ):
         post_login(Client(), email, "wrong-password")
     assert post_login(Client(), "locked@nhs.example", PASSWORD).status_code == 429
 

@@ -43,6 +43,7 @@ ANCHOR = dt.date(2026, 11, 23)
 
 def snapshot() -> dict[str, list]:
     """Every seeded row by id and natural key, sorted: equal snapshots = the same rows."""
+
     def rows(queryset, *fields):
         return sorted(queryset.values_list("pk", *fields), key=str)
 
@@ -50,31 +51,45 @@ def snapshot() -> dict[str, list]:
         "regions": rows(Region.objects, "code", "name"),
         "sites": rows(Site.objects, "ods_code", "name", "region__code", "is_demo"),
         "capability requirements": rows(
-            CapabilityRequirement.objects, "profile__code", "trial__iras_id", "level",
+            CapabilityRequirement.objects,
+            "profile__code",
+            "trial__iras_id",
+            "level",
             "capabilities__code",
         ),
         "training requirements": rows(
-            TrainingRequirement.objects, "profile__code", "trial__iras_id", "course__code",
-            "role", "min_staff",
+            TrainingRequirement.objects,
+            "profile__code",
+            "trial__iras_id",
+            "course__code",
+            "role",
+            "min_staff",
         ),
         "trial sites": rows(TrialSite.objects, "trial__iras_id", "site__ods_code", "status"),
         "guidance": rows(GuidanceVersion.objects, "document__slug", "number", "status"),
         "guidance links": rows(
-            GuidanceDocument.capabilities.through.objects, "guidancedocument__slug",
+            GuidanceDocument.capabilities.through.objects,
+            "guidancedocument__slug",
             "capability__code",
-        ) + rows(
-            GuidanceDocument.courses.through.objects, "guidancedocument__slug", "course__code"
-        ),
+        )
+        + rows(GuidanceDocument.courses.through.objects, "guidancedocument__slug", "course__code"),
         "guidance document history": rows(
             GuidanceDocument.history, "id", "history_date", "history_change_reason"
         ),
         "site capabilities": rows(
-            SiteCapability.objects, "site__ods_code", "capability__code", "status",
-            "evidence_expires_on", "version",
+            SiteCapability.objects,
+            "site__ods_code",
+            "capability__code",
+            "status",
+            "evidence_expires_on",
+            "version",
         ),
         "staff": rows(StaffMember.objects, "site__ods_code", "email", "roles", "active", "left_on"),
         "training": rows(
-            TrainingRecord.objects, "staff__site__ods_code", "staff__email", "course__code",
+            TrainingRecord.objects,
+            "staff__site__ods_code",
+            "staff__email",
+            "course__code",
             "completed_on",
         ),
         "users": rows(User.objects, "email", "network_scope", "is_guidance_editor", "is_superuser"),
@@ -82,12 +97,21 @@ def snapshot() -> dict[str, list]:
         "network regions": rows(NetworkRegion.objects, "user__email", "region__code"),
         # The year of history behind them: ids, dates and values.
         "site capability history": rows(
-            SiteCapability.history, "id", "history_date", "history_type",
-            "history_change_reason", "status", "evidence_expires_on", "version",
+            SiteCapability.history,
+            "id",
+            "history_date",
+            "history_type",
+            "history_change_reason",
+            "status",
+            "evidence_expires_on",
+            "version",
         ),
         "staff history": rows(StaffMember.history, "id", "history_date", "active", "left_on"),
         "training history": rows(
-            TrainingRecord.history, "id", "history_date", "history_change_reason",
+            TrainingRecord.history,
+            "id",
+            "history_date",
+            "history_change_reason",
             "completed_on",
         ),
         "trial site history": rows(TrialSite.history, "id", "history_date", "status"),
@@ -102,8 +126,12 @@ def seeded(django_db_setup, django_db_blocker):
         first_rows, first_counts = snapshot(), count_rows()
         out = io.StringIO()
         call_command(
-            "seed_demo", "--as-of", ANCHOR.isoformat(), "--i-know-this-is-not-production",
-            stdout=out, stderr=io.StringIO(),
+            "seed_demo",
+            "--as-of",
+            ANCHOR.isoformat(),
+            "--i-know-this-is-not-production",
+            stdout=out,
+            stderr=io.StringIO(),
         )
         yield {
             "first": first,
@@ -162,7 +190,9 @@ def test_it_loads_the_catalogues_with_their_custom_entries(data):
     }
     ln2 = Capability.objects.get(code="ln2_vapour_storage")
     assert ln2.evidence_expected[0] == {
-        "type": "validation_report", "label": "validation/mapping report", "validity_months": 24
+        "type": "validation_report",
+        "label": "validation/mapping report",
+        "validity_months": 24,
     }
     assert ln2.applies_when == ["cryopreserved"]
 
@@ -230,8 +260,10 @@ def test_each_demo_guidance_document_names_the_capabilities_and_courses_it_suppo
 
 
 def test_checklist_items_and_gap_rows_show_the_demo_guidance(data, client):
-    client.post("/accounts/login/",
-                {"username": "coordinator@demo.nhs.uk", "password": DEFAULT_DEMO_PASSWORD})
+    client.post(
+        "/accounts/login/",
+        {"username": "coordinator@demo.nhs.uk", "password": DEFAULT_DEMO_PASSWORD},
+    )
     site = SiteMembership.objects.filter(user__email="coordinator@demo.nhs.uk").first().site
     checklist = client.get(f"/sites/{site.pk}/checklist/").content.decode()
     assert 'href="/guidance/keeping-atmps-in-vapour-phase-liquid-nitrogen/"' in checklist
@@ -255,16 +287,18 @@ def test_it_creates_one_demo_user_per_role_with_the_password(data):
         assert user.check_password(DEFAULT_DEMO_PASSWORD), user.email
 
     def sites_of(email):
-        return set(SiteMembership.objects.filter(user=users[email])
-                   .values_list("site__ods_code", "role"))
+        return set(
+            SiteMembership.objects.filter(user=users[email]).values_list("site__ods_code", "role")
+        )
 
     assert sites_of("coordinator@demo.nhs.uk") == {("RTD", "coordinator")}
     assert sites_of("pharmacist@demo.nhs.uk") == {("RTD", "pharmacist")}
     assert sites_of("coordinator.ucl@demo.nhs.uk") == {("RRV", "coordinator")}
     network = users["network@demo.nhs.uk"]
     assert network.network_scope == User.NetworkScope.REGIONS
-    assert set(NetworkRegion.objects.filter(user=network).values_list("region__code", flat=True)) \
-        == {"NENC", "YH"}
+    assert set(
+        NetworkRegion.objects.filter(user=network).values_list("region__code", flat=True)
+    ) == {"NENC", "YH"}
     assert users["national@demo.nhs.uk"].network_scope == User.NetworkScope.NATIONAL
     assert users["editor@demo.nhs.uk"].is_guidance_editor
     admin = users["admin@demo.nhs.uk"]
@@ -312,8 +346,9 @@ def test_sites_have_12_to_30_staff_with_uk_names_and_a_few_leavers(data):
             first, last = person.full_name.split(" ", 1)
             expected = f"{first.lower()}.{re.sub(r'[^a-z]', '', last.lower())}@"
             assert person.email == f"{expected}{site.ods_code.lower()}.nhs.example"
-    roles = Counter(role for roles in StaffMember.objects.values_list("roles", flat=True)
-                    for role in roles)
+    roles = Counter(
+        role for roles in StaffMember.objects.values_list("roles", flat=True) for role in roles
+    )
     assert {"PI", "TRIAL_PHARM", "WARD_NURSE", "CELL_LAB_SCI", "HTA_DI", "BSO"} <= set(roles)
 
 
@@ -346,8 +381,9 @@ def test_a_later_day_moves_dates_on_the_same_rows(data):
     assert moved.evidence_expires_on == expiry.evidence_expires_on + dt.timedelta(days=30)
     assert moved.version == expiry.version + 1
     shifted = {pk: completed for pk, *_, completed in after["training"]}
-    assert all(shifted[pk] - completed == dt.timedelta(days=30)
-               for pk, *_, completed in before["training"])
+    assert all(
+        shifted[pk] - completed == dt.timedelta(days=30) for pk, *_, completed in before["training"]
+    )
     assert result.changes["TrainingRecord updated"] == len(before["training"])
     # The history is dated from the anchor too: it moves with it, reasons unchanged.
     assert [(row.history_date, row.history_change_reason) for row in moved.history.all()] == [
@@ -411,8 +447,11 @@ def test_a_rerun_plans_only_the_sites_whose_records_changed_since(data):
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--scale", "0"], BAD_SCALE), (["--scale", "two"], BAD_SCALE),
-     (["--as-of", "23/11/2026"], BAD_DATE)],
+    [
+        (["--scale", "0"], BAD_SCALE),
+        (["--scale", "two"], BAD_SCALE),
+        (["--as-of", "23/11/2026"], BAD_DATE),
+    ],
 )
 def test_the_command_explains_bad_options(data, args, message):
     with pytest.raises(CommandError) as error:
@@ -458,10 +497,18 @@ def test_guidance_rendering_keeps_the_allowed_structure():
         "## Steps\n\n1. **Check** the [seal](https://example.org/a)\n2. *Log* it\n\n"
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n> Note\n\n`code`\n\n[mail](mailto:bso@example.org)"
     )
-    for fragment in ("<h2>Steps</h2>", "<ol>", "<strong>Check</strong>", "<em>Log</em>",
-                     '<a href="https://example.org/a" rel="noopener noreferrer">seal</a>',
-                     "<table>", "<td>1</td>", "<blockquote>", "<code>code</code>",
-                     'href="mailto:bso@example.org"'):
+    for fragment in (
+        "<h2>Steps</h2>",
+        "<ol>",
+        "<strong>Check</strong>",
+        "<em>Log</em>",
+        '<a href="https://example.org/a" rel="noopener noreferrer">seal</a>',
+        "<table>",
+        "<td>1</td>",
+        "<blockquote>",
+        "<code>code</code>",
+        'href="mailto:bso@example.org"',
+    ):
         assert fragment in html
 
 

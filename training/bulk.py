@@ -51,8 +51,15 @@ ERROR_TOO_MANY = f"Send at most {MAX_RECORDS:,} records in one call"
 ERROR_CONCURRENT = "The records changed while they were being saved; send the call again"
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-_UPDATED_FIELDS = ["staff", "course", "completed_on", "expiry_override", "notes", "external_id",
-                   "external_site"]
+_UPDATED_FIELDS = [
+    "staff",
+    "course",
+    "completed_on",
+    "expiry_override",
+    "notes",
+    "external_id",
+    "external_site",
+]
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,9 @@ class RowError:
 class BulkHasErrors(Exception):
     def __init__(self, errors: list[RowError]):
         super().__init__(f"{len({e.row for e in errors})} rows have errors; nothing was saved.")
-        self.errors = sorted(errors, key=lambda e: (e.row, FIELDS.index(e.field)
-                                                    if e.field in FIELDS else -1))
+        self.errors = sorted(
+            errors, key=lambda e: (e.row, FIELDS.index(e.field) if e.field in FIELDS else -1)
+        )
 
 
 @dataclass
@@ -107,8 +115,11 @@ def _parse(records: list) -> list[_Row]:
         if not isinstance(record, Mapping):
             record = {}
             errors.append(RowError(number, "row", ERROR_NOT_OBJECT))
-        errors += [RowError(number, str(name), ERROR_UNKNOWN_FIELD)
-                   for name in record if name not in FIELDS]
+        errors += [
+            RowError(number, str(name), ERROR_UNKNOWN_FIELD)
+            for name in record
+            if name not in FIELDS
+        ]
         values = {name: _text(record, name, number, errors) for name in FIELDS}
         external_id = values.pop("external_id")
         if not errors:
@@ -117,13 +128,22 @@ def _parse(records: list) -> list[_Row]:
             elif len(external_id) > EXTERNAL_ID_MAX:
                 errors.append(RowError(number, "external_id", ERROR_EXTERNAL_ID_LONG))
             elif external_id in seen:
-                errors.append(RowError(number, "external_id",
-                                       ERROR_EXTERNAL_ID_DUPLICATE.format(row=seen[external_id])))
+                errors.append(
+                    RowError(
+                        number,
+                        "external_id",
+                        ERROR_EXTERNAL_ID_DUPLICATE.format(row=seen[external_id]),
+                    )
+                )
             else:
                 seen[external_id] = number
         outcome = RowOutcome(
-            number, values["email"], values["course_code"], values["completed_on"],
-            values["expiry_override"], values["notes"],
+            number,
+            values["email"],
+            values["course_code"],
+            values["completed_on"],
+            values["expiry_override"],
+            values["notes"],
         )
         rows.append(_Row(outcome, external_id, errors))
     return rows
@@ -148,8 +168,9 @@ def _decide(row: _Row, by_external: dict[str, TrainingRecord], site: Site) -> No
         return
     if target is None and natural is not None:
         if natural.external_id:
-            row.errors.append(RowError(number, "external_id",
-                                       ERROR_ADOPT_CLASH.format(value=natural.external_id)))
+            row.errors.append(
+                RowError(number, "external_id", ERROR_ADOPT_CLASH.format(value=natural.external_id))
+            )
             return
         target = natural
     if target is None:
@@ -172,8 +193,9 @@ def _write(rows: list[_Row], user: User) -> None:
     updates = [row.record for row in rows if row.action == UPDATED]
     # One statement per table however many rows (no batch_size): a constant number of queries.
     if creates:
-        bulk_create_with_history(creates, TrainingRecord, default_user=user,
-                                 default_change_reason=FEED_REASON)
+        bulk_create_with_history(
+            creates, TrainingRecord, default_user=user, default_change_reason=FEED_REASON
+        )
     if updates:
         if connection.vendor == "postgresql":
             _update_in_one_statement(updates)
@@ -181,22 +203,42 @@ def _write(rows: list[_Row], user: User) -> None:
                 updates, update=True, default_user=user, default_change_reason=FEED_REASON
             )
         else:
-            bulk_update_with_history(updates, TrainingRecord, _UPDATED_FIELDS, batch_size=200,
-                                     default_user=user, default_change_reason=FEED_REASON)
+            bulk_update_with_history(
+                updates,
+                TrainingRecord,
+                _UPDATED_FIELDS,
+                batch_size=200,
+                default_user=user,
+                default_change_reason=FEED_REASON,
+            )
 
 
 def _update_in_one_statement(records: list[TrainingRecord]) -> None:
     """UPDATE ... FROM (VALUES ...): Django's bulk_update writes one CASE per field with a
     branch per row, which PostgreSQL evaluates row by row: 54 s for 5,000 rows, against
     well under a second for this join."""
-    columns = ["staff_id", "course_id", "completed_on", "expiry_override", "notes",
-               "external_id", "external_site_id"]
+    columns = [
+        "staff_id",
+        "course_id",
+        "completed_on",
+        "expiry_override",
+        "notes",
+        "external_id",
+        "external_site_id",
+    ]
     row_sql = "(%s::bigint, %s::bigint, %s::bigint, %s::date, %s::date, %s, %s, %s::bigint)"
     params = []
     for record in records:
-        params += [record.pk, record.staff_id, record.course_id, record.completed_on,
-                   record.expiry_override, record.notes, record.external_id,
-                   record.external_site_id]
+        params += [
+            record.pk,
+            record.staff_id,
+            record.course_id,
+            record.completed_on,
+            record.expiry_override,
+            record.notes,
+            record.external_id,
+            record.external_site_id,
+        ]
     table = TrainingRecord._meta.db_table
     assignments = ", ".join(f"{name} = v.{name}" for name in columns)
     with connection.cursor() as cursor:
@@ -208,9 +250,7 @@ def _update_in_one_statement(records: list[TrainingRecord]) -> None:
         )
 
 
-def training_records_upsert(
-    *, site: Site, records: list, user: User, on: dt.date
-) -> UpsertResult:
+def training_records_upsert(*, site: Site, records: list, user: User, on: dt.date) -> UpsertResult:
     """Apply the whole feed or nothing (BulkHasErrors lists every row error).
 
     `records`: at most MAX_RECORDS dicts of FIELDS (strings); `on`: today, for the CSV import's
@@ -233,9 +273,11 @@ def training_records_upsert(
             # A field already refused for its shape (not text, say) needs no second message.
             refused = {error.field for error in row.errors}
             if "row" not in refused:
-                row.errors += [RowError(row.outcome.line, name, message)
-                               for name, message in row.outcome.field_errors
-                               if name not in refused]
+                row.errors += [
+                    RowError(row.outcome.line, name, message)
+                    for name, message in row.outcome.field_errors
+                    if name not in refused
+                ]
             if not row.errors:
                 _decide(row, by_external, site)
         errors = [error for row in rows for error in row.errors]

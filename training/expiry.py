@@ -76,8 +76,15 @@ def expiring_items(
         evidence_expires_on__lte=horizon,
     ).values_list("site_id", "pk", "capability__name", "evidence_expires_on", "capability_id")
     items = [
-        ExpiringItem(EVIDENCE, site_id, pk, name, expires, evidence_path.format(site_id, capability_id),
-                     capability_id=capability_id)
+        ExpiringItem(
+            EVIDENCE,
+            site_id,
+            pk,
+            name,
+            expires,
+            evidence_path.format(site_id, capability_id),
+            capability_id=capability_id,
+        )
         for site_id, pk, name, expires, capability_id in evidence
     ]
     # Each person's latest completion of each course (the last by completion date, then id),
@@ -85,13 +92,22 @@ def expiring_items(
     latest = (
         TrainingRecord.objects.filter(
             Q(course__renewal_months__isnull=False) | Q(expiry_override__isnull=False),
-            staff__site_id__in=site_ids, staff__active=True, completed_on__lte=on,
+            staff__site_id__in=site_ids,
+            staff__active=True,
+            completed_on__lte=on,
         )
         .order_by("staff_id", "course_id", "-completed_on", "-pk")
         .distinct("staff_id", "course_id")
         .values_list(
-            "staff_id", "course_id", "pk", "completed_on", "expiry_override",
-            "staff__site_id", "staff__full_name", "course__title", "course__renewal_months",
+            "staff_id",
+            "course_id",
+            "pk",
+            "completed_on",
+            "expiry_override",
+            "staff__site_id",
+            "staff__full_name",
+            "course__title",
+            "course__renewal_months",
         )
     )
     courses: dict[int, Course] = {}  # one per course, for its renewal rule
@@ -104,8 +120,14 @@ def expiring_items(
         if expires is not None and expires <= horizon:
             items.append(
                 ExpiringItem(
-                    TRAINING, site_id, pk, f"{full_name}: {title}", expires,
-                    training_path.format(site_id, staff_id), staff_id=staff_id, course_id=course_id,
+                    TRAINING,
+                    site_id,
+                    pk,
+                    f"{full_name}: {title}",
+                    expires,
+                    training_path.format(site_id, staff_id),
+                    staff_id=staff_id,
+                    course_id=course_id,
                 )
             )
     return sorted(items, key=lambda item: (item.expires_on, item.kind, item.label))

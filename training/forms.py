@@ -23,7 +23,8 @@ LEFT_ON_REQUIRED = "Enter the date they left"
 
 class StaffMemberForm(ModelForm):
     roles = forms.MultipleChoiceField(
-        choices=StaffRole.choices, widget=forms.CheckboxSelectMultiple,
+        choices=StaffRole.choices,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": ROLES_REQUIRED},
     )
 
@@ -61,14 +62,18 @@ class TrainingRecordForm(Form):
         error_messages={"required": "Select the course"},
     )
     completed_on = DateField(
-        label="Completed on", subject="the date it was completed",
+        label="Completed on",
+        subject="the date it was completed",
     )
     expiry_override = DateField(
-        label="Expiry stated on the certificate (optional)", required=False,
+        label="Expiry stated on the certificate (optional)",
+        required=False,
         subject="the expiry stated on the certificate",
         help_text="Only if the certificate gives another expiry than the course's renewal period.",
     )
-    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     certificate = EvidenceFileField(
         label="Certificate (PDF, PNG or JPEG, up to 20 MB)", required=False
     )
@@ -109,7 +114,7 @@ class ImportUploadForm(Form):
     file = forms.FileField(
         label="CSV file of training records",
         help_text="Columns: email, course_code, completed_on, expiry_override, notes. "
-                  "Dates as YYYY-MM-DD or DD/MM/YYYY.",
+        "Dates as YYYY-MM-DD or DD/MM/YYYY.",
         error_messages={"required": IMPORT_FILE_REQUIRED},
     )
 

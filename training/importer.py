@@ -151,7 +151,9 @@ def parse_rows(raw: bytes) -> list[RowOutcome]:
             padded = [v.strip() for v in values] + [""] * (len(HEADERS) - len(values))
             row = RowOutcome(reader.line_num, *padded[:5])
             if len(values) > len(HEADERS):
-                _fail(row, "row", ROW_WRONG_COLUMNS.format(count=len(values), expected=len(HEADERS)))
+                _fail(
+                    row, "row", ROW_WRONG_COLUMNS.format(count=len(values), expected=len(HEADERS))
+                )
             rows.append(row)
     except csv.Error:
         raise ImportFileError(ERROR_NOT_CSV) from None
@@ -174,25 +176,28 @@ def _check_dates(row: RowOutcome, on: dt.date) -> None:
     else:
         row.completed_on = parse_date(row.completed_on_text)
         if row.completed_on is None:
-            _fail(row, "completed_on",
-                  ROW_BAD_DATE.format(column="completed_on", value=row.completed_on_text))
+            _fail(
+                row,
+                "completed_on",
+                ROW_BAD_DATE.format(column="completed_on", value=row.completed_on_text),
+            )
         elif row.completed_on > on:
             _fail(row, "completed_on", ROW_FUTURE_DATE.format(value=row.completed_on_text))
     if row.expiry_text:
         row.expiry_override = parse_date(row.expiry_text)
         if row.expiry_override is None:
-            _fail(row, "expiry_override",
-                  ROW_BAD_DATE.format(column="expiry_override", value=row.expiry_text))
+            _fail(
+                row,
+                "expiry_override",
+                ROW_BAD_DATE.format(column="expiry_override", value=row.expiry_text),
+            )
         elif row.completed_on and row.expiry_override < row.completed_on:
             _fail(row, "expiry_override", ROW_EXPIRY_BEFORE_COMPLETION)
 
 
 def preview_rows(*, site: Site, rows: list[RowOutcome], on: dt.date) -> ImportPreview:
     """Decide each row's outcome. Reads only: three queries whatever the number of rows."""
-    staff = {
-        s.email.lower(): s
-        for s in StaffMember.objects.filter(site=site)
-    }
+    staff = {s.email.lower(): s for s in StaffMember.objects.filter(site=site)}
     codes = {row.course_code for row in rows if row.course_code}
     courses = {c.code: c for c in Course.objects.filter(code__in=codes)}
     seen: dict[tuple[str, str, dt.date], int] = {}
@@ -251,8 +256,11 @@ def training_import(*, site: Site, raw: bytes, user: User, on: dt.date) -> Impor
             raise ImportHasErrors(preview)
         creates = [
             TrainingRecord(
-                staff=row.staff, course=row.course, completed_on=row.completed_on,
-                expiry_override=row.expiry_override, notes=row.notes,
+                staff=row.staff,
+                course=row.course,
+                completed_on=row.completed_on,
+                expiry_override=row.expiry_override,
+                notes=row.notes,
             )
             for row in preview.rows
             if row.action == CREATE
@@ -265,12 +273,19 @@ def training_import(*, site: Site, raw: bytes, user: User, on: dt.date) -> Impor
                 updates.append(row.record)
         if creates:
             bulk_create_with_history(
-                creates, TrainingRecord, batch_size=1000,
-                default_user=user, default_change_reason=IMPORT_REASON,
+                creates,
+                TrainingRecord,
+                batch_size=1000,
+                default_user=user,
+                default_change_reason=IMPORT_REASON,
             )
         if updates:
             bulk_update_with_history(
-                updates, TrainingRecord, ["expiry_override", "notes"], batch_size=1000,
-                default_user=user, default_change_reason=IMPORT_REASON,
+                updates,
+                TrainingRecord,
+                ["expiry_override", "notes"],
+                batch_size=1000,
+                default_user=user,
+                default_change_reason=IMPORT_REASON,
             )
     return preview

@@ -18,11 +18,18 @@ from training.models import Course, StaffMember, TrainingRecord
 VALID, EXPIRING, EXPIRED, MISSING = "valid", "expiring", "expired", "missing"
 NOT_REQUIRED = "not_required"
 CELL_LABELS = {
-    VALID: "Valid", EXPIRING: "Expiring", EXPIRED: "Expired", MISSING: "Missing",
+    VALID: "Valid",
+    EXPIRING: "Expiring",
+    EXPIRED: "Expired",
+    MISSING: "Missing",
     NOT_REQUIRED: "Not required",
 }
 CELL_COLOURS = {
-    VALID: "green", EXPIRING: "yellow", EXPIRED: "red", MISSING: "grey", NOT_REQUIRED: "white",
+    VALID: "green",
+    EXPIRING: "yellow",
+    EXPIRED: "red",
+    MISSING: "grey",
+    NOT_REQUIRED: "white",
 }
 ANY_ROLE = ""  # in a course's set of roles: staff in any role need it
 _RANK = {VALID: 3, EXPIRING: 2, EXPIRED: 1, MISSING: 0}
@@ -87,9 +94,7 @@ def training_matrix(
     courses = list(Course.objects.filter(pk__in=course_ids).order_by("title"))
     by_pk = {course.pk: course for course in courses}
     staff = list(
-        StaffMember.objects.filter(site=site, active=True)
-        .only(*STAFF_FIELDS)
-        .order_by("full_name")
+        StaffMember.objects.filter(site=site, active=True).only(*STAFF_FIELDS).order_by("full_name")
     )
     best: dict[tuple[int, int], MatrixCell] = {}
     # Only what a record's status needs; its course is one of `courses`, already loaded.

@@ -67,7 +67,8 @@ class Course(models.Model):
     provider = models.CharField("typical provider", max_length=200, blank=True)
     # Bounded so that completion + renewal stays a real date (the readiness engine adds it).
     renewal_months = models.PositiveSmallIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text=f"Months a completion stays valid, 1 to {RENEWAL_MONTHS_MAX}; empty = never expires.",
         validators=[
             MinValueValidator(1, message=RENEWAL_MONTHS_RANGE),
@@ -163,11 +164,18 @@ class TrainingRecord(TimeStamped):
     # Ids are unique within a site's system, not across trusts: `external_site` (always the
     # staff member's site, set with the id) makes the constraint per site.
     external_id = models.CharField(
-        max_length=100, blank=True, default="",
+        max_length=100,
+        blank=True,
+        default="",
         help_text="The record's id in the trust's learning system; unique per site.",
     )
     external_site = models.ForeignKey(
-        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        Site,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
         help_text="The site whose learning system issued external_id.",
     )
 

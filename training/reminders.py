@@ -87,7 +87,8 @@ def digest_recipients(frequency: str) -> dict[User, list[int]]:
     """Active members of any site who chose this frequency, with their sites: one query."""
     memberships = (
         SiteMembership.objects.filter(user__is_active=True, user__expiry_digest=frequency)
-        .select_related("user").order_by("user_id", "site__name", "site_id")
+        .select_related("user")
+        .order_by("user_id", "site__name", "site_id")
     )
     by_user: dict[User, list[int]] = defaultdict(list)
     for membership in memberships:
@@ -100,14 +101,19 @@ def _message(*, user: User, frequency: str, on: dt.date, sites: list[SiteDigest]
     expired = sum(len(s.expired) for s in sites)
     expiring = sum(len(s.expiring) for s in sites)
     counts = " and ".join(
-        part for part in (
+        part
+        for part in (
             f"{expired} expired" if expired else "",
             f"{expiring} expiring within {expiring_days()} days" if expiring else "",
-        ) if part
+        )
+        if part
     )
     where = sites[0].site.name if len(sites) == 1 else f"{len(sites)} sites"
     context = {
-        "user": user, "frequency": frequency, "on": on, "sites": sites,
+        "user": user,
+        "frequency": frequency,
+        "on": on,
+        "sites": sites,
         "expiring_days": expiring_days(),
         "settings_url": absolute_url(reverse("account-reminders")),
     }
@@ -125,7 +131,9 @@ def digest_send(*, user: User, frequency: str, on: dt.date, sites: list[SiteDige
     message, expired, expiring = _message(user=user, frequency=frequency, on=on, sites=sites)
     with transaction.atomic():
         _, created = ExpiryDigest.objects.get_or_create(
-            user=user, frequency=frequency, period_start=period_start(frequency, on),
+            user=user,
+            frequency=frequency,
+            period_start=period_start(frequency, on),
             defaults={"expired": expired, "expiring": expiring},
         )
         if created:

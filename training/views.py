@@ -38,10 +38,16 @@ def staff_list(request: HttpRequest, site_id: int) -> HttpResponse:
     staff = site.staff.order_by("-active", "full_name")
     if not show_leavers:
         staff = staff.filter(active=True)
-    return render(request, "training/staff_list.html", {
-        "site": site, "staff": staff, "show_leavers": show_leavers,
-        "can_write": can_write_site(request.user, site),
-    })
+    return render(
+        request,
+        "training/staff_list.html",
+        {
+            "site": site,
+            "staff": staff,
+            "show_leavers": show_leavers,
+            "can_write": can_write_site(request.user, site),
+        },
+    )
 
 
 @login_required
@@ -76,10 +82,14 @@ def staff_deactivate(request: HttpRequest, site_id: int, staff_id: int) -> HttpR
     staff = _staff(site, staff_id)
     form = DeactivateForm(request.POST or None, initial={"left_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        services.staff_deactivate(staff=staff, user=request.user, left_on=form.cleaned_data["left_on"])
+        services.staff_deactivate(
+            staff=staff, user=request.user, left_on=form.cleaned_data["left_on"]
+        )
         messages.success(request, f"{staff.full_name} marked as left; their records are kept")
         return redirect("training:staff-list", site_id=site.pk)
-    return render(request, "training/staff_deactivate.html", {"site": site, "staff": staff, "form": form})
+    return render(
+        request, "training/staff_deactivate.html", {"site": site, "staff": staff, "form": form}
+    )
 
 
 @login_required
@@ -92,8 +102,13 @@ def staff_reactivate(request: HttpRequest, site_id: int, staff_id: int) -> HttpR
 
 
 STAFF_HISTORY_FIELDS = {
-    "full_name": "Name", "email": "E-mail", "roles": "Roles", "job_title": "Job title",
-    "registration_number": "Registration number", "active": "Active", "left_on": "Left on",
+    "full_name": "Name",
+    "email": "E-mail",
+    "roles": "Roles",
+    "job_title": "Job title",
+    "registration_number": "Registration number",
+    "active": "Active",
+    "left_on": "Left on",
 }
 
 
@@ -103,17 +118,30 @@ def staff_detail(request: HttpRequest, site_id: int, staff_id: int) -> HttpRespo
     staff = _staff(site, staff_id)
     today = timezone.localdate()
     records = list(
-        staff.training.select_related("course", "certificate").order_by("course__title", "-completed_on")
+        staff.training.select_related("course", "certificate").order_by(
+            "course__title", "-completed_on"
+        )
     )
     for record in records:
         record.status_today = record.status_on(today)
-    return render(request, "training/staff_detail.html", {
-        "site": site, "staff": staff, "records": records,
-        "can_write": can_write_site(request.user, site),
-        "history": history_entries(list(
-            staff.history.select_related("history_user").order_by("history_date", "history_id")
-        ), fields=STAFF_HISTORY_FIELDS),
-    })
+    return render(
+        request,
+        "training/staff_detail.html",
+        {
+            "site": site,
+            "staff": staff,
+            "records": records,
+            "can_write": can_write_site(request.user, site),
+            "history": history_entries(
+                list(
+                    staff.history.select_related("history_user").order_by(
+                        "history_date", "history_id"
+                    )
+                ),
+                fields=STAFF_HISTORY_FIELDS,
+            ),
+        },
+    )
 
 
 def _record_form(request, site_id, staff_id, record_id=None) -> HttpResponse:
@@ -123,8 +151,10 @@ def _record_form(request, site_id, staff_id, record_id=None) -> HttpResponse:
     initial = {}
     if record is not None:
         initial = {
-            "course": record.course_id, "completed_on": record.completed_on,
-            "expiry_override": record.expiry_override, "notes": record.notes,
+            "course": record.course_id,
+            "completed_on": record.completed_on,
+            "expiry_override": record.expiry_override,
+            "notes": record.notes,
         }
     form = TrainingRecordForm(
         request.POST or None, request.FILES or None, staff=staff, record=record, initial=initial
@@ -137,15 +167,28 @@ def _record_form(request, site_id, staff_id, record_id=None) -> HttpResponse:
         if valid and "certificate" not in form.errors:
             data = form.cleaned_data
             services.training_record_save(
-                staff=staff, user=request.user, record=record, course=data["course"],
-                completed_on=data["completed_on"], expiry_override=data["expiry_override"],
-                notes=data["notes"], certificate=kept,
+                staff=staff,
+                user=request.user,
+                record=record,
+                course=data["course"],
+                completed_on=data["completed_on"],
+                expiry_override=data["expiry_override"],
+                notes=data["notes"],
+                certificate=kept,
             )
             messages.success(request, f"Training record saved for {staff.full_name}")
             return redirect("training:staff-detail", site_id=site.pk, staff_id=staff.pk)
-    return render(request, "training/record_form.html", {
-        "site": site, "staff": staff, "record": record, "form": form, "kept": kept,
-    })
+    return render(
+        request,
+        "training/record_form.html",
+        {
+            "site": site,
+            "staff": staff,
+            "record": record,
+            "form": form,
+            "kept": kept,
+        },
+    )
 
 
 @login_required
@@ -236,13 +279,25 @@ def import_upload(request: HttpRequest, site_id: int) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             token = _import_stash(request, site, raw) if not preview.has_errors else ""
-            return render(request, "training/import_preview.html", {
-                "site": site, "preview": preview, "token": token,
-                "file_name": form.cleaned_data["file"].name,
-            })
-    return render(request, "training/import_upload.html", {
-        "site": site, "form": form, "courses": importer.course_codes(),
-    })
+            return render(
+                request,
+                "training/import_preview.html",
+                {
+                    "site": site,
+                    "preview": preview,
+                    "token": token,
+                    "file_name": form.cleaned_data["file"].name,
+                },
+            )
+    return render(
+        request,
+        "training/import_upload.html",
+        {
+            "site": site,
+            "form": form,
+            "courses": importer.course_codes(),
+        },
+    )
 
 
 @login_required
@@ -261,9 +316,16 @@ def import_apply(request: HttpRequest, site_id: int) -> HttpResponse:
     except importer.ImportHasErrors as exc:
         # Something changed since the preview (a staff member edited, a course removed).
         _import_discard(request, token)
-        return render(request, "training/import_preview.html", {
-            "site": site, "preview": exc.preview, "token": "", "nothing_applied": True,
-        })
+        return render(
+            request,
+            "training/import_preview.html",
+            {
+                "site": site,
+                "preview": exc.preview,
+                "token": "",
+                "nothing_applied": True,
+            },
+        )
     _import_discard(request, token)
     messages.success(
         request, f"Imported {preview.creates} new and {preview.updates} updated training records"

@@ -25,7 +25,9 @@ def visible_trials(user: User) -> QuerySet[Trial]:
     own_sites = SiteMembership.objects.filter(
         user=user, role=SiteMembership.Role.COORDINATOR
     ).values("site")
-    return Trial.objects.filter(pk__in=Trial.objects.filter(trial_sites__site__in=own_sites).values("pk"))
+    return Trial.objects.filter(
+        pk__in=Trial.objects.filter(trial_sites__site__in=own_sites).values("pk")
+    )
 
 
 def trial_for(user: User, trial_id: int | str, *, write: bool = False) -> Trial:

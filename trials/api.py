@@ -53,8 +53,18 @@ class TrialSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trial
         fields = [
-            "id", "short_title", "full_title", "sponsor", "phase", "atmp_class", "origin", "gmo",
-            "presentation", "status", "is_demo", "profiles",
+            "id",
+            "short_title",
+            "full_title",
+            "sponsor",
+            "phase",
+            "atmp_class",
+            "origin",
+            "gmo",
+            "presentation",
+            "status",
+            "is_demo",
+            "profiles",
         ]
 
 
@@ -116,21 +126,24 @@ def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
     list=extend_schema(summary="Trials you may see", tags=["trials"]),
     retrieve=extend_schema(summary="One trial (404 if you may not see it)", tags=["trials"]),
     create=extend_schema(
-        summary="Set up a trial (network coordinators)", tags=["trials"],
-        request=TrialSetupSerializer, responses={201: TrialDetailSerializer},
+        summary="Set up a trial (network coordinators)",
+        tags=["trials"],
+        request=TrialSetupSerializer,
+        responses={201: TrialDetailSerializer},
     ),
     partial_update=extend_schema(
-        summary="Change a trial; a list given replaces the trial's list", tags=["trials"],
+        summary="Change a trial; a list given replaces the trial's list",
+        tags=["trials"],
         description=(
             "An entry naming the same capabilities (or the same course and role) as one of "
             "the trial's own requirements changes that requirement in place (level, note, "
             "minimum staff); the trial's history keeps old and new values and the reason."
         ),
-        request=TrialSetupSerializer, responses={200: TrialDetailSerializer},
+        request=TrialSetupSerializer,
+        responses={200: TrialDetailSerializer},
     ),
 )
-class TrialViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                   viewsets.ReadOnlyModelViewSet):
+class TrialViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = TrialFilter
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -141,8 +154,10 @@ class TrialViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         return TrialDetailSerializer if self.action == "retrieve" else TrialSerializer
 
     def get_queryset(self) -> QuerySet[Trial]:
-        return visible_trials(self.request.user).prefetch_related("profiles").order_by(
-            "short_title", "pk"
+        return (
+            visible_trials(self.request.user)
+            .prefetch_related("profiles")
+            .order_by("short_title", "pk")
         )
 
     def get_object(self) -> Trial:
@@ -189,8 +204,15 @@ class TrialSiteStateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TrialSite
-        fields = ["site", "status", "respond_by", "message", "reason", "planned_opening",
-                  "updated_at"]
+        fields = [
+            "site",
+            "status",
+            "respond_by",
+            "message",
+            "reason",
+            "planned_opening",
+            "updated_at",
+        ]
 
 
 class TrialSiteAddSerializer(serializers.Serializer):
@@ -212,15 +234,22 @@ class TrialSiteMoveSerializer(serializers.Serializer):
 class TrialSitesView(APIView):
     """The trial's site selection: the sites in your scope, and adding one."""
 
-    @extend_schema(summary="A trial's site selection (sites in your scope)", tags=["trials"],
-                   responses={200: TrialSiteStateSerializer(many=True)})
+    @extend_schema(
+        summary="A trial's site selection (sites in your scope)",
+        tags=["trials"],
+        responses={200: TrialSiteStateSerializer(many=True)},
+    )
     def get(self, request: Request, trial_id: int) -> Response:
         trial = trial_for(request.user, trial_id)
         rows = visible_trial_sites(request.user, trial).order_by("site__name")
         return Response(TrialSiteStateSerializer(rows, many=True).data)
 
-    @extend_schema(summary="Shortlist or invite a site (network coordinators)", tags=["trials"],
-                   request=TrialSiteAddSerializer, responses={201: TrialSiteStateSerializer})
+    @extend_schema(
+        summary="Shortlist or invite a site (network coordinators)",
+        tags=["trials"],
+        request=TrialSiteAddSerializer,
+        responses={201: TrialSiteStateSerializer},
+    )
     def post(self, request: Request, trial_id: int) -> Response:
         trial = trial_for(request.user, trial_id, write=True)
         body = TrialSiteAddSerializer(data=request.data)
@@ -231,8 +260,12 @@ class TrialSitesView(APIView):
             raise Http404("No such site.")
         try:
             trial_site = services.trial_site_add(
-                trial=trial, site=site, status=data["status"], user=request.user,
-                respond_by=data["respond_by"], message=data["message"],
+                trial=trial,
+                site=site,
+                status=data["status"],
+                user=request.user,
+                respond_by=data["respond_by"],
+                message=data["message"],
             )
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
@@ -242,15 +275,19 @@ class TrialSitesView(APIView):
 class TrialSiteView(APIView):
     """One site's place in the selection, and the next step."""
 
-    @extend_schema(summary="One site's place in a trial's selection", tags=["trials"],
-                   responses={200: TrialSiteStateSerializer})
+    @extend_schema(
+        summary="One site's place in a trial's selection",
+        tags=["trials"],
+        responses={200: TrialSiteStateSerializer},
+    )
     def get(self, request: Request, trial_id: int, site_id: int) -> Response:
         trial = trial_for(request.user, trial_id)
         return Response(TrialSiteStateSerializer(trial_site_for(request.user, trial, site_id)).data)
 
     @extend_schema(
         summary="Move a site along the selection (the site's coordinator answers invitations)",
-        tags=["trials"], request=TrialSiteMoveSerializer,
+        tags=["trials"],
+        request=TrialSiteMoveSerializer,
         responses={200: TrialSiteStateSerializer},
     )
     def patch(self, request: Request, trial_id: int, site_id: int) -> Response:

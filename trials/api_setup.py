@@ -49,11 +49,16 @@ class CapabilityRequirementInput(serializers.Serializer):
 
 class TrainingRequirementInput(serializers.Serializer):
     course = serializers.SlugRelatedField(slug_field="code", queryset=Course.objects.all())
-    role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False, default="",
-                                   help_text="Staff role code; empty for any role.")
+    role = serializers.ChoiceField(
+        choices=ROLE_CHOICES,
+        required=False,
+        default="",
+        help_text="Staff role code; empty for any role.",
+    )
     min_staff = serializers.IntegerField(min_value=1, max_value=50, required=False, default=1)
-    level = serializers.ChoiceField(choices=RequirementLevel.choices, required=False,
-                                    default=RequirementLevel.MANDATORY)
+    level = serializers.ChoiceField(
+        choices=RequirementLevel.choices, required=False, default=RequirementLevel.MANDATORY
+    )
 
 
 class OverrideInput(serializers.Serializer):
@@ -85,16 +90,23 @@ class OverrideInput(serializers.Serializer):
         else:
             wanted = {c.pk for c in data["capabilities"]}
             found = next(
-                (r for r in profile.capability_requirements.prefetch_related("capabilities")
-                 if {c.pk for c in r.capabilities.all()} == wanted),
+                (
+                    r
+                    for r in profile.capability_requirements.prefetch_related("capabilities")
+                    if {c.pk for c in r.capabilities.all()} == wanted
+                ),
                 None,
             )
             if found is None:
                 raise serializers.ValidationError(
                     {"capabilities": [NO_SUCH_CAPABILITY_REQUIREMENT.format(profile=profile.name)]}
                 )
-        return {"requirement": found, "level": data["level"], "reason": data["reason"],
-                "profile": profile}
+        return {
+            "requirement": found,
+            "level": data["level"],
+            "reason": data["reason"],
+            "profile": profile,
+        }
 
 
 class TrialSetupSerializer(serializers.ModelSerializer):
@@ -109,16 +121,37 @@ class TrialSetupSerializer(serializers.ModelSerializer):
     capability_requirements = CapabilityRequirementInput(many=True, required=False)
     training_requirements = TrainingRequirementInput(many=True, required=False)
     overrides = OverrideInput(many=True, required=False)
-    reason = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                   write_only=True, help_text="Kept in the trial's history.")
+    reason = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Kept in the trial's history.",
+    )
 
     class Meta:
         model = Trial
         fields = [
-            "short_title", "full_title", "summary", "sponsor", "phase", "atmp_class", "origin",
-            "gmo", "presentation", "status", "iras_id", "isrctn", "nct_number",
-            "eudract_number", "eu_ct_number", "profiles", "capability_requirements",
-            "training_requirements", "overrides", "reason",
+            "short_title",
+            "full_title",
+            "summary",
+            "sponsor",
+            "phase",
+            "atmp_class",
+            "origin",
+            "gmo",
+            "presentation",
+            "status",
+            "iras_id",
+            "isrctn",
+            "nct_number",
+            "eudract_number",
+            "eu_ct_number",
+            "profiles",
+            "capability_requirements",
+            "training_requirements",
+            "overrides",
+            "reason",
         ]
 
     def validate(self, data: dict) -> dict:
@@ -126,8 +159,11 @@ class TrialSetupSerializer(serializers.ModelSerializer):
             if "profiles" in data:
                 inherited = {p.pk for p in data["profiles"]}
             else:
-                inherited = set(self.instance.profiles.values_list("pk", flat=True)) \
-                    if self.instance else set()
+                inherited = (
+                    set(self.instance.profiles.values_list("pk", flat=True))
+                    if self.instance
+                    else set()
+                )
             errors = [
                 {"profile": [PROFILE_NOT_INHERITED]} if o["profile"].pk not in inherited else {}
                 for o in data["overrides"]
@@ -138,11 +174,17 @@ class TrialSetupSerializer(serializers.ModelSerializer):
 
     def save_with(self, *, user) -> Trial:
         data = dict(self.validated_data)
-        related = {name: data.pop(name, None) for name in (
-            "profiles", "capability_requirements", "training_requirements", "overrides")}
+        related = {
+            name: data.pop(name, None)
+            for name in (
+                "profiles",
+                "capability_requirements",
+                "training_requirements",
+                "overrides",
+            )
+        }
         reason = data.pop("reason", "")
         trial = self.instance or Trial()
         for name, value in data.items():
             setattr(trial, name, value)
         return services.trial_setup(trial=trial, user=user, reason=reason, **related)
-

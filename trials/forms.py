@@ -33,15 +33,20 @@ REASON_HELP = "Kept in the trial's history with your name and the date."
 
 def _reason_field(*, required: bool, label: str = "Reason for the change") -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, max_length=500, help_text=REASON_HELP,
+        label=label,
+        required=required,
+        max_length=500,
+        help_text=REASON_HELP,
         error_messages={"required": REASON_REQUIRED},
     )
 
 
 class TrialForm(ModelForm):
     profiles = forms.ModelMultipleChoiceField(
-        queryset=RequirementProfile.objects.order_by("name"), required=False,
-        widget=forms.CheckboxSelectMultiple, label="Requirement profiles",
+        queryset=RequirementProfile.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Requirement profiles",
         help_text="The trial inherits every requirement of the profiles you select.",
     )
     reason = _reason_field(required=False)
@@ -49,26 +54,46 @@ class TrialForm(ModelForm):
     class Meta:
         model = Trial
         fields = [
-            "short_title", "full_title", "summary", "sponsor", "phase", "atmp_class", "origin",
-            "gmo", "presentation", "status", "iras_id", "isrctn", "nct_number",
-            "eudract_number", "eu_ct_number", "profiles",
+            "short_title",
+            "full_title",
+            "summary",
+            "sponsor",
+            "phase",
+            "atmp_class",
+            "origin",
+            "gmo",
+            "presentation",
+            "status",
+            "iras_id",
+            "isrctn",
+            "nct_number",
+            "eudract_number",
+            "eu_ct_number",
+            "profiles",
         ]
         widgets = {
-            "phase": forms.RadioSelect, "origin": forms.RadioSelect,
-            "presentation": forms.RadioSelect, "status": forms.RadioSelect,
+            "phase": forms.RadioSelect,
+            "origin": forms.RadioSelect,
+            "presentation": forms.RadioSelect,
+            "status": forms.RadioSelect,
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, what in [
-            ("short_title", "the short title"), ("full_title", "the full title"),
-            ("sponsor", "the sponsor"), ("iras_id", "the IRAS ID"),
+            ("short_title", "the short title"),
+            ("full_title", "the full title"),
+            ("sponsor", "the sponsor"),
+            ("iras_id", "the IRAS ID"),
         ]:
             self.fields[name].error_messages["required"] = f"Enter {what}"
         for name, what in [
-            ("phase", "the phase"), ("atmp_class", "the ATMP class"), ("origin", "the origin"),
-            ("presentation", "the presentation"), ("status", "the trial's status"),
+            ("phase", "the phase"),
+            ("atmp_class", "the ATMP class"),
+            ("origin", "the origin"),
+            ("presentation", "the presentation"),
+            ("status", "the trial's status"),
         ]:
             self.fields[name].error_messages["required"] = f"Select {what}"
         self.fields["gmo"].label = "The product is a genetically modified organism (GMO)"
@@ -111,8 +136,10 @@ class CapabilityRequirementForm(Form):
         help_text="Select one, or several alternatives: meeting any one meets the requirement.",
     )
     level = forms.ChoiceField(
-        choices=RequirementLevel.choices, widget=forms.RadioSelect,
-        initial=RequirementLevel.MANDATORY, error_messages={"required": LEVEL_REQUIRED},
+        choices=RequirementLevel.choices,
+        widget=forms.RadioSelect,
+        initial=RequirementLevel.MANDATORY,
+        error_messages={"required": LEVEL_REQUIRED},
     )
     note = forms.CharField(
         required=False, max_length=200, help_text="Optional, for example why this trial needs it."
@@ -135,13 +162,20 @@ class TrainingRequirementForm(Form):
         choices=[("", "Any role"), *StaffRole.choices], required=False, label="Staff role"
     )
     min_staff = forms.IntegerField(
-        label="Minimum number of trained staff", min_value=1, max_value=50, initial=1,
-        error_messages={"required": "Enter the minimum number of trained staff",
-                        "min_value": "The minimum number of staff must be 1 or more"},
+        label="Minimum number of trained staff",
+        min_value=1,
+        max_value=50,
+        initial=1,
+        error_messages={
+            "required": "Enter the minimum number of trained staff",
+            "min_value": "The minimum number of staff must be 1 or more",
+        },
     )
     level = forms.ChoiceField(
-        choices=RequirementLevel.choices, widget=forms.RadioSelect,
-        initial=RequirementLevel.MANDATORY, error_messages={"required": LEVEL_REQUIRED},
+        choices=RequirementLevel.choices,
+        widget=forms.RadioSelect,
+        initial=RequirementLevel.MANDATORY,
+        error_messages={"required": LEVEL_REQUIRED},
     )
     reason = _reason_field(required=False)
 
@@ -164,10 +198,14 @@ class OverrideForm(Form):
         label="Inherited requirement", error_messages={"required": OVERRIDE_REQUIRED}
     )
     level = forms.ChoiceField(
-        choices=RequirementOverride.Level.choices, widget=forms.RadioSelect,
-        label="For this trial", error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
+        choices=RequirementOverride.Level.choices,
+        widget=forms.RadioSelect,
+        label="For this trial",
+        error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
     )
-    reason = _reason_field(required=True, label="Why the trial does not need it as the profile says")
+    reason = _reason_field(
+        required=True, label="Why the trial does not need it as the profile says"
+    )
 
     def __init__(self, *args, inherited: list, **kwargs):
         """`inherited`: [(profile, requirement, label)] of the trial's profiles."""
@@ -186,10 +224,14 @@ class OverrideChangeForm(Form):
     """A change to an existing override: its level and (always) why."""
 
     level = forms.ChoiceField(
-        choices=RequirementOverride.Level.choices, widget=forms.RadioSelect,
-        label="For this trial", error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
+        choices=RequirementOverride.Level.choices,
+        widget=forms.RadioSelect,
+        label="For this trial",
+        error_messages={"required": OVERRIDE_LEVEL_REQUIRED},
     )
-    reason = _reason_field(required=True, label="Why the trial does not need it as the profile says")
+    reason = _reason_field(
+        required=True, label="Why the trial does not need it as the profile says"
+    )
 
 
 class ProfileForm(ModelForm):
@@ -199,21 +241,29 @@ class ProfileForm(ModelForm):
         model = RequirementProfile
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
-        error_messages = {"name": {
-            "required": "Enter the profile's name",
-            "unique": "Another profile already has this name",
-        }}
+        error_messages = {
+            "name": {
+                "required": "Enter the profile's name",
+                "unique": "Another profile already has this name",
+            }
+        }
 
 
 class TrialSiteMoveForm(Form):
-    status = forms.ChoiceField(widget=forms.RadioSelect, label="Next step",
-                               error_messages={"required": STATUS_REQUIRED})
-    reason = forms.CharField(label="Reason", required=False, max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-    respond_by = DateField(label="Response deadline (if inviting)", required=False,
-                           subject="the response deadline")
-    message = forms.CharField(label="Message to the site (if inviting)", required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.ChoiceField(
+        widget=forms.RadioSelect, label="Next step", error_messages={"required": STATUS_REQUIRED}
+    )
+    reason = forms.CharField(
+        label="Reason", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    respond_by = DateField(
+        label="Response deadline (if inviting)", required=False, subject="the response deadline"
+    )
+    message = forms.CharField(
+        label="Message to the site (if inviting)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, statuses: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
@@ -222,13 +272,19 @@ class TrialSiteMoveForm(Form):
 
 class InvitationAnswerForm(Form):
     status = forms.ChoiceField(
-        widget=forms.RadioSelect, label="Your answer",
-        choices=[(s, TrialSite.Status(s).label) for s in TRANSITIONS[TrialSite.Status.INVITED]
-                 if s != TrialSite.Status.NOT_SELECTED],
+        widget=forms.RadioSelect,
+        label="Your answer",
+        choices=[
+            (s, TrialSite.Status(s).label)
+            for s in TRANSITIONS[TrialSite.Status.INVITED]
+            if s != TrialSite.Status.NOT_SELECTED
+        ],
         error_messages={"required": "Select whether your site is interested"},
     )
     reason = forms.CharField(
-        label="Your reason", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter your reason, for example what the site can offer"},
     )
 
@@ -237,15 +293,24 @@ class BulkSelectionForm(Form):
     ACTIONS = [(TrialSite.Status.SHORTLISTED, "Shortlist"), (TrialSite.Status.INVITED, "Invite")]
 
     sites = forms.ModelMultipleChoiceField(
-        queryset=Site.objects.none(), widget=forms.CheckboxSelectMultiple,
+        queryset=Site.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": SITES_REQUIRED},
     )
-    action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, label="Action",
-                               error_messages={"required": "Select shortlist or invite"})
-    respond_by = DateField(label="Response deadline (if inviting)", required=False,
-                           subject="the response deadline")
-    message = forms.CharField(label="Message to the sites (if inviting)", required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    action = forms.ChoiceField(
+        choices=ACTIONS,
+        widget=forms.RadioSelect,
+        label="Action",
+        error_messages={"required": "Select shortlist or invite"},
+    )
+    respond_by = DateField(
+        label="Response deadline (if inviting)", required=False, subject="the response deadline"
+    )
+    message = forms.CharField(
+        label="Message to the sites (if inviting)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)

@@ -167,8 +167,9 @@ def capability_requirement_update(
         return requirement
     requirement.level, requirement.note = level, note
     requirement.full_clean()
-    _save_with_one_record(requirement, user, reason,
-                          capabilities=list(capabilities) if current != wanted else None)
+    _save_with_one_record(
+        requirement, user, reason, capabilities=list(capabilities) if current != wanted else None
+    )
     return requirement
 
 
@@ -184,8 +185,9 @@ def training_requirement_update(
     reason: str = "",
 ) -> TrainingRequirement:
     """Change a training requirement's course, role, minimum staff or level in place."""
-    _change(requirement, user, reason, course_id=course.pk, role=role, min_staff=min_staff,
-            level=level)
+    _change(
+        requirement, user, reason, course_id=course.pk, role=role, min_staff=min_staff, level=level
+    )
     return requirement
 
 
@@ -218,7 +220,10 @@ def override_set(
     """Relax or exclude one inherited requirement for this trial (a second call replaces it)."""
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
-    if requirement.profile_id is None or not trial.profiles.filter(pk=requirement.profile_id).exists():
+    if (
+        requirement.profile_id is None
+        or not trial.profiles.filter(pk=requirement.profile_id).exists()
+    ):
         raise ValidationError({"requirement": NOT_INHERITED})
     field = (
         "capability_requirement"
@@ -333,13 +338,24 @@ def trial_sites_add(
             current = existing.get(site.pk)
             if current is None:
                 changed.append(
-                    trial_site_add(trial=trial, site=site, status=status, user=user,
-                                   respond_by=respond_by, message=message)
+                    trial_site_add(
+                        trial=trial,
+                        site=site,
+                        status=status,
+                        user=user,
+                        respond_by=respond_by,
+                        message=message,
+                    )
                 )
             elif status in TRANSITIONS[current.status]:
                 changed.append(
-                    trial_site_move(trial_site=current, status=status, user=user,
-                                    respond_by=respond_by, message=message)
+                    trial_site_move(
+                        trial_site=current,
+                        status=status,
+                        user=user,
+                        respond_by=respond_by,
+                        message=message,
+                    )
                 )
             else:
                 skipped.append(site)
@@ -381,8 +397,7 @@ def _mail_invitation(trial_site: TrialSite) -> None:
         f"{trial_site.message}\n\n{deadline}"
         f"Answer in the portal: {_link('trials:site_answer', trial.pk, site.pk)}\n"
     )
-    _send(f"Invitation: {trial.short_title} at {site.name}", body,
-          _site_coordinator_emails(site))
+    _send(f"Invitation: {trial.short_title} at {site.name}", body, _site_coordinator_emails(site))
 
 
 def _mail_answer(trial_site: TrialSite, answered_by: User) -> None:
@@ -448,16 +463,23 @@ def _replace_in_place(current: list, key, wanted: list[dict], entry_key, *, upda
 
 def _replace_capability_requirements(trial, wanted: list[dict], user, reason) -> None:
     """A requirement is what it asks for: the same alternatives change it in place."""
+
     def alternatives(capabilities) -> frozenset:
         return frozenset(c.pk for c in capabilities)
 
     def values(entry: dict) -> dict:
-        return {"capabilities": entry["capabilities"], "level": entry["level"],
-                "note": entry.get("note", ""), "user": user, "reason": reason}
+        return {
+            "capabilities": entry["capabilities"],
+            "level": entry["level"],
+            "note": entry.get("note", ""),
+            "user": user,
+            "reason": reason,
+        }
 
     _replace_in_place(
         list(trial.capability_requirements.prefetch_related("capabilities")),
-        lambda row: alternatives(row.capabilities.all()), wanted,
+        lambda row: alternatives(row.capabilities.all()),
+        wanted,
         lambda entry: alternatives(entry["capabilities"]),
         update=lambda row, entry: capability_requirement_update(requirement=row, **values(entry)),
         add=lambda entry: capability_requirement_add(owner=trial, **values(entry)),
@@ -467,13 +489,21 @@ def _replace_capability_requirements(trial, wanted: list[dict], user, reason) ->
 
 def _replace_training_requirements(trial, wanted: list[dict], user, reason) -> None:
     """A training requirement is its course and role: the same change it in place."""
+
     def values(entry: dict) -> dict:
-        return {"course": entry["course"], "role": entry.get("role", ""),
-                "min_staff": entry.get("min_staff", 1), "level": entry["level"],
-                "user": user, "reason": reason}
+        return {
+            "course": entry["course"],
+            "role": entry.get("role", ""),
+            "min_staff": entry.get("min_staff", 1),
+            "level": entry["level"],
+            "user": user,
+            "reason": reason,
+        }
 
     _replace_in_place(
-        list(trial.training_requirements.all()), lambda row: (row.course_id, row.role), wanted,
+        list(trial.training_requirements.all()),
+        lambda row: (row.course_id, row.role),
+        wanted,
         lambda entry: (entry["course"].pk, entry.get("role", "")),
         update=lambda row, entry: training_requirement_update(requirement=row, **values(entry)),
         add=lambda entry: training_requirement_add(owner=trial, **values(entry)),
@@ -484,8 +514,13 @@ def _replace_training_requirements(trial, wanted: list[dict], user, reason) -> N
 def _replace_overrides(trial, wanted: list[dict], user) -> None:
     kept = set()
     for entry in wanted:
-        override = override_set(trial=trial, requirement=entry["requirement"],
-                                level=entry["level"], reason=entry["reason"], user=user)
+        override = override_set(
+            trial=trial,
+            requirement=entry["requirement"],
+            level=entry["level"],
+            reason=entry["reason"],
+            user=user,
+        )
         kept.add(override.pk)
     for override in trial.overrides.exclude(pk__in=kept):
         override_remove(override=override, user=user, reason="Not in the new list of overrides")
@@ -508,7 +543,11 @@ def trial_setup(
         profiles = list(trial.profiles.all()) if trial.pk else []
     trial_save(trial=trial, user=user, profiles=profiles, reason=reason)
     trial_requirements_replace(
-        trial=trial, user=user, capability_requirements=capability_requirements,
-        training_requirements=training_requirements, overrides=overrides, reason=reason,
+        trial=trial,
+        user=user,
+        capability_requirements=capability_requirements,
+        training_requirements=training_requirements,
+        overrides=overrides,
+        reason=reason,
     )
     return trial

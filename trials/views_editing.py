@@ -46,12 +46,21 @@ def _form_for(request: HttpRequest, requirement):
     """The bound form on POST; on GET the requirement as it stands (or, after the picker's
     no-JavaScript filter, what was being entered), unbound so no error shows yet."""
     if isinstance(requirement, TrainingRequirement):
-        initial = {"course": requirement.course_id, "role": requirement.role,
-                   "min_staff": requirement.min_staff, "level": requirement.level}
+        initial = {
+            "course": requirement.course_id,
+            "role": requirement.role,
+            "min_staff": requirement.min_staff,
+            "level": requirement.level,
+        }
         return TrainingRequirementForm(request.POST or None, prefix="train", initial=initial)
     initial = {"level": requirement.level, "note": requirement.note}
-    initial.update({k: request.GET[f"cap-{k}"] for k in ("level", "note", "reason")
-                    if f"cap-{k}" in request.GET})
+    initial.update(
+        {
+            k: request.GET[f"cap-{k}"]
+            for k in ("level", "note", "reason")
+            if f"cap-{k}" in request.GET
+        }
+    )
     return CapabilityRequirementForm(request.POST or None, prefix="cap", initial=initial)
 
 
@@ -67,13 +76,22 @@ def _selected(request: HttpRequest, requirement) -> set[str]:
 def _save(requirement, data: dict, user) -> None:
     if isinstance(requirement, TrainingRequirement):
         services.training_requirement_update(
-            requirement=requirement, course=data["course"], role=data["role"],
-            min_staff=data["min_staff"], level=data["level"], user=user, reason=data["reason"],
+            requirement=requirement,
+            course=data["course"],
+            role=data["role"],
+            min_staff=data["min_staff"],
+            level=data["level"],
+            user=user,
+            reason=data["reason"],
         )
     else:
         services.capability_requirement_update(
-            requirement=requirement, capabilities=list(data["capabilities"]), level=data["level"],
-            note=data["note"], user=user, reason=data["reason"],
+            requirement=requirement,
+            capabilities=list(data["capabilities"]),
+            level=data["level"],
+            note=data["note"],
+            user=user,
+            reason=data["reason"],
         )
 
 
@@ -87,13 +105,22 @@ def _edit_page(request: HttpRequest, requirement, *, owner_name: str, back: str)
             for field, messages in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
     query = request.GET.get("q", "")
-    return render(request, "trials/requirement_edit.html", {
-        "form": form, "requirement": requirement, "owner_name": owner_name, "back": back,
-        "current": requirement_label(requirement),
-        "is_training": isinstance(requirement, TrainingRequirement), "query": query,
-        "capability_form": form,
-        "capability_groups": capability_groups(_selected(request, requirement), query),
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "trials/requirement_edit.html",
+        {
+            "form": form,
+            "requirement": requirement,
+            "owner_name": owner_name,
+            "back": back,
+            "current": requirement_label(requirement),
+            "is_training": isinstance(requirement, TrainingRequirement),
+            "query": query,
+            "capability_form": form,
+            "capability_groups": capability_groups(_selected(request, requirement), query),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
@@ -104,25 +131,42 @@ def trial_requirement_edit(
     if kind == "override":
         return _override_edit(request, trial, requirement_id)
     requirement = _requirement(kind, requirement_id, trial=trial)
-    return _edit_page(request, requirement, owner_name=trial.short_title,
-                      back=reverse("trials:requirements", args=[trial.pk]))
+    return _edit_page(
+        request,
+        requirement,
+        owner_name=trial.short_title,
+        back=reverse("trials:requirements", args=[trial.pk]),
+    )
 
 
 def _override_edit(request: HttpRequest, trial, override_id: int) -> HttpResponse:
     override = next((o for o in trial_overrides(trial) if o.pk == int(override_id)), None)
     if override is None:
         raise Http404("No such override.")
-    form = OverrideChangeForm(request.POST or None,
-                              initial={"level": override.level, "reason": override.reason})
+    form = OverrideChangeForm(
+        request.POST or None, initial={"level": override.level, "reason": override.reason}
+    )
     back = reverse("trials:requirements", args=[trial.pk])
     if request.method == "POST" and form.is_valid():
-        services.override_set(trial=trial, requirement=override.requirement,
-                              level=form.cleaned_data["level"],
-                              reason=form.cleaned_data["reason"], user=request.user)
+        services.override_set(
+            trial=trial,
+            requirement=override.requirement,
+            level=form.cleaned_data["level"],
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+        )
         return redirect(back)
-    return render(request, "trials/override_edit.html", {
-        "form": form, "override": override, "trial": trial, "back": back,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "trials/override_edit.html",
+        {
+            "form": form,
+            "override": override,
+            "trial": trial,
+            "back": back,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
@@ -131,8 +175,12 @@ def profile_requirement_edit(
 ) -> HttpResponse:
     profile = _editable_profile(request, profile_code)
     requirement = _requirement(kind, requirement_id, profile=profile)
-    return _edit_page(request, requirement, owner_name=profile.name,
-                      back=reverse("trials:profile", args=[profile.code]))
+    return _edit_page(
+        request,
+        requirement,
+        owner_name=profile.name,
+        back=reverse("trials:profile", args=[profile.code]),
+    )
 
 
 @login_required
@@ -142,10 +190,18 @@ def profile_edit(request: HttpRequest, profile_code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.profile_update(
             profile=RequirementProfile.objects.get(pk=profile.pk),
-            name=form.cleaned_data["name"], description=form.cleaned_data["description"],
-            user=request.user, reason=form.cleaned_data["reason"],
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            user=request.user,
+            reason=form.cleaned_data["reason"],
         )
         return redirect("trials:profile", profile.code)
-    return render(request, "trials/profile_edit.html", {
-        "form": form, "profile": RequirementProfile.objects.get(pk=profile.pk),
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "trials/profile_edit.html",
+        {
+            "form": form,
+            "profile": RequirementProfile.objects.get(pk=profile.pk),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )

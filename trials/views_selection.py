@@ -49,21 +49,31 @@ def trial_sites_bulk(request: HttpRequest, trial_id: int) -> HttpResponse:
     if not form.is_valid():
         if "sites" in form.errors and request.POST.getlist("sites"):
             raise Http404("No such site.")
-        return render(request, "trials/trial_sites_bulk.html",
-                      {"trial": trial, "form": form}, status=400)
+        return render(
+            request, "trials/trial_sites_bulk.html", {"trial": trial, "form": form}, status=400
+        )
     data = form.cleaned_data
     try:
         changed, skipped = services.trial_sites_add(
-            trial=trial, sites=list(data["sites"]), status=data["action"], user=request.user,
-            respond_by=data["respond_by"], message=data["message"],
+            trial=trial,
+            sites=list(data["sites"]),
+            status=data["action"],
+            user=request.user,
+            respond_by=data["respond_by"],
+            message=data["message"],
         )
     except ValidationError as error:
         _add_errors(form, error)
-        return render(request, "trials/trial_sites_bulk.html",
-                      {"trial": trial, "form": form}, status=400)
+        return render(
+            request, "trials/trial_sites_bulk.html", {"trial": trial, "form": form}, status=400
+        )
     verb = dict(BulkSelectionForm.ACTIONS)[data["action"]].lower()
-    messages.success(request, f"{len(changed)} sites {verb}d"
-                     + (f"; {len(skipped)} left as they were" if skipped else "") + ".")
+    messages.success(
+        request,
+        f"{len(changed)} sites {verb}d"
+        + (f"; {len(skipped)} left as they were" if skipped else "")
+        + ".",
+    )
     return redirect("trials:sites", trial.pk)
 
 
@@ -76,23 +86,37 @@ def trial_site(request: HttpRequest, trial_id: int, site_id: int) -> HttpRespons
     """One site's place in the selection: its story, and the network coordinator's next step."""
     trial = _network_trial(request, trial_id)
     current = trial_site_for(request.user, trial, site_id)
-    statuses = tuple(s for s in TRANSITIONS[current.status]
-                     if s not in SITE_ANSWERS and can_move_trial_site(request.user, current, s))
+    statuses = tuple(
+        s
+        for s in TRANSITIONS[current.status]
+        if s not in SITE_ANSWERS and can_move_trial_site(request.user, current, s)
+    )
     form = TrialSiteMoveForm(request.POST or None, statuses=statuses)
     if request.method == "POST" and form.is_valid():
         try:
             services.trial_site_move(
-                trial_site=current, status=form.cleaned_data["status"], user=request.user,
-                reason=form.cleaned_data["reason"], respond_by=form.cleaned_data["respond_by"],
+                trial_site=current,
+                status=form.cleaned_data["status"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                respond_by=form.cleaned_data["respond_by"],
                 message=form.cleaned_data["message"],
             )
             return redirect("trials:site", trial.pk, current.site_id)
         except ValidationError as error:
             _add_errors(form, error)
-    return render(request, "trials/trial_site.html", {
-        "trial": trial, "trial_site": current, "form": form if statuses else None,
-        "history": _site_history(current), "can_invite": TrialSite.Status.INVITED in statuses,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "trials/trial_site.html",
+        {
+            "trial": trial,
+            "trial_site": current,
+            "form": form if statuses else None,
+            "history": _site_history(current),
+            "can_invite": TrialSite.Status.INVITED in statuses,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -106,13 +130,22 @@ def invitation_answer(request: HttpRequest, trial_id: int, site_id: int) -> Http
     if request.method == "POST" and current.is_awaiting_answer and form.is_valid():
         try:
             services.trial_site_move(
-                trial_site=current, status=form.cleaned_data["status"], user=request.user,
+                trial_site=current,
+                status=form.cleaned_data["status"],
+                user=request.user,
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, "Your answer has been sent to the network coordinator.")
             return redirect("trials:site_answer", trial.pk, current.site_id)
         except ValidationError as error:
             _add_errors(form, error)
-    return render(request, "trials/invitation_answer.html", {
-        "trial": trial, "trial_site": current, "form": form,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "trials/invitation_answer.html",
+        {
+            "trial": trial,
+            "trial_site": current,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -28,8 +28,17 @@ from guidance.search.facets import Facet, facet_counts, facets_from
 from guidance.search.terms import MAX_QUERY_CHARS, MAX_TERMS, ParsedQuery, normalise_query, parse
 
 __all__ = [
-    "FEW_RESULTS", "MAX_QUERY_CHARS", "MAX_TERMS", "Found", "current_versions", "find",
-    "normalise_query", "parse", "search", "search_fallback", "snippet_for",
+    "FEW_RESULTS",
+    "MAX_QUERY_CHARS",
+    "MAX_TERMS",
+    "Found",
+    "current_versions",
+    "find",
+    "normalise_query",
+    "parse",
+    "search",
+    "search_fallback",
+    "snippet_for",
 ]
 
 FEW_RESULTS = 3
@@ -44,8 +53,10 @@ def current_versions(
     """
     versions = selectors.current_versions()
     if section:
-        versions = versions.filter(document__section=section) if section in Section.values else (
-            versions.none()
+        versions = (
+            versions.filter(document__section=section)
+            if section in Section.values
+            else (versions.none())
         )
     for code, allowed, field_name in (
         (topic, Topic.values, "topics"),
@@ -75,7 +86,9 @@ def _backend():
 
 
 def _ranked(
-    versions: QuerySet, parsed: ParsedQuery, most_words: bool,
+    versions: QuerySet,
+    parsed: ParsedQuery,
+    most_words: bool,
     filters: dict[str, str | None] | None = None,
 ) -> QuerySet:
     """The ranked search of `versions`; given the page's `filters` (PostgreSQL), its ranking
@@ -121,7 +134,7 @@ class Found:
 
     @cached_property
     def suggestion(self) -> str | None:
-        """"Did you mean": only when the words found little."""
+        """ "Did you mean": only when the words found little."""
         return suggest.did_you_mean(self.text) if self.text else None
 
 
@@ -146,8 +159,9 @@ def find(
         return Found(text, parsed, GuidanceVersion.objects.none(), filters)
     versions = current_versions(**filters)
     if not text:
-        return Found(text, parsed, versions.annotate(rank=Value(0.0)).order_by("title", "pk"),
-                     filters)
+        return Found(
+            text, parsed, versions.annotate(rank=Value(0.0)).order_by("title", "pk"), filters
+        )
     if not parsed:
         return Found(text, parsed, versions.none(), filters)
     # The page counts facets in its ranking statement; callers with no facets skip that work.

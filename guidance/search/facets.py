@@ -52,7 +52,8 @@ def _values(section: str, topics: list[str], classes: list[str]) -> dict[str, se
 
 def _counts_python(matches: QuerySet, selected: dict[str, str | None]) -> dict[str, Counter]:
     rows = [
-        _values(*row) for row in matches.values_list(
+        _values(*row)
+        for row in matches.values_list(
             "document__section", "document__topics", "document__atmp_classes"
         ).order_by()
     ]
@@ -71,7 +72,8 @@ def _counts_python(matches: QuerySet, selected: dict[str, str | None]) -> dict[s
 _SQL_FACETS = {
     "section": ("section", "SELECT %s::text, m.section::text, {pad}count(*) FROM m"),
     "topic": (
-        "topics", "SELECT %s::text, t, {pad}count(*) FROM m, jsonb_array_elements_text(m.topics) t"
+        "topics",
+        "SELECT %s::text, t, {pad}count(*) FROM m, jsonb_array_elements_text(m.topics) t",
     ),
     "atmp_class": (
         "atmp_classes",
@@ -111,9 +113,11 @@ def _empty_counts() -> dict[str, Counter]:
 def _counts_postgresql(matches: QuerySet, selected: dict[str, str | None]) -> dict[str, Counter]:
     counts = _empty_counts()
     try:
-        base, base_params = matches.values_list(
-            "document__section", "document__topics", "document__atmp_classes"
-        ).order_by().query.sql_with_params()
+        base, base_params = (
+            matches.values_list("document__section", "document__topics", "document__atmp_classes")
+            .order_by()
+            .query.sql_with_params()
+        )
     except EmptyResultSet:  # .none(): nothing to count
         return counts
     parts, params = _facet_selects(selected)
@@ -140,10 +144,18 @@ def ranking_with_counts(
     """
     counts = _empty_counts()
     try:
-        base, base_params = ranked.values_list(
-            "pk", "rank", "title", "document__section", "document__topics",
-            "document__atmp_classes",
-        ).order_by().query.sql_with_params()
+        base, base_params = (
+            ranked.values_list(
+                "pk",
+                "rank",
+                "title",
+                "document__section",
+                "document__topics",
+                "document__atmp_classes",
+            )
+            .order_by()
+            .query.sql_with_params()
+        )
     except EmptyResultSet:
         return [], counts
     where, where_params = _where(selected)
@@ -155,8 +167,7 @@ def ranking_with_counts(
         # The rank as text, read as psycopg reads the rank's own type (real or double).
         "SELECT NULL::text, NULL::text, m.id, m.rank::text, "
         f'row_number() OVER (ORDER BY m.rank DESC, m.title COLLATE "C", m.id) FROM m{where} '
-        "UNION ALL "
-        + " UNION ALL ".join(parts)
+        "UNION ALL " + " UNION ALL ".join(parts)
     )
     ranking = []
     with connection.cursor() as cursor:

@@ -62,8 +62,8 @@ def _matches(parsed: ParsedQuery, *, most_words: bool) -> Q:
     for group in parsed.groups:
         included = Q()
         for concept in group.include:
-            included = (included | _anywhere(concept)) if most_words else (
-                included & _anywhere(concept)
+            included = (
+                (included | _anywhere(concept)) if most_words else (included & _anywhere(concept))
             )
         for concept in group.exclude:
             included &= ~_anywhere(concept)
@@ -80,9 +80,9 @@ def has_at_least(versions: QuerySet, parsed: ParsedQuery, n: int) -> bool:
     return len(matches) >= n
 
 
-def search(versions: QuerySet, parsed: ParsedQuery, *, most_words: bool = False) -> QuerySet[
-    GuidanceVersion
-]:
+def search(
+    versions: QuerySet, parsed: ParsedQuery, *, most_words: bool = False
+) -> QuerySet[GuidanceVersion]:
     """Matching versions, each annotated with `rank` (and `matched`: concepts found), best first."""
     if not parsed:
         return versions.none()

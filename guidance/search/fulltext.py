@@ -60,10 +60,12 @@ def _group_query(group: Group, includes: SearchQuery) -> SearchQuery:
 
 def all_words_query(parsed: ParsedQuery) -> SearchQuery:
     """Every concept of a group (and none of its exclusions); any group."""
-    return _any([
-        _group_query(g, reduce(lambda a, b: a & b, [concept_query(c) for c in g.include]))
-        for g in parsed.groups
-    ])
+    return _any(
+        [
+            _group_query(g, reduce(lambda a, b: a & b, [concept_query(c) for c in g.include]))
+            for g in parsed.groups
+        ]
+    )
 
 
 def any_words_query(parsed: ParsedQuery) -> SearchQuery:
@@ -213,18 +215,25 @@ def search_most_words(versions: QuerySet, parsed: ParsedQuery) -> SearchResults:
     query = any_words_query(parsed)
     matched = sum(
         (
-            Case(When(search_vector=concept_query(c), then=Value(1)), default=Value(0),
-                 output_field=IntegerField())
+            Case(
+                When(search_vector=concept_query(c), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
             for c in parsed.concepts
         ),
         Value(0),
     )
     ranked = (
         versions.filter(search_vector=query)
-        .annotate(rank=matched + Least(
-            SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS), Value(0.99),
-            output_field=FloatField(),
-        ))
+        .annotate(
+            rank=matched
+            + Least(
+                SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS),
+                Value(0.99),
+                output_field=FloatField(),
+            )
+        )
         .order_by(*RESULT_ORDER)
     )
     return _results(ranked, query)

@@ -20,9 +20,7 @@ from guidance.models import GuidanceVersion
 from guidance.search.terms import ParsedQuery, stem
 
 SNIPPET_CHARS = 220
-BOILERPLATE = (
-    "This is a summary written for the portal; read the source document before acting.",
-)
+BOILERPLATE = ("This is a summary written for the portal; read the source document before acting.",)
 
 
 def snippet_source():
@@ -47,13 +45,13 @@ def sanitise_headline(headline: str) -> SafeString:
 
 def _pattern(parsed: ParsedQuery) -> re.Pattern | None:
     """Matches any alternative of any concept at a word start (a fallback match)."""
-    texts = {
-        stem(a.text) for concept in parsed.concepts for a in concept.alternatives if a.words
-    }
+    texts = {stem(a.text) for concept in parsed.concepts for a in concept.alternatives if a.words}
     if not texts:
         return None
     alternatives = sorted(
-        (r"[\s-]+".join(re.escape(w) for w in text.split()) for text in texts), key=len, reverse=True
+        (r"[\s-]+".join(re.escape(w) for w in text.split()) for text in texts),
+        key=len,
+        reverse=True,
     )
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")\w*", re.IGNORECASE)
 
@@ -68,8 +66,10 @@ def fallback_snippet(version: GuidanceVersion, parsed: ParsedQuery) -> SafeStrin
     excerpt = source[start : start + SNIPPET_CHARS]
     marked, last = [], 0
     for match in pattern.finditer(excerpt):
-        marked += [html.escape(excerpt[last : match.start()]),
-                   f"<mark>{html.escape(match.group(0))}</mark>"]
+        marked += [
+            html.escape(excerpt[last : match.start()]),
+            f"<mark>{html.escape(match.group(0))}</mark>",
+        ]
         last = match.end()
     marked.append(html.escape(excerpt[last:]))
     prefix = "… " if start > 0 else ""

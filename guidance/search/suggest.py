@@ -1,4 +1,4 @@
-""""Did you mean": a misspelt word of the query replaced by the nearest word guidance uses.
+""" "Did you mean": a misspelt word of the query replaced by the nearest word guidance uses.
 
 A word is misspelt when no current guidance contains it; its replacement is the most similar
 word of the current titles or of the synonym dictionary. On PostgreSQL pg_trgm finds the
@@ -51,8 +51,9 @@ def _closest(word: str, candidates: set[str]) -> str | None:
 
 
 def _dictionary_words() -> list[str]:
-    return sorted({w for group in SYNONYM_GROUPS for t in group for w in words_of(t)
-                   if len(w) >= MIN_WORD})
+    return sorted(
+        {w for group in SYNONYM_GROUPS for t in group for w in words_of(t) if len(w) >= MIN_WORD}
+    )
 
 
 def _corrections_postgresql(words: list[str]) -> dict[str, str]:
@@ -89,8 +90,11 @@ def _corrections_fallback(words: list[str]) -> dict[str, str]:
 
 def did_you_mean(text: str) -> str | None:
     """The query with its misspelt words replaced, or None when there is nothing to suggest."""
-    words = [w for w in dict.fromkeys(words_of(text))
-             if len(w) >= MIN_WORD and w not in STOP_WORDS and not w.isdigit()]
+    words = [
+        w
+        for w in dict.fromkeys(words_of(text))
+        if len(w) >= MIN_WORD and w not in STOP_WORDS and not w.isdigit()
+    ]
     if not words:
         return None
     if connection.vendor == "postgresql":

@@ -44,7 +44,9 @@ OWNER_HELP = (
     "`user-<id>` for a portal user who is a member of the site."
 )
 OWNER_INVALID = "Not one of this site's staff in post or members: give staff-<id> or user-<id>."
-NOT_A_GAP = "Not one of this site's gaps today; its gaps are listed by GET /api/v1/sites/{id}/readiness/."
+NOT_A_GAP = (
+    "Not one of this site's gaps today; its gaps are listed by GET /api/v1/sites/{id}/readiness/."
+)
 UNKNOWN_FIELD = "Unknown field; an action has {fields}."
 STATUS_FILTER_INVALID = "Give status as open, done or dropped."
 CREATE_FIELDS = ("requirement_key", "owner", "target_date", "note")
@@ -58,8 +60,19 @@ class GapActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GapAction
-        fields = ["id", "requirement_key", "requirement_label", "owner", "owner_name",
-                  "target_date", "note", "status", "is_overdue", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "requirement_key",
+            "requirement_label",
+            "owner",
+            "owner_name",
+            "target_date",
+            "note",
+            "status",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_owner(self, action: GapAction) -> str:
@@ -70,7 +83,8 @@ class _ActionFields(serializers.Serializer):
     # A string checked against the site's people (validate_owner), not a ChoiceField: the
     # choices differ per site, and an empty enum would make the schema unsatisfiable.
     owner = serializers.CharField(
-        max_length=30, help_text=OWNER_HELP,
+        max_length=30,
+        help_text=OWNER_HELP,
         error_messages={"required": OWNER_REQUIRED, "blank": OWNER_INVALID},
     )
     target_date = ApiDateField(
@@ -102,13 +116,23 @@ class GapActionUpdateSerializer(_ActionFields):
         choices=GapAction.Status.choices, error_messages={"required": STATUS_REQUIRED}
     )
     reason = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="",
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Why it changed; kept with the change in the action's history.",
     )
 
 
-def _checked(serializer_class, site: Site, data, *, allowed, initial: dict | None = None,
-             current_owner: str = "") -> dict:
+def _checked(
+    serializer_class,
+    site: Site,
+    data,
+    *,
+    allowed,
+    initial: dict | None = None,
+    current_owner: str = "",
+) -> dict:
     """The validated body over the action's current values (PATCH), or a 400 naming each field."""
     if not isinstance(data, Mapping):
         raise ValidationError({"detail": "Send a JSON object."})
@@ -141,9 +165,12 @@ class SiteActionList(APIView):
     pagination_class = Pagination
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="A site's action plan (every action, by target date)",
-                   tags=["actions"], parameters=[STATUS_PARAMETER],
-                   responses={200: GapActionSerializer(many=True)})
+    @extend_schema(
+        summary="A site's action plan (every action, by target date)",
+        tags=["actions"],
+        parameters=[STATUS_PARAMETER],
+        responses={200: GapActionSerializer(many=True)},
+    )
     def get(self, request: Request, site_id: int) -> Response:
         site = site_for(request.user, site_id)
         actions = site_actions(site).order_by("target_date", "pk")
@@ -156,8 +183,12 @@ class SiteActionList(APIView):
         page = paginator.paginate_queryset(actions, request, view=self)
         return paginator.get_paginated_response(GapActionSerializer(page, many=True).data)
 
-    @extend_schema(summary="Add an action on one of the site's gaps", tags=["actions"],
-                   request=GapActionCreateSerializer, responses={201: GapActionSerializer})
+    @extend_schema(
+        summary="Add an action on one of the site's gaps",
+        tags=["actions"],
+        request=GapActionCreateSerializer,
+        responses={201: GapActionSerializer},
+    )
     def post(self, request: Request, site_id: int) -> Response:
         site = site_for(request.user, site_id, write=True)
         data = _checked(GapActionCreateSerializer, site, request.data, allowed=CREATE_FIELDS)
@@ -165,9 +196,13 @@ class SiteActionList(APIView):
         if gap is None:
             raise ValidationError({"requirement_key": [NOT_A_GAP]})
         action = action_create(
-            site=site, requirement_key=gap.key, requirement_label=gap.label,
-            owner=_owner(site, data["owner"]), target_date=data["target_date"],
-            note=data["note"], user=request.user,
+            site=site,
+            requirement_key=gap.key,
+            requirement_label=gap.label,
+            owner=_owner(site, data["owner"]),
+            target_date=data["target_date"],
+            note=data["note"],
+            user=request.user,
         )
         action = site_actions(site).get(pk=action.pk)
         return Response(GapActionSerializer(action).data, status=status.HTTP_201_CREATED)
@@ -179,25 +214,41 @@ class SiteActionDetail(APIView):
     @extend_schema(summary="One action", tags=["actions"], responses={200: GapActionSerializer})
     def get(self, request: Request, site_id: int, action_id: int) -> Response:
         site = site_for(request.user, site_id)
-        return Response(GapActionSerializer(get_object_or_404(site_actions(site), pk=action_id)).data)
+        return Response(
+            GapActionSerializer(get_object_or_404(site_actions(site), pk=action_id)).data
+        )
 
     @extend_schema(
         summary="Change an action: its status, owner, target date or note (fields left out are "
-                "kept), with the reason kept in its history",
-        tags=["actions"], request=GapActionUpdateSerializer(partial=True),
+        "kept), with the reason kept in its history",
+        tags=["actions"],
+        request=GapActionUpdateSerializer(partial=True),
         responses={200: GapActionSerializer},
     )
     def patch(self, request: Request, site_id: int, action_id: int) -> Response:
         site = site_for(request.user, site_id, write=True)
         action = get_object_or_404(site_actions(site), pk=action_id)
         current = {
-            "status": action.status, "owner": owner_value(action),
-            "target_date": action.target_date.isoformat(), "note": action.note,
+            "status": action.status,
+            "owner": owner_value(action),
+            "target_date": action.target_date.isoformat(),
+            "note": action.note,
         }
-        data = _checked(GapActionUpdateSerializer, site, request.data, allowed=UPDATE_FIELDS,
-                        initial=current, current_owner=current["owner"])
+        data = _checked(
+            GapActionUpdateSerializer,
+            site,
+            request.data,
+            allowed=UPDATE_FIELDS,
+            initial=current,
+            current_owner=current["owner"],
+        )
         action_update(
-            action=action, owner=_owner(site, data["owner"], action), target_date=data["target_date"],
-            status=data["status"], note=data["note"], reason=data["reason"], user=request.user,
+            action=action,
+            owner=_owner(site, data["owner"], action),
+            target_date=data["target_date"],
+            status=data["status"],
+            note=data["note"],
+            reason=data["reason"],
+            user=request.user,
         )
         return Response(GapActionSerializer(site_actions(site).get(pk=action.pk)).data)

@@ -27,7 +27,8 @@ class ReportRequestSerializer(serializers.Serializer):
     trial = serializers.IntegerField(required=False, allow_null=True)
     profile = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     on = ApiDateField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="Assessment date, YYYY-MM-DD; default today.",
         error_messages={"invalid": "on: enter a date as YYYY-MM-DD, for example 2026-03-31."},
     )
@@ -35,7 +36,8 @@ class ReportRequestSerializer(serializers.Serializer):
 
 class ReportSerializer(serializers.ModelSerializer):
     progress = serializers.CharField(
-        source="progress_label", read_only=True,
+        source="progress_label",
+        read_only=True,
         help_text='What the requester is told, e.g. "Queued", "Building", '
         '"Retrying (attempt 2 of 3)", "Succeeded".',
     )
@@ -44,8 +46,19 @@ class ReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReadinessReport
-        fields = ["id", "kind", "status", "progress", "attempts", "error", "as_of", "created_at",
-                  "finished_at", "pdf", "csv"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "attempts",
+            "error",
+            "as_of",
+            "created_at",
+            "finished_at",
+            "pdf",
+            "csv",
+        ]
 
     def _url(self, report: ReadinessReport, name: str) -> str | None:
         if report.status != ReadinessReport.Status.SUCCEEDED:
@@ -67,9 +80,13 @@ class ReportListCreate(APIView):
     @extend_schema(
         request=ReportRequestSerializer,
         responses={
-            202: inline_serializer("ReportQueued", {"id": serializers.IntegerField(),
-                                                    "status": serializers.CharField()}),
-            400: None, 404: None, 503: None,
+            202: inline_serializer(
+                "ReportQueued",
+                {"id": serializers.IntegerField(), "status": serializers.CharField()},
+            ),
+            400: None,
+            404: None,
+            503: None,
         },
     )
     def post(self, request):
@@ -78,16 +95,19 @@ class ReportListCreate(APIView):
         data = payload.validated_data
         try:
             report = jobs.report_request(
-                user=request.user, kind=data["kind"], site=data.get("site"),
-                region=data.get("region"), trial=data.get("trial"), profile=data.get("profile"),
+                user=request.user,
+                kind=data["kind"],
+                site=data.get("site"),
+                region=data.get("region"),
+                trial=data.get("trial"),
+                profile=data.get("profile"),
                 as_of=data.get("on") or timezone.localdate(),
             )
         except access.ReportRequestError as error:
             return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
         except broker.BrokerUnavailable as error:
             return Response({"detail": error.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return Response({"id": report.pk, "status": report.status},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_202_ACCEPTED)
 
 
 class ReportDetail(APIView):
@@ -126,4 +146,3 @@ class ReportCsv(APIView):
     @extend_schema(responses={(200, "text/csv"): bytes, 404: None})
     def get(self, request, report_id: int):
         return _download(request, report_id, "csv")
-

@@ -34,8 +34,9 @@ class TrendPointSerializer(serializers.Serializer):
     date = serializers.DateField(source="on")
     sites = serializers.IntegerField()
     ready = serializers.IntegerField()
-    median_score = serializers.FloatField(allow_null=True,
-                                          help_text="0–1; null when no site has a score.")
+    median_score = serializers.FloatField(
+        allow_null=True, help_text="0–1; null when no site has a score."
+    )
 
 
 def _sites(request: Request, data: dict):
@@ -51,7 +52,8 @@ class BlockersView(APIView):
     """The requirements that block the most sites in your scope."""
 
     @extend_schema(
-        summary="Most common blockers across the sites you may see", tags=["readiness"],
+        summary="Most common blockers across the sites you may see",
+        tags=["readiness"],
         parameters=[*_COMMON_PARAMETERS, _REGION],
         responses={200: BlockerSerializer(many=True)},
     )
@@ -74,6 +76,7 @@ class TrendView(APIView):
         if "on" in request.query_params:
             raise serializers.ValidationError({"on": ["The trend always ends today."]})
         requirement_set, _, data = _parse(request, with_region=True)
-        points = readiness_trend(sites=_sites(request, data), requirements=requirement_set,
-                                 today=timezone.localdate())
+        points = readiness_trend(
+            sites=_sites(request, data), requirements=requirement_set, today=timezone.localdate()
+        )
         return Response(TrendPointSerializer(points, many=True).data)

@@ -96,7 +96,9 @@ class RankedSiteSerializer(serializers.Serializer):
     ready = serializers.BooleanField(help_text="No blockers.")
     blockers = serializers.IntegerField()
     warnings = serializers.IntegerField()
-    expiring = serializers.IntegerField(help_text="Met, but lapsing within the expiring window (READINESS_EXPIRING_DAYS, 90 by default).")
+    expiring = serializers.IntegerField(
+        help_text="Met, but lapsing within the expiring window (READINESS_EXPIRING_DAYS, 90 by default)."
+    )
 
 
 class GapRowSerializer(serializers.Serializer):
@@ -131,9 +133,7 @@ class GapRowSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_closes_at(self, row) -> str:
-        return self.context["request"].build_absolute_uri(
-            gap_path(self.context["site_id"], row)
-        )
+        return self.context["request"].build_absolute_uri(gap_path(self.context["site_id"], row))
 
 
 class SiteAssessmentSerializer(serializers.Serializer):

@@ -19,14 +19,16 @@ class MergedRequirementSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=RequirementLevel.choices)
     label = serializers.CharField()
     capabilities = serializers.ListField(
-        child=serializers.CharField(), source="capability_codes",
+        child=serializers.CharField(),
+        source="capability_codes",
         help_text="Capability codes (alternatives); empty for training.",
     )
     course = serializers.CharField(source="course_code", help_text="Course code (training).")
     role = serializers.CharField(help_text="Staff role code; empty for any role.")
     min_staff = serializers.IntegerField()
-    sources = serializers.ListField(child=serializers.CharField(),
-                                    help_text="Profiles it comes from, and/or Trial-specific.")
+    sources = serializers.ListField(
+        child=serializers.CharField(), help_text="Profiles it comes from, and/or Trial-specific."
+    )
     notes = serializers.ListField(child=serializers.CharField())
 
 
@@ -48,15 +50,20 @@ class TrialWithRequirementsSerializer(trials_api.TrialDetailSerializer):
     list=extend_schema(summary="Trials you may see", tags=["trials"]),
     retrieve=extend_schema(
         summary="One trial with its merged requirements (404 if you may not see it)",
-        tags=["trials"], responses={200: TrialWithRequirementsSerializer},
+        tags=["trials"],
+        responses={200: TrialWithRequirementsSerializer},
     ),
     create=extend_schema(
-        summary="Set up a trial (network coordinators)", tags=["trials"],
-        request=TrialSetupSerializer, responses={201: TrialWithRequirementsSerializer},
+        summary="Set up a trial (network coordinators)",
+        tags=["trials"],
+        request=TrialSetupSerializer,
+        responses={201: TrialWithRequirementsSerializer},
     ),
     partial_update=extend_schema(
-        summary="Change a trial; a list given replaces the trial's list", tags=["trials"],
-        request=TrialSetupSerializer, responses={200: TrialWithRequirementsSerializer},
+        summary="Change a trial; a list given replaces the trial's list",
+        tags=["trials"],
+        request=TrialSetupSerializer,
+        responses={200: TrialWithRequirementsSerializer},
     ),
 )
 class TrialViewSet(trials_api.TrialViewSet):

@@ -54,8 +54,9 @@ def summaries_and_blockers_in_database(
 
     def count(day: dt.date, site_ids: list[int]) -> dict[int, tuple]:
         rows = run_met_query(_PER_SITE_AND_REQUIREMENT, site_ids, requirements, day)
-        return {site_id: (*counts, tuple(met_idx), stamp)
-                for site_id, *counts, met_idx, stamp in rows}
+        return {
+            site_id: (*counts, tuple(met_idx), stamp) for site_id, *counts, met_idx, stamp in rows
+        }
 
     answers = summary_cache.cached_counts([s.pk for s in site_list], digests, count)[on]
     meeting = Counter(idx for *_, met_idx in answers.values() for idx in met_idx)

@@ -242,10 +242,16 @@ def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
         )
         .order_by("capabilityrequirement__profile__name", "capabilityrequirement_id")
         .values_list(
-            "capabilityrequirement_id", "capabilityrequirement__trial_id",
-            "capabilityrequirement__profile_id", "capabilityrequirement__profile__name",
-            "capabilityrequirement__level", "capabilityrequirement__note",
-            "capability_id", "capability__name", "capability__code", "capability__category",
+            "capabilityrequirement_id",
+            "capabilityrequirement__trial_id",
+            "capabilityrequirement__profile_id",
+            "capabilityrequirement__profile__name",
+            "capabilityrequirement__level",
+            "capabilityrequirement__note",
+            "capability_id",
+            "capability__name",
+            "capability__code",
+            "capability__category",
             "capability__evidence_expected",
         )
     )
@@ -264,8 +270,17 @@ def _load_requirements(condition: Q) -> list[_LoadedRequirement]:
         TrainingRequirement.objects.filter(condition)
         .order_by("profile__name", "pk")
         .values_list(
-            "pk", "trial_id", "profile_id", "profile__name", "role", "min_staff", "level",
-            "course_id", "course__code", "course__title", "course__renewal_months",
+            "pk",
+            "trial_id",
+            "profile_id",
+            "profile__name",
+            "role",
+            "min_staff",
+            "level",
+            "course_id",
+            "course__code",
+            "course__title",
+            "course__renewal_months",
         )
     )
     for pk, trial_id, profile_id, profile_name, role, min_staff, level, *course in training:
@@ -423,9 +438,7 @@ def requirement_set_for_draft(
         profile_ids = set(trial.profiles.values_list("pk", flat=True)) if trial else set()
     own_rows = Q(trial_id=trial.pk) if trial is not None else Q(pk__in=[])
     loaded = _load_requirements(own_rows | Q(profile_id__in=profile_ids))
-    overrides = (
-        {o.row: o for o in _load_overrides([trial.pk]).get(trial.pk, ())} if trial else {}
-    )
+    overrides = {o.row: o for o in _load_overrides([trial.pk]).get(trial.pk, ())} if trial else {}
     if override is not None:
         row, level = override
         kind = CAPABILITY if isinstance(row, CapabilityRequirement) else TRAINING

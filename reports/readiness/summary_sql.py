@@ -217,7 +217,9 @@ def run_met_query(
 
 
 def assessments_from_counts(
-    site_list: list[Site | SiteRef], requirements: RequirementSet, on: dt.date,
+    site_list: list[Site | SiteRef],
+    requirements: RequirementSet,
+    on: dt.date,
     counts: dict[int, tuple[int, int, int]],
 ) -> list[SiteAssessment]:
     """Each site's assessment from its (met, expiring, met mandatory) counts, in the order
@@ -259,6 +261,4 @@ def summaries_in_database(
         return {site_id: tuple(rest) for site_id, *rest in rows}
 
     counts = summary_cache.cached_counts([site.pk for site in site_list], digests, count)
-    return {
-        day: assessments_from_counts(site_list, requirements, day, counts[day]) for day in days
-    }
+    return {day: assessments_from_counts(site_list, requirements, day, counts[day]) for day in days}

@@ -74,7 +74,5 @@ def _needed_by(needs: list) -> str:
     """ "Needed by ORION-19 (gap), CAR-T core." """
     if not needs:
         return ""
-    names = ", ".join(
-        escape(need.label) + (" (gap)" if need.is_gap else "") for need in needs
-    )
+    names = ", ".join(escape(need.label) + (" (gap)" if need.is_gap else "") for need in needs)
     return f'<p class="nhsuk-body-s">Needed by {names}.</p>\n'

@@ -50,8 +50,12 @@ def draft_summary(*, user: User, trial: Trial | None, profiles: Iterable) -> dic
     the trial's own requirements and overrides when it exists already. Six queries."""
     chosen = RequirementProfile.objects.filter(pk__in=profile_ids(profiles))
     requirements = readiness.requirement_set_for_draft(trial, profiles=chosen)
-    return {"summary": _summary(user, requirements), "draft": True, "proposed": False,
-            "chosen": len(requirements.requirements)}
+    return {
+        "summary": _summary(user, requirements),
+        "draft": True,
+        "proposed": False,
+        "chosen": len(requirements.requirements),
+    }
 
 
 @register.inclusion_tag("reports/_readiness_summary.html")

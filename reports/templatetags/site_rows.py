@@ -49,8 +49,10 @@ def _e(value) -> str:
 
 def _cell(heading: str, html: str) -> str:
     """A responsive table cell (the heading shows on narrow screens only)."""
-    return (f'\n      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table__heading"'
-            f' aria-hidden="true">{heading} </span>{html}</td>')
+    return (
+        f'\n      <td role="cell" class="nhsuk-table__cell"><span class="nhsuk-table__heading"'
+        f' aria-hidden="true">{heading} </span>{html}</td>'
+    )
 
 
 def _format(name: str, args: int) -> str:
@@ -121,7 +123,9 @@ def _guidance(page: _Page, helps: dict | None, requirement) -> str:
         f'<a href="{page.guidance.format(_e(_quote(slug)))}">{_e(document.title)}</a>'
         for slug, document in documents.items()
     )
-    return f'<p class="nhsuk-body-s nhsuk-u-margin-bottom-0 app-guidance-helps">Guidance: {links}</p>'
+    return (
+        f'<p class="nhsuk-body-s nhsuk-u-margin-bottom-0 app-guidance-helps">Guidance: {links}</p>'
+    )
 
 
 def _action_links(context, page: _Page, actions_by_key: dict, row, back: str | None) -> str:
@@ -140,15 +144,17 @@ def _action_links(context, page: _Page, actions_by_key: dict, row, back: str | N
         if action.is_overdue:
             text += _OVERDUE
         if can_write:
-            text += (f' (<a href="{page.action_edit.format(site_id, action.pk)}?next={back}">change'
-                     f'<span class="nhsuk-u-visually-hidden"> the action on {label}</span></a>)')
+            text += (
+                f' (<a href="{page.action_edit.format(site_id, action.pk)}?next={back}">change'
+                f'<span class="nhsuk-u-visually-hidden"> the action on {label}</span></a>)'
+            )
         parts.append(text)
     html = "; ".join(parts) if parts else "No action planned"
     if can_write:
         html += (
             f'{"<br>" if actions else ": "}<a href="{page.action_new.format(site_id)}'
             f'?gap={escape(_quote(requirement.key))}&amp;next={back}">'
-            f'{"Add another action" if actions else "Add an action"}'
+            f"{'Add another action' if actions else 'Add an action'}"
             f'<span class="nhsuk-u-visually-hidden"> for {label}</span></a>'
         )
     return f'\n<span data-gap-actions="{_e(requirement.key)}">{html}</span>'
@@ -168,9 +174,12 @@ def _capability_cells(page: _Page, site_id: int, helps: dict | None, row) -> str
     requirement = row.requirement
     sources = f" · {_e(', '.join(requirement.sources))}" if requirement.sources else ""
     return (
-        _cell("Capability", f'<span><a href="{page.gap(site_id, row)}">{_e(requirement.label)}'
-              f'</a><br><span class="nhsuk-body-s">{_e(requirement.category_label)}{sources}'
-              f"</span>{_guidance(page, helps, requirement)}</span>")
+        _cell(
+            "Capability",
+            f'<span><a href="{page.gap(site_id, row)}">{_e(requirement.label)}'
+            f'</a><br><span class="nhsuk-body-s">{_e(requirement.category_label)}{sources}'
+            f"</span>{_guidance(page, helps, requirement)}</span>",
+        )
         + _cell("Severity", _severity(row))
         + _cell("What we found", _e(f"{row.status_label}. {row.detail}"))
         + _cell("Closed by", _e("; ".join(requirement.closes_with) or "—"))
@@ -179,11 +188,17 @@ def _capability_cells(page: _Page, site_id: int, helps: dict | None, row) -> str
 
 def _training_cells(page: _Page, site_id: int, helps: dict | None, row) -> str:
     requirement = row.requirement
-    sources = (f'<br><span class="nhsuk-body-s">{_e(", ".join(requirement.sources))}</span>'
-               if requirement.sources else "")
+    sources = (
+        f'<br><span class="nhsuk-body-s">{_e(", ".join(requirement.sources))}</span>'
+        if requirement.sources
+        else ""
+    )
     return (
-        _cell("Training", f'<span><a href="{page.gap(site_id, row)}">{_e(requirement.label)}'
-              f"</a>{sources}{_guidance(page, helps, requirement)}</span>")
+        _cell(
+            "Training",
+            f'<span><a href="{page.gap(site_id, row)}">{_e(requirement.label)}'
+            f"</a>{sources}{_guidance(page, helps, requirement)}</span>",
+        )
         + _cell("Severity", _severity(row))
         + _cell("Trained", f"{row.trained_count} of {row.needed}")
         + _cell("What we found", _e(row.detail))
@@ -199,12 +214,16 @@ def _gap_rows(context, assessment, guidance: dict, actions_by_key, kind: str) ->
         helps, cells = (guidance or {}).get("capabilities"), _capability_cells
     else:
         helps, cells = (guidance or {}).get("courses"), _training_cells
-    return mark_safe("".join(
-        _ROW + cells(page, site_id, helps, row) + _action_cell(context, page, actions_by_key, row)
-        + "\n    </tr>"
-        for row in assessment.rows
-        if not row.is_met and row.requirement.kind == kind
-    ))
+    return mark_safe(
+        "".join(
+            _ROW
+            + cells(page, site_id, helps, row)
+            + _action_cell(context, page, actions_by_key, row)
+            + "\n    </tr>"
+            for row in assessment.rows
+            if not row.is_met and row.requirement.kind == kind
+        )
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -224,29 +243,34 @@ def expiring_requirement_rows(context, assessment) -> SafeString:
     """The rows of an assessment's "Expiring within N days" table."""
     page = _page(context)
     site_id = assessment.site.pk
-    return mark_safe("".join(
-        _ROW
-        + _cell("Requirement",
-                f'<a href="{page.gap(site_id, row)}">{_e(row.requirement.label)}</a>')
-        + _cell("Valid until", page.date(row.expires_on))
-        + _cell("Details", _e(row.detail))
-        + "\n    </tr>"
-        for row in assessment.expiring_rows
-    ))
+    return mark_safe(
+        "".join(
+            _ROW
+            + _cell(
+                "Requirement", f'<a href="{page.gap(site_id, row)}">{_e(row.requirement.label)}</a>'
+            )
+            + _cell("Valid until", page.date(row.expires_on))
+            + _cell("Details", _e(row.detail))
+            + "\n    </tr>"
+            for row in assessment.expiring_rows
+        )
+    )
 
 
 @register.simple_tag
 def met_items(rows: Iterable) -> SafeString:
     """The list items of an assessment's folded "Met requirements"."""
-    return mark_safe("".join(
-        f"<li>{_e(row.requirement.label)}: {_e(row.detail)}</li>" for row in rows
-    ))
+    return mark_safe(
+        "".join(f"<li>{_e(row.requirement.label)}: {_e(row.detail)}</li>" for row in rows)
+    )
 
 
 def _cell_r(heading: str, html: str) -> str:
     """The dashboard's cells (role before class, as its other tables)."""
-    return (f'\n      <td class="nhsuk-table__cell" role="cell"><span class="nhsuk-table__heading"'
-            f' aria-hidden="true">{heading} </span>{html}</td>')
+    return (
+        f'\n      <td class="nhsuk-table__cell" role="cell"><span class="nhsuk-table__heading"'
+        f' aria-hidden="true">{heading} </span>{html}</td>'
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -258,11 +282,15 @@ def expiry_rows(context, rows: Iterable) -> SafeString:
         item = row.item
         days = row.days_left
         if days < 0:
-            tag = (f'<strong class="nhsuk-tag nhsuk-tag--red">Expired {-days} day{_plural(-days)}'
-                   " ago</strong>")
+            tag = (
+                f'<strong class="nhsuk-tag nhsuk-tag--red">Expired {-days} day{_plural(-days)}'
+                " ago</strong>"
+            )
         else:
-            tag = (f'<strong class="nhsuk-tag nhsuk-tag--yellow">{days} day{_plural(days)} left'
-                   "</strong>")
+            tag = (
+                f'<strong class="nhsuk-tag nhsuk-tag--yellow">{days} day{_plural(days)} left'
+                "</strong>"
+            )
         out.append(
             f'\n    <tr class="nhsuk-table__row" role="row" data-expiry="{_e(item.kind)}">'
             + _cell_r("Item", f'<a href="{_e(row.url)}">{_e(item.label)}</a>')
@@ -282,8 +310,11 @@ def blocker_items(context, gaps: Iterable, actions_by_key: dict, back: str) -> S
     out = []
     for gap in gaps:
         requirement = gap.requirement
-        found = (f"{gap.trained_count} of {gap.needed} trained" if requirement.kind == TRAINING
-                 else _e(gap.status_label.lower()))
+        found = (
+            f"{gap.trained_count} of {gap.needed} trained"
+            if requirement.kind == TRAINING
+            else _e(gap.status_label.lower())
+        )
         out.append(
             f'<li><a href="{page.gap(site_id, gap)}">{_e(requirement.label)}</a> '
             f'<span class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colour">({found})</span>'

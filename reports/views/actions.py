@@ -47,15 +47,26 @@ def action_new(request: HttpRequest, site_id: int) -> HttpResponse:
     form = GapActionForm(request.POST or None, site=site)
     if request.method == "POST" and form.is_valid():
         action_create(
-            site=site, requirement_key=gap.key, requirement_label=gap.label,
-            owner=form.owner_object(), target_date=form.cleaned_data["target_date"],
-            note=form.cleaned_data["note"], user=request.user,
+            site=site,
+            requirement_key=gap.key,
+            requirement_label=gap.label,
+            owner=form.owner_object(),
+            target_date=form.cleaned_data["target_date"],
+            note=form.cleaned_data["note"],
+            user=request.user,
         )
         messages.success(request, f"Action added for {gap.label}")
         return redirect(back)
-    return render(request, "actions/action_form.html", {
-        "site": site, "gap": gap, "form": form, "back": back,
-    })
+    return render(
+        request,
+        "actions/action_form.html",
+        {
+            "site": site,
+            "gap": gap,
+            "form": form,
+            "back": back,
+        },
+    )
 
 
 @login_required
@@ -64,27 +75,50 @@ def action_edit(request: HttpRequest, site_id: int, action_id: int) -> HttpRespo
     site = site_for(request.user, site_id, write=True)
     action = get_object_or_404(site_actions(site), pk=action_id)
     back = _back(request, site)
-    initial = {"status": action.status, "owner": owner_value(action),
-               "target_date": action.target_date, "note": action.note}
+    initial = {
+        "status": action.status,
+        "owner": owner_value(action),
+        "target_date": action.target_date,
+        "note": action.note,
+    }
     form = GapActionUpdateForm(request.POST or None, site=site, action=action, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action_update(
-            action=action, owner=form.owner_object(), target_date=data["target_date"],
-            status=data["status"], note=data["note"], reason=data["reason"], user=request.user,
+            action=action,
+            owner=form.owner_object(),
+            target_date=data["target_date"],
+            status=data["status"],
+            note=data["note"],
+            reason=data["reason"],
+            user=request.user,
         )
         messages.success(request, f"Action on {action.requirement_label} saved")
         return redirect(back)
     history = history_entries(list(action_history_rows(action.history.all())), HISTORY_FIELDS)
-    return render(request, "actions/action_form.html", {
-        "site": site, "action": action, "form": form, "history": history, "back": back,
-    })
+    return render(
+        request,
+        "actions/action_form.html",
+        {
+            "site": site,
+            "action": action,
+            "form": form,
+            "history": history,
+            "back": back,
+        },
+    )
 
 
 @login_required
 def action_list(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     actions = sorted(site_actions(site), key=lambda a: (not a.is_open, a.target_date, a.pk))
-    return render(request, "actions/action_list.html", {
-        "site": site, "actions": actions, "can_write": can_write_site(request.user, site),
-    })
+    return render(
+        request,
+        "actions/action_list.html",
+        {
+            "site": site,
+            "actions": actions,
+            "can_write": can_write_site(request.user, site),
+        },
+    )

@@ -26,12 +26,16 @@ from sites.models import Capability, Site
 @login_required
 def checklist(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
-    page = checklist_page(
-        site=site, user=request.user, params=request.GET, on=timezone.localdate()
+    page = checklist_page(site=site, user=request.user, params=request.GET, on=timezone.localdate())
+    return render(
+        request,
+        "sites/checklist.html",
+        {
+            "site": site,
+            "page": page,
+            "writable": writable_categories(request.user, site),
+        },
     )
-    return render(request, "sites/checklist.html", {
-        "site": site, "page": page, "writable": writable_categories(request.user, site),
-    })
 
 
 @login_required
@@ -52,8 +56,11 @@ def capability_item(request: HttpRequest, site_id: int, capability_id: int) -> H
     if not writable:
         raise Http404("No such checklist item.")
     submission = checklist_item_submit(
-        site=site, capability=capability, user=request.user,
-        data=request.POST, files=request.FILES,
+        site=site,
+        capability=capability,
+        user=request.user,
+        data=request.POST,
+        files=request.FILES,
     )
     if submission.saved:
         return _saved(request, site, capability)

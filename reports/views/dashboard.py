@@ -33,38 +33,54 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
     )
     forecasts, open_actions = trial_forecasts(site, by_trial)
     readiness_rows = [
-        {"kind": "Trial", "name": t.short_title, "query": f"trial={t.pk}", "assessment": a,
-         "forecast": f,
-         "blockers": [g for g in a.gaps if g.is_blocker]}
+        {
+            "kind": "Trial",
+            "name": t.short_title,
+            "query": f"trial={t.pk}",
+            "assessment": a,
+            "forecast": f,
+            "blockers": [g for g in a.gaps if g.is_blocker],
+        }
         for t, a, f in zip(trials, by_trial, forecasts, strict=True)
     ] + [
-        {"kind": "Requirement profile", "name": p.name, "query": f"profile={p.code}",
-         "assessment": a}
+        {
+            "kind": "Requirement profile",
+            "name": p.name,
+            "query": f"profile={p.code}",
+            "assessment": a,
+        }
         for p, a in zip(profiles, by_profile, strict=True)
     ]
     action_list = sorted(
         (a for group in open_actions.values() for a in group), key=lambda a: (a.target_date, a.pk)
     )
     expiry = expiry_lists(
-        items=expiring_items(site_ids=[site.pk], on=today), trials=trials,
-        trial_assessments=by_trial, params=request.GET, on=today,
+        items=expiring_items(site_ids=[site.pk], on=today),
+        trials=trials,
+        trial_assessments=by_trial,
+        params=request.GET,
+        on=today,
     )
-    return render(request, "reports/site_dashboard.html", {
-        "site": site,
-        "on": today,
-        "readiness_rows": readiness_rows,
-        "completion": completion_by_category(site),
-        "expiry": expiry,
-        "expiring_days": readiness.expiring_days(),
-        "changes": recent_changes(site),
-        "action_list": action_list,
-        "open_actions": open_actions,
-        "dashboard_path": request.path,
-        # Reversed once for the readiness table's "See the gaps" links, one per trial and profile.
-        "readiness_path": reverse("reports:site-readiness", args=[site.pk]),
-        "overdue": sum(1 for a in action_list if a.is_overdue),
-        "can_write": can_write_site(request.user, site),
-    })
+    return render(
+        request,
+        "reports/site_dashboard.html",
+        {
+            "site": site,
+            "on": today,
+            "readiness_rows": readiness_rows,
+            "completion": completion_by_category(site),
+            "expiry": expiry,
+            "expiring_days": readiness.expiring_days(),
+            "changes": recent_changes(site),
+            "action_list": action_list,
+            "open_actions": open_actions,
+            "dashboard_path": request.path,
+            # Reversed once for the readiness table's "See the gaps" links, one per trial and profile.
+            "readiness_path": reverse("reports:site-readiness", args=[site.pk]),
+            "overdue": sum(1 for a in action_list if a.is_overdue),
+            "can_write": can_write_site(request.user, site),
+        },
+    )
 
 
 @login_required
@@ -72,9 +88,16 @@ def site_training_matrix(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_for(request.user, site_id)
     today = timezone.localdate()
     courses, rows = selectors.site_training_matrix(request.user, site, today)
-    return render(request, "training/matrix.html", {
-        "site": site, "on": today, "courses": courses, "rows": rows,
-    })
+    return render(
+        request,
+        "training/matrix.html",
+        {
+            "site": site,
+            "on": today,
+            "courses": courses,
+            "rows": rows,
+        },
+    )
 
 
 @login_required

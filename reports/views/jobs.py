@@ -28,33 +28,49 @@ class ReportRequestForm(Form):
     """Parses the request; the rules (and their messages) live in reports.access."""
 
     kind = forms.ChoiceField(
-        label="What should the report cover?", widget=forms.RadioSelect,
+        label="What should the report cover?",
+        widget=forms.RadioSelect,
         choices=ReadinessReport.Kind.choices,
         error_messages={"required": access.UNKNOWN_KIND, "invalid_choice": access.UNKNOWN_KIND},
     )
     site = forms.ModelChoiceField(
-        queryset=None, required=False, label="Site", help_text="For a site report.",
+        queryset=None,
+        required=False,
+        label="Site",
+        help_text="For a site report.",
         empty_label="Choose a site",
     )
     region = forms.ModelChoiceField(
-        queryset=None, required=False, label="Region", help_text="For a region report.",
+        queryset=None,
+        required=False,
+        label="Region",
+        help_text="For a region report.",
         empty_label="Choose a region",
     )
     trial = forms.ModelChoiceField(
-        queryset=None, required=False, label="Trial",
+        queryset=None,
+        required=False,
+        label="Trial",
         help_text="Assess against this trial's requirements. A trial report covers its "
-        "participating sites.", empty_label="Choose a trial",
+        "participating sites.",
+        empty_label="Choose a trial",
     )
     profile = forms.ModelChoiceField(
-        queryset=None, required=False, label="Or a requirement profile",
+        queryset=None,
+        required=False,
+        label="Or a requirement profile",
         help_text="Instead of a trial, for site, region and national reports.",
-        empty_label="Choose a profile", to_field_name="code",
+        empty_label="Choose a profile",
+        to_field_name="code",
     )
     # The site or region is asked under its kind of report (NHS.UK conditional reveal).
-    reveals = {"kind": {ReadinessReport.Kind.SITE: ("site",), ReadinessReport.Kind.REGION: ("region",)}}
+    reveals = {
+        "kind": {ReadinessReport.Kind.SITE: ("site",), ReadinessReport.Kind.REGION: ("region",)}
+    }
 
     on = DateField(
-        label="Assess as of", subject="the date to assess as of",
+        label="Assess as of",
+        subject="the date to assess as of",
         help_text="Leave as today for current readiness.",
     )
 
@@ -75,15 +91,21 @@ class ReportRequestForm(Form):
 @require_http_methods(["GET", "POST"])
 def report_request(request: HttpRequest) -> HttpResponse:
     form = ReportRequestForm(
-        request.POST if request.method == "POST" else None, user=request.user,
+        request.POST if request.method == "POST" else None,
+        user=request.user,
         initial={"on": timezone.localdate(), "kind": ReadinessReport.Kind.SITE},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             report = jobs.report_request(
-                user=request.user, kind=data["kind"], site=data["site"], region=data["region"],
-                trial=data["trial"], profile=data["profile"], as_of=data["on"],
+                user=request.user,
+                kind=data["kind"],
+                site=data["site"],
+                region=data["region"],
+                trial=data["trial"],
+                profile=data["profile"],
+                as_of=data["on"],
             )
         except access.ReportRequestError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -128,8 +150,9 @@ def file_response(report: ReadinessReport, which: str) -> FileResponse:
     except FileNotFoundError:
         raise Http404("This report's file is missing.") from None
     name = f"readiness-report-{report.pk}-{report.kind}-{report.as_of:%Y-%m-%d}.{which}"
-    response = FileResponse(handle, as_attachment=True, filename=name,
-                            content_type=CONTENT_TYPES[which])
+    response = FileResponse(
+        handle, as_attachment=True, filename=name, content_type=CONTENT_TYPES[which]
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -47,10 +47,14 @@ def _proposed_change(request: HttpRequest, trial: Trial) -> dict:
     training = TrainingRequirementForm(request.GET, prefix="train")
     if "train-course" in request.GET and training.is_valid():
         data = training.cleaned_data
-        return {"training": TrainingRequirement(
-            course=data["course"], role=data["role"], min_staff=data["min_staff"],
-            level=data["level"],
-        )}
+        return {
+            "training": TrainingRequirement(
+                course=data["course"],
+                role=data["role"],
+                min_staff=data["min_staff"],
+                level=data["level"],
+            )
+        }
     if "ovr-requirement" in request.GET:
         override = OverrideForm(request.GET, prefix="ovr", inherited=inherited_requirements(trial))
         override.is_valid()  # the reason may still be empty while previewing
@@ -68,9 +72,15 @@ def trial_preview(request: HttpRequest, trial_id: int) -> HttpResponse:
     requirements = readiness.requirement_set_for_draft(trial, **change)
     sites = site_refs(visible_sites(request.user).order_by("name", "pk"))
     summary = scope_summary(sites=sites, requirements=requirements, on=timezone.localdate())
-    return render(request, "reports/_readiness_summary.html", {
-        "summary": summary, "trial": trial, "proposed": bool(change),
-    })
+    return render(
+        request,
+        "reports/_readiness_summary.html",
+        {
+            "summary": summary,
+            "trial": trial,
+            "proposed": bool(change),
+        },
+    )
 
 
 def _scope(request: HttpRequest):
@@ -82,8 +92,9 @@ def _scope(request: HttpRequest):
     profiles = list(RequirementProfile.objects.order_by("name"))
     sites = site_refs(visible_sites(request.user).order_by("name", "pk"))
     regions = sorted({site.region for site in sites}, key=lambda r: r.name)
-    form = ReadinessQueryForm(request.GET or None, trials=trials, profiles=profiles,
-                              regions=regions)
+    form = ReadinessQueryForm(
+        request.GET or None, trials=trials, profiles=profiles, regions=regions
+    )
     if form.is_bound and (form.refers_to_unknown() or "region" in form.errors):
         raise Http404("No such trial, profile or region.")
     requirement_set = _chosen_set(form, trials, profiles)
@@ -97,8 +108,13 @@ def _scope(request: HttpRequest):
 @login_required
 def national_overview(request: HttpRequest) -> HttpResponse:
     form, requirement_set, sites, region, on = _scope(request)
-    context = {"form": form, "overview": None, "region": region, "on": on,
-               "querystring": _querystring_without_page(request)}
+    context = {
+        "form": form,
+        "overview": None,
+        "region": region,
+        "on": on,
+        "querystring": _querystring_without_page(request),
+    }
     if requirement_set is not None:
         overview = build_overview(sites=sites, requirements=requirement_set, on=on)
         context |= {
@@ -131,20 +147,32 @@ def blockers_csv(request: HttpRequest) -> HttpResponse:
     """The most-common-blockers table as the overview shows it."""
     _, requirement_set, sites, _, on = _scope(request)
     summary = scope_summary(sites=sites, requirements=_required(requirement_set), on=on)
-    rows = [(b.requirement, b.kind, b.sites_blocked, b.sites_assessed, on)
-            for b in summary.blockers]
+    rows = [
+        (b.requirement, b.kind, b.sites_blocked, b.sites_assessed, on) for b in summary.blockers
+    ]
     content = csv_table(["requirement", "kind", "sites_blocked", "sites_assessed", "as_of"], rows)
     return _csv(content, "blockers", on)
 
 
 def _ranking_rows(request: HttpRequest, sites: list[SiteRef], requirement_set, on: dt.date):
-    ranked = readiness.rank(readiness.assess(sites=sites, requirements=requirement_set, on=on,
-                                             summary_only=True))
+    ranked = readiness.rank(
+        readiness.assess(sites=sites, requirements=requirement_set, on=on, summary_only=True)
+    )
     ranked = narrowed(ranked, SiteFilterForm(request.GET))
     for position, a in enumerate(ranked, start=1):
         score = "" if a.score is None else a.score_percent
-        yield (position, a.site.name, a.site.ods_code, a.site.region.name,
-               "ready" if a.ready else "not ready", score, a.blockers, a.warnings, a.expiring, on)
+        yield (
+            position,
+            a.site.name,
+            a.site.ods_code,
+            a.site.region.name,
+            "ready" if a.ready else "not ready",
+            score,
+            a.blockers,
+            a.warnings,
+            a.expiring,
+            on,
+        )
 
 
 @login_required
@@ -152,7 +180,20 @@ def ranking_csv(request: HttpRequest) -> HttpResponse:
     """The ranking page's table as shown: the same trial or profile, region, date, filters
     and order."""
     _, requirement_set, sites, _, on = _scope(request)
-    columns = ["rank", "site", "ods_code", "region", "ready", "score_percent", "blockers",
-               "warnings", "expiring", "as_of"]
-    return _csv(csv_table(columns, _ranking_rows(request, sites, _required(requirement_set), on)),
-                "ranking", on)
+    columns = [
+        "rank",
+        "site",
+        "ods_code",
+        "region",
+        "ready",
+        "score_percent",
+        "blockers",
+        "warnings",
+        "expiring",
+        "as_of",
+    ]
+    return _csv(
+        csv_table(columns, _ranking_rows(request, sites, _required(requirement_set), on)),
+        "ranking",
+        on,
+    )

@@ -18,5 +18,7 @@ def trial_form_preview(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page.")
     trial_id = request.GET.get("trial")
     trial = trial_for(request.user, trial_id, write=True) if trial_id else None
-    context = draft_summary(user=request.user, trial=trial, profiles=request.GET.getlist("profiles"))
+    context = draft_summary(
+        user=request.user, trial=trial, profiles=request.GET.getlist("profiles")
+    )
     return render(request, "reports/_readiness_summary.html", context)

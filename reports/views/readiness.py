@@ -42,7 +42,9 @@ class ReadinessQueryForm(Form):
     profile = forms.ChoiceField(label="Or a requirement profile", required=False)
     region = forms.ChoiceField(label="Region", required=False)
     on = DateField(
-        label="Assess as of", subject=ON_SUBJECT, required=False,
+        label="Assess as of",
+        subject=ON_SUBJECT,
+        required=False,
         help_text="Leave empty for today.",
     )
 
@@ -79,13 +81,17 @@ class SiteFilterForm(Form):
 
     error_subjects = {"q": "the search text", "attc": "the ATTC filter", "sort": "the order"}
 
-
-    SORTS = [("", "Readiness (ready first, then score)"), ("name", "Site name"),
-             ("region", "Region, then name"), ("blockers", "Fewest blockers")]
+    SORTS = [
+        ("", "Readiness (ready first, then score)"),
+        ("name", "Site name"),
+        ("region", "Region, then name"),
+        ("blockers", "Fewest blockers"),
+    ]
 
     q = forms.CharField(label="Site name or code contains", required=False, max_length=100)
     attc = forms.ChoiceField(
-        label="Advanced Therapy Treatment Centre", required=False,
+        label="Advanced Therapy Treatment Centre",
+        required=False,
         choices=[("", "Any, or none")] + [c for c in Site.Attc.choices if c[0]],
     )
     ready = forms.BooleanField(label="Only sites that are ready", required=False)
@@ -105,10 +111,15 @@ def narrowed(ranked: list, filters: SiteFilterForm) -> list:
         return ranked
     data = filters.cleaned_data
     if text := data["q"].strip().lower():
-        ranked = [a for a in ranked if text in a.site.name.lower() or text in a.site.ods_code.lower()]
+        ranked = [
+            a for a in ranked if text in a.site.name.lower() or text in a.site.ods_code.lower()
+        ]
     if data["attc"]:
-        members = set(Site.objects.filter(pk__in=[a.site.pk for a in ranked], attc=data["attc"])
-                      .values_list("pk", flat=True))
+        members = set(
+            Site.objects.filter(pk__in=[a.site.pk for a in ranked], attc=data["attc"]).values_list(
+                "pk", flat=True
+            )
+        )
         ranked = [a for a in ranked if a.site.pk in members]
     if data["ready"]:
         ranked = [a for a in ranked if a.ready]
@@ -192,7 +203,9 @@ def _selection_statuses(trial) -> dict[int, str]:
     labels = dict(TrialSite.Status.choices)
     return {
         site_id: labels[status]
-        for site_id, status in TrialSite.objects.filter(trial=trial).values_list("site_id", "status")
+        for site_id, status in TrialSite.objects.filter(trial=trial).values_list(
+            "site_id", "status"
+        )
     }
 
 
@@ -212,8 +225,12 @@ def _ranking_rows(
     )
     after += query
     return [
-        (rank, assessment, f"{before}{assessment.site.pk}{after}",
-         statuses.get(assessment.site.pk, ""))
+        (
+            rank,
+            assessment,
+            f"{before}{assessment.site.pk}{after}",
+            statuses.get(assessment.site.pk, ""),
+        )
         for rank, assessment in enumerate(page.object_list, start=page.start_index())
     ]
 

@@ -47,14 +47,21 @@ class SiteReadinessFilter(SiteListFilter):
     assessing the sites the database filters kept)."""
 
     trial = django_filters.ModelChoiceFilter(
-        label="Trial", queryset=_trials, method="as_is", empty_label="No trial",
+        label="Trial",
+        queryset=_trials,
+        method="as_is",
+        empty_label="No trial",
         help_text="Shows each site's readiness and score for this trial.",
     )
     ready = django_filters.BooleanFilter(
-        label="Only sites ready for this trial", method="as_is", widget=forms.CheckboxInput,
+        label="Only sites ready for this trial",
+        method="as_is",
+        widget=forms.CheckboxInput,
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by", method="order", empty_label=None,
+        label="Sort by",
+        method="order",
+        empty_label=None,
         choices=[*SiteListFilter.SORTS, ("score", "Score for the trial, ready sites first")],
         error_messages={"invalid_choice": SORT_UNKNOWN},
     )
@@ -78,7 +85,9 @@ def _assessed_rows(filters: SiteReadinessFilter, sites) -> list:
     data = filters.form.cleaned_data
     requirements = readiness.requirement_set_for_trial(data["trial"])
     assessments = readiness.assess(
-        sites=site_refs(sites), requirements=requirements, on=timezone.localdate(),
+        sites=site_refs(sites),
+        requirements=requirements,
+        on=timezone.localdate(),
         summary_only=True,
     )
     if data.get("ready"):
@@ -110,7 +119,17 @@ def site_list(request: HttpRequest) -> HttpResponse:
         rows = [(shown[a.site.pk], a) for a in page.object_list if a.site.pk in shown]
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "sites/site_list.html", {
-        "filters": filters, "form": filters.form, "page": page, "rows": rows, "trial": trial,
-        "querystring": params.urlencode(), "on": timezone.localdate(),
-    }, status=200 if valid else 400)
+    return render(
+        request,
+        "sites/site_list.html",
+        {
+            "filters": filters,
+            "form": filters.form,
+            "page": page,
+            "rows": rows,
+            "trial": trial,
+            "querystring": params.urlencode(),
+            "on": timezone.localdate(),
+        },
+        status=200 if valid else 400,
+    )

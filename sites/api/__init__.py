@@ -49,15 +49,25 @@ class CapabilitySerializer(serializers.ModelSerializer):
     atmp_classes = serializers.ListField(child=serializers.CharField(), read_only=True)
     applies_when = serializers.ListField(child=serializers.CharField(), read_only=True)
     evidence_expected = serializers.ListField(
-        child=serializers.DictField(), read_only=True,
+        child=serializers.DictField(),
+        read_only=True,
         help_text="Evidence that closes a gap: {type, label, validity_months}.",
     )
 
     class Meta:
         model = Capability
         fields = [
-            "id", "code", "name", "category", "description", "atmp_classes", "applies_when",
-            "applies_note", "evidence_expected", "evidence_validity_months", "is_custom",
+            "id",
+            "code",
+            "name",
+            "category",
+            "description",
+            "atmp_classes",
+            "applies_when",
+            "applies_note",
+            "evidence_expected",
+            "evidence_validity_months",
+            "is_custom",
         ]
 
 

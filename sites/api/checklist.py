@@ -127,14 +127,18 @@ class ChecklistItemUpdateSerializer(_StrictSerializer):
     status = serializers.ChoiceField(choices=SiteCapability.Status.choices, required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     not_applicable_reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
         help_text="Needed when the status is not_applicable.",
     )
     evidence_expires_on = ApiDateField(
         required=False, allow_null=True, help_text="Last day the evidence is valid; null: none."
     )
     reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=80,
+        required=False,
+        allow_blank=True,
+        max_length=80,
         help_text="Why, for the item's history (default: Checklist updated).",
     )
 
@@ -168,8 +172,9 @@ def _stale(site: Site, capability: Capability) -> Response:
     return response
 
 
-def _conditional_write(request: Request, site_id: int, capability_code: str, serializer_class,
-                       write) -> Response:
+def _conditional_write(
+    request: Request, site_id: int, capability_code: str, serializer_class, write
+) -> Response:
     """A write under HTTP optimistic concurrency, the checklist form's rule over HTTP.
 
     404 outside scope, 428 without If-Match, 400 for a bad body, 412 (with the item as it is
@@ -209,25 +214,36 @@ def _save(request, site, capability, *, item, changes: dict, document=None) -> S
     values = {name: changes.get(name, getattr(item, name)) for name in TRACKED_FIELDS}
     try:
         return capability_update(
-            site=site, capability=capability, user=request.user,
-            expected_version=item.version, reason=changes.get("reason", ""),
-            new_document=document, **values,
+            site=site,
+            capability=capability,
+            user=request.user,
+            expected_version=item.version,
+            reason=changes.get("reason", ""),
+            new_document=document,
+            **values,
         )
     except DjangoValidationError as error:
         raise ValidationError(error.message_dict) from None
 
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
     description='The ETag of the item as last read, e.g. "3" ("0": never recorded).',
 )
 ETAG = OpenApiParameter(
-    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
     description="The item's version, to send back in If-Match.",
 )
 STALE_RESPONSE = OpenApiResponse(
-    inline_serializer("StaleItem", {"detail": serializers.CharField(),
-                                    "current": ChecklistItemSerializer()}),
+    inline_serializer(
+        "StaleItem", {"detail": serializers.CharField(), "current": ChecklistItemSerializer()}
+    ),
     description="The item changed since that ETag: `current` is the item now.",
 )
 WRITE_RESPONSES = {
@@ -241,8 +257,11 @@ class ChecklistList(APIView):
 
     pagination_class = Pagination
 
-    @extend_schema(summary="A site's checklist", tags=["checklist"],
-                   responses={200: ChecklistItemSerializer(many=True)})
+    @extend_schema(
+        summary="A site's checklist",
+        tags=["checklist"],
+        responses={200: ChecklistItemSerializer(many=True)},
+    )
     def get(self, request: Request, site_id: int) -> Response:
         site = site_for(request.user, site_id)
         paginator = self.pagination_class()
@@ -251,8 +270,9 @@ class ChecklistList(APIView):
         )
         recorded = {
             item.capability_id: item
-            for item in SiteCapability.objects.filter(site=site, capability__in=page)
-            .prefetch_related("evidence")
+            for item in SiteCapability.objects.filter(
+                site=site, capability__in=page
+            ).prefetch_related("evidence")
         }
         items = [
             recorded.get(cap.pk) or SiteCapability(site=site, capability=cap, version=0)
@@ -266,14 +286,20 @@ class ChecklistList(APIView):
 class ChecklistItemView(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="One checklist item, with its ETag", tags=["checklist"],
-                   parameters=[ETAG], responses={200: ChecklistItemSerializer})
+    @extend_schema(
+        summary="One checklist item, with its ETag",
+        tags=["checklist"],
+        parameters=[ETAG],
+        responses={200: ChecklistItemSerializer},
+    )
     def get(self, request: Request, site_id: int, capability_code: str) -> Response:
         return _item_response(_item(*_readable(request, site_id, capability_code)))
 
     @extend_schema(
-        summary="Change a checklist item (If-Match required)", tags=["checklist"],
-        parameters=[IF_MATCH, ETAG], request=ChecklistItemUpdateSerializer,
+        summary="Change a checklist item (If-Match required)",
+        tags=["checklist"],
+        parameters=[IF_MATCH, ETAG],
+        request=ChecklistItemUpdateSerializer,
         responses={200: ChecklistItemSerializer, **WRITE_RESPONSES},
     )
     def patch(self, request: Request, site_id: int, capability_code: str) -> Response:
@@ -290,7 +316,9 @@ class ChecklistEvidenceView(APIView):
 
     @extend_schema(
         summary="Add an evidence file to a checklist item (If-Match required)",
-        tags=["checklist"], parameters=[IF_MATCH, ETAG], request=EvidenceUploadSerializer,
+        tags=["checklist"],
+        parameters=[IF_MATCH, ETAG],
+        request=EvidenceUploadSerializer,
         responses={201: ChecklistItemSerializer, **WRITE_RESPONSES},
     )
     def post(self, request: Request, site_id: int, capability_code: str) -> Response:
@@ -299,8 +327,14 @@ class ChecklistEvidenceView(APIView):
                 document = evidence_store(site=site, uploaded_file=data["file"], user=request.user)
             except DjangoValidationError as error:
                 raise ValidationError({"file": error.messages}) from None
-            saved = _save(request, site, capability, item=item,
-                          changes={"reason": data.get("reason", "")}, document=document)
+            saved = _save(
+                request,
+                site,
+                capability,
+                item=item,
+                changes={"reason": data.get("reason", "")},
+                document=document,
+            )
             return _item_response(saved, status.HTTP_201_CREATED)
 
         return _conditional_write(
@@ -312,8 +346,11 @@ class EvidenceDownload(APIView):
     content_negotiation_class = AnyAcceptNegotiation
 
     # The file's own type (uploads accept these only), as evidence_response sends it.
-    @extend_schema(summary="Download an evidence file", tags=["checklist"],
-                   responses={(200, kind): OpenApiTypes.BINARY for kind in ALLOWED_TYPES})
+    @extend_schema(
+        summary="Download an evidence file",
+        tags=["checklist"],
+        responses={(200, kind): OpenApiTypes.BINARY for kind in ALLOWED_TYPES},
+    )
     def get(self, request: Request, site_id: int, doc_id: int):
         site = site_for(request.user, site_id)
         return evidence_response(get_object_or_404(site.documents.all(), pk=doc_id))

@@ -34,17 +34,19 @@ def sso(settings, oidc_issuer, monkeypatch):
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {
             "OAUTH_PKCE_ENABLED": True,
-            "APPS": [{
-                "provider_id": "sso",
-                "name": "NHSmail",
-                "client_id": CLIENT_ID,
-                "secret": CLIENT_SECRET,
-                "settings": {
-                    "server_url": oidc_issuer,
-                    "fetch_userinfo": False,
-                    "token_auth_method": "client_secret_post",
-                },
-            }],
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": "NHSmail",
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {
+                        "server_url": oidc_issuer,
+                        "fetch_userinfo": False,
+                        "token_auth_method": "client_secret_post",
+                    },
+                }
+            ],
         }
     }
     # As settings.py does for OIDC_ISSUER: the browser may follow the SSO form to the provider.
@@ -56,9 +58,15 @@ def sso(settings, oidc_issuer, monkeypatch):
 
 def entra_claims(email: str, **extra) -> dict:
     """Claims as Entra ID sends them for a work account: no email_verified, but xms_edov."""
-    return {"email": email, "xms_edov": True, "tid": TENANT_ID,
-            "oid": "0b9f0c2e-0000-4000-8000-000000000001",
-            "preferred_username": email, "name": "Test User", **extra}
+    return {
+        "email": email,
+        "xms_edov": True,
+        "tid": TENANT_ID,
+        "oid": "0b9f0c2e-0000-4000-8000-000000000001",
+        "preferred_username": email,
+        "name": "Test User",
+        **extra,
+    }
 
 
 def put_user(issuer: str, sub: str, claims: dict) -> None:

@@ -41,9 +41,7 @@ def add_user(*args: str, stdin: str | None = None) -> str:
 
 
 def memberships(user: User) -> set[tuple[str, str]]:
-    return set(
-        SiteMembership.objects.filter(user=user).values_list("site__ods_code", "role")
-    )
+    return set(SiteMembership.objects.filter(user=user).values_list("site__ods_code", "role"))
 
 
 def test_it_creates_a_coordinator_without_a_usable_password_and_says_how_to_set_one(places):
@@ -58,8 +56,17 @@ def test_it_creates_a_coordinator_without_a_usable_password_and_says_how_to_set_
 
 
 def test_it_creates_a_pharmacist_at_several_sites_with_a_name(places):
-    add_user("pharm@trust.nhs.uk", "--role", "pharmacist", "--site", "RTD", "--site", "RR8",
-             "--name", "Tom Robson")
+    add_user(
+        "pharm@trust.nhs.uk",
+        "--role",
+        "pharmacist",
+        "--site",
+        "RTD",
+        "--site",
+        "RR8",
+        "--name",
+        "Tom Robson",
+    )
 
     user = User.objects.get(email="pharm@trust.nhs.uk")
     assert memberships(user) == {("RTD", "pharmacist"), ("RR8", "pharmacist")}
@@ -67,13 +74,13 @@ def test_it_creates_a_pharmacist_at_several_sites_with_a_name(places):
 
 
 def test_it_creates_a_regional_network_coordinator(places):
-    output = add_user("net@nihr.example", "--role", "network", "--region", "NENC",
-                      "--region", "yh")
+    output = add_user("net@nihr.example", "--role", "network", "--region", "NENC", "--region", "yh")
 
     user = User.objects.get(email="net@nihr.example")
     assert user.network_scope == User.NetworkScope.REGIONS
     assert set(NetworkRegion.objects.filter(user=user).values_list("region__code", flat=True)) == {
-        "NENC", "YH"
+        "NENC",
+        "YH",
     }
     assert "network coordinator (NENC, YH)" in output
 
@@ -104,8 +111,17 @@ def test_it_requires_a_site_for_site_roles(places, role):
 
 def test_it_names_every_unknown_site_code(places):
     with pytest.raises(CommandError) as error:
-        add_user("x@trust.nhs.uk", "--role", "coordinator", "--site", "RTD", "--site", "RZZ",
-                 "--site", "QQQ")
+        add_user(
+            "x@trust.nhs.uk",
+            "--role",
+            "coordinator",
+            "--site",
+            "RTD",
+            "--site",
+            "RZZ",
+            "--site",
+            "QQQ",
+        )
     assert str(error.value) == services.UNKNOWN_SITES.format(codes="QQQ, RZZ")
     assert not User.objects.filter(email="x@trust.nhs.uk").exists()
 
@@ -153,8 +169,13 @@ def test_it_rejects_an_invalid_email(places):
 
 
 def test_it_sets_the_password_read_from_standard_input(places):
-    output = add_user("x@trust.nhs.uk", "--role", "editor", "--password-stdin",
-                      stdin=GOOD_PASSWORD + "\nignored second line\n")
+    output = add_user(
+        "x@trust.nhs.uk",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD + "\nignored second line\n",
+    )
 
     user = User.objects.get(email="x@trust.nhs.uk")
     assert user.check_password(GOOD_PASSWORD)
@@ -163,7 +184,11 @@ def test_it_sets_the_password_read_from_standard_input(places):
 
 @pytest.mark.parametrize(
     "password, reason",
-    [("short1", "too short"), ("password1234", "too common"), ("73829104736251", "entirely numeric")],
+    [
+        ("short1", "too short"),
+        ("password1234", "too common"),
+        ("73829104736251", "entirely numeric"),
+    ],
 )
 def test_it_rejects_a_weak_password_and_creates_nothing(places, password, reason):
     with pytest.raises(CommandError) as error:
@@ -175,8 +200,13 @@ def test_it_rejects_a_weak_password_and_creates_nothing(places, password, reason
 
 def test_it_rejects_a_password_too_like_the_email(places):
     with pytest.raises(CommandError, match="too similar"):
-        add_user("harriet.wolstenholme@trust.nhs.uk", "--role", "editor", "--password-stdin",
-                 stdin="harriet.wolstenholme\n")
+        add_user(
+            "harriet.wolstenholme@trust.nhs.uk",
+            "--role",
+            "editor",
+            "--password-stdin",
+            stdin="harriet.wolstenholme\n",
+        )
 
 
 def test_it_rejects_an_empty_password_on_standard_input(places):
@@ -186,11 +216,19 @@ def test_it_rejects_an_empty_password_on_standard_input(places):
 
 
 def test_it_updates_an_existing_user_keeping_other_roles_and_the_password(places):
-    add_user("jane@trust.nhs.uk", "--role", "coordinator", "--site", "RTD", "--password-stdin",
-             stdin=GOOD_PASSWORD)
+    add_user(
+        "jane@trust.nhs.uk",
+        "--role",
+        "coordinator",
+        "--site",
+        "RTD",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD,
+    )
 
-    output = add_user("JANE@trust.nhs.uk", "--role", "pharmacist", "--site", "RR8",
-                      "--name", "Jane Armstrong")
+    output = add_user(
+        "JANE@trust.nhs.uk", "--role", "pharmacist", "--site", "RR8", "--name", "Jane Armstrong"
+    )
     add_user("jane@trust.nhs.uk", "--role", "editor")
 
     user = User.objects.get(email="jane@trust.nhs.uk")
@@ -221,7 +259,8 @@ def test_it_moves_a_network_coordinator_from_regions_to_national(places):
 
 def test_it_changes_the_password_of_an_existing_user(places):
     add_user("x@trust.nhs.uk", "--role", "editor", "--password-stdin", stdin=GOOD_PASSWORD)
-    add_user("x@trust.nhs.uk", "--role", "editor", "--password-stdin",
-             stdin="another-long-passphrase-77")
+    add_user(
+        "x@trust.nhs.uk", "--role", "editor", "--password-stdin", stdin="another-long-passphrase-77"
+    )
 
     assert User.objects.get(email="x@trust.nhs.uk").check_password("another-long-passphrase-77")

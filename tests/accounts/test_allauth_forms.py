@@ -45,13 +45,17 @@ def _view_classes(resolver: URLResolver):
 def _form_classes_of(view_class) -> list[type]:
     """The form classes a view builds (allauth's views ask its FORMS settings through these)."""
     view = view_class()
-    return [getattr(view, name)() for name in ("get_form_class", "get_webauthn_form_class")
-            if getattr(view_class, "form_class", None) and hasattr(view, name)]
+    return [
+        getattr(view, name)()
+        for name in ("get_form_class", "get_webauthn_form_class")
+        if getattr(view_class, "form_class", None) and hasattr(view, name)
+    ]
 
 
 def test_every_allauth_page_with_a_form_uses_one_whose_errors_name_the_field(rf):
-    allauth_views = [cls for cls in _view_classes(get_resolver())
-                     if cls.__module__.startswith("allauth.")]
+    allauth_views = [
+        cls for cls in _view_classes(get_resolver()) if cls.__module__.startswith("allauth.")
+    ]
     forms = {form for cls in allauth_views for form in _form_classes_of(cls)}
     with_fields = {form for form in forms if form.base_fields}
     # Single sign-on's sign-up form is never shown: nobody signs up (the page says it is closed).
@@ -70,8 +74,9 @@ def _assert_shown_by_the_field_and_in_the_summary(response, field: str, message:
     assert re.search(r"<title>\s*Error: ", page)
     summary = re.search(r'nhsuk-error-summary__list">(.*?)</ul>', page, re.S).group(1)
     assert f'<a href="#id_{field}">{message}</a>' in summary
-    error = re.search(rf'id="id_{field}-error">\s*<span[^>]*>Error: </span>(.*?)\s*</span>',
-                      page, re.S)
+    error = re.search(
+        rf'id="id_{field}-error">\s*<span[^>]*>Error: </span>(.*?)\s*</span>', page, re.S
+    )
     assert error.group(1) == message
     assert re.search(rf'id="id_{field}"[^>]*aria-describedby="[^"]*id_{field}-error', page)
 
@@ -115,17 +120,24 @@ def test_a_wrong_security_code_at_sign_in_names_the_security_code(settings, pers
         assert "Incorrect code" not in wrong.content.decode()
 
 
-
 def test_changing_the_password_names_each_password_in_its_errors(personas):
     client = Client()
     sign_in(client, personas.coordinator_a.email)
     url = "/accounts/password/change/"
     empty = client.post(url, {})
-    for field, message in (("oldpassword", "Enter your current password"),
-                           ("password1", "Enter your new password"),
-                           ("password2", "Enter your new password again")):
+    for field, message in (
+        ("oldpassword", "Enter your current password"),
+        ("password1", "Enter your new password"),
+        ("password2", "Enter your new password again"),
+    ):
         _assert_shown_by_the_field_and_in_the_summary(empty, field, message)
-    wrong = client.post(url, {"oldpassword": "not-it", "password1": "a-new-long-passphrase-1",
-                              "password2": "a-new-long-passphrase-2"})
+    wrong = client.post(
+        url,
+        {
+            "oldpassword": "not-it",
+            "password1": "a-new-long-passphrase-1",
+            "password2": "a-new-long-passphrase-2",
+        },
+    )
     _assert_shown_by_the_field_and_in_the_summary(wrong, "oldpassword", WRONG_CURRENT_PASSWORD)
     _assert_shown_by_the_field_and_in_the_summary(wrong, "password2", PASSWORDS_DIFFER)

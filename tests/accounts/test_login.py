@@ -83,9 +83,11 @@ def test_it_refuses_an_inactive_account():
 
 @pytest.mark.parametrize(
     ("data", "field"),
-    [({"username": "", "password": PASSWORD}, "username"),
-     ({"username": "jo@nhs.example", "password": ""}, "password"),
-     ({"username": "not-an-email", "password": PASSWORD}, "username")],
+    [
+        ({"username": "", "password": PASSWORD}, "username"),
+        ({"username": "jo@nhs.example", "password": ""}, "password"),
+        ({"username": "not-an-email", "password": PASSWORD}, "username"),
+    ],
 )
 def test_it_names_the_field_that_is_missing_or_wrong(data, field):
     response = Client().post(LOGIN_URL, data)
@@ -157,8 +159,11 @@ def reachable(personas):
     only_a = TrialFactory(short_title="ONLY-A")
     only_b = TrialFactory(short_title="ONLY-B")
     shared = TrialFactory(short_title="SHARED-AB")
-    for trial, sites in ((only_a, [personas.site_a]), (only_b, [personas.site_b]),
-                         (shared, [personas.site_a, personas.site_b])):
+    for trial, sites in (
+        (only_a, [personas.site_a]),
+        (only_b, [personas.site_b]),
+        (shared, [personas.site_a, personas.site_b]),
+    ):
         for site in sites:
             TrialSiteFactory(trial=trial, site=site)
     SiteFactory(name="Nidd Hospital", ods_code="RNN", region=personas.north)

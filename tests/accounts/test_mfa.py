@@ -30,10 +30,11 @@ REAUTHENTICATE = "/accounts/reauthenticate/"
 def totp(secret: str, at: float | None = None) -> str:
     """The 6-digit code an authenticator app shows for `secret` at time `at` (RFC 6238)."""
     counter = int((at if at is not None else time.time()) // 30)
-    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter),
-                      hashlib.sha1).digest()
+    digest = hmac.new(
+        base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1
+    ).digest()
     offset = digest[-1] & 0x0F
-    value = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    value = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
     return f"{value:06d}"
 
 
@@ -52,8 +53,15 @@ def network_user(personas):
 
 
 def locked_in_urls(site_id: int) -> list[str]:
-    return ["/", "/sites/", f"/sites/{site_id}/", "/trials/", "/guidance/", "/accounts/tokens/",
-            "/admin/"]
+    return [
+        "/",
+        "/sites/",
+        f"/sites/{site_id}/",
+        "/trials/",
+        "/guidance/",
+        "/accounts/tokens/",
+        "/admin/",
+    ]
 
 
 def activate_totp(client: Client) -> str:

@@ -14,8 +14,9 @@ ENTRA = {
 
 
 def setting(expression: str, **env: str) -> str:
-    result = run_manage("shell", "-c", f"from django.conf import settings; print({expression})",
-                        **env)
+    result = run_manage(
+        "shell", "-c", f"from django.conf import settings; print({expression})", **env
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
@@ -42,17 +43,22 @@ def test_it_stops_in_one_line_on_an_unknown_mfa_role():
 
 
 def test_the_sso_settings_configure_the_provider_and_let_forms_go_to_it():
-    apps = setting("settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]['settings']"
-                   "['server_url']", **ENTRA)
+    apps = setting(
+        "settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]['settings']['server_url']",
+        **ENTRA,
+    )
     assert apps == ENTRA["OIDC_ISSUER"]
     form_action = setting("settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']", **ENTRA)
     assert "https://login.microsoftonline.com" in form_action
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"OIDC_ISSUER": ENTRA["OIDC_ISSUER"]}, "OIDC_CLIENT_ID"),
-    ({"PASSWORD_LOGIN": "false"}, "OIDC_ISSUER"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"OIDC_ISSUER": ENTRA["OIDC_ISSUER"]}, "OIDC_CLIENT_ID"),
+        ({"PASSWORD_LOGIN": "false"}, "OIDC_ISSUER"),
+    ],
+)
 def test_it_stops_in_one_line_on_incomplete_sign_in_settings(env, named):
     result = run_manage("check", **env)
     assert result.returncode != 0
@@ -60,6 +66,7 @@ def test_it_stops_in_one_line_on_incomplete_sign_in_settings(env, named):
 
 
 def test_it_passes_check_deploy_with_sso_and_password_sign_in_off():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", PASSWORD_LOGIN="false",
-                        **ENTRA)
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", PASSWORD_LOGIN="false", **ENTRA
+    )
     assert result.returncode == 0, result.stderr + result.stdout

@@ -37,8 +37,9 @@ def test_it_signs_in_a_known_user_by_their_verified_email(sso):
 
 def test_it_accepts_the_standard_email_verified_claim_too(sso):
     user = UserFactory(email="sam@trust.example")
-    put_user(sso, "sub-sam", {"email": "sam@trust.example", "email_verified": True,
-                              "tid": TENANT_ID})
+    put_user(
+        sso, "sub-sam", {"email": "sam@trust.example", "email_verified": True, "tid": TENANT_ID}
+    )
     client = Client()
     assert sso_sign_in(client, sso, "sub-sam").status_code == 302
     assert int(signed_in_user_id(client)) == user.pk
@@ -122,8 +123,9 @@ def test_password_sign_in_can_be_switched_off(sso, settings):
     page = Client().get("/accounts/login/").content.decode()
     assert "Sign in with NHSmail" in page and 'name="password"' not in page
     client = Client()
-    response = client.post("/accounts/login/", {"username": "jo.bloggs@nhs.net",
-                                                "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": "jo.bloggs@nhs.net", "password": PASSWORD}
+    )
     assert response.status_code == 403
     assert signed_in_user_id(client) is None
 
@@ -131,8 +133,9 @@ def test_password_sign_in_can_be_switched_off(sso, settings):
 def test_it_says_so_when_the_user_declines_at_the_provider(sso):
     client = Client()
     start = client.post("/accounts/oidc/sso/login/", {"next": "/"})
-    denied = requests.post(start["Location"], data={"action": "deny"}, allow_redirects=False,
-                           timeout=10)
+    denied = requests.post(
+        start["Location"], data={"action": "deny"}, allow_redirects=False, timeout=10
+    )
     callback = urlsplit(denied.headers["Location"])
     response = client.get(f"{callback.path}?{callback.query}", follow=True)
     html = response.content.decode()

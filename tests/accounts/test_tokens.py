@@ -120,10 +120,14 @@ def test_changing_the_password_on_the_portal_page_revokes_tokens():
     key = api_token_create(user=user, name="script").key
     client = Client()
     client.force_login(user)
-    response = client.post("/accounts/password/change/", {
-        "oldpassword": PASSWORD, "password1": "another-long-password-77",
-        "password2": "another-long-password-77",
-    })
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "another-long-password-77",
+            "password2": "another-long-password-77",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert api(key).get(READ_URL).json()["detail"] == REVOKED_TOKEN
 
@@ -225,7 +229,9 @@ def test_it_throttles_the_api_per_user_with_retry_after(settings):
     assert answer.status_code == 429
     assert 0 < int(answer["Retry-After"]) <= 60
     # Another user has their own allowance.
-    assert api(api_token_create(user=UserFactory(), name="calm").key).get(READ_URL).status_code == 200
+    assert (
+        api(api_token_create(user=UserFactory(), name="calm").key).get(READ_URL).status_code == 200
+    )
 
 
 def test_it_throttles_the_token_endpoint_per_address_with_retry_after(settings):

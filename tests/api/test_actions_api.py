@@ -44,8 +44,13 @@ def url(site, action=None) -> str:
 
 
 def new_action(nurse, **extra) -> dict:
-    return {"requirement_key": "cap:ln2", "owner": f"staff-{nurse.pk}",
-            "target_date": "2027-03-31", "note": "Dewar ordered", **extra}
+    return {
+        "requirement_key": "cap:ln2",
+        "owner": f"staff-{nurse.pk}",
+        "target_date": "2027-03-31",
+        "note": "Dewar ordered",
+        **extra,
+    }
 
 
 def test_a_coordinator_adds_and_changes_an_action_keeping_its_history(personas, gaps):
@@ -53,48 +58,84 @@ def test_a_coordinator_adds_and_changes_an_action_keeping_its_history(personas, 
     response = client.post(url(personas.site_a), new_action(gaps), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert {k: body[k] for k in ("requirement_key", "requirement_label", "owner", "owner_name",
-                                 "target_date", "status", "is_overdue")} == {
-        "requirement_key": "cap:ln2", "requirement_label": "Liquid nitrogen storage",
-        "owner": f"staff-{gaps.pk}", "owner_name": "Ann Nurse", "target_date": "2027-03-31",
-        "status": "open", "is_overdue": False,
+    assert {
+        k: body[k]
+        for k in (
+            "requirement_key",
+            "requirement_label",
+            "owner",
+            "owner_name",
+            "target_date",
+            "status",
+            "is_overdue",
+        )
+    } == {
+        "requirement_key": "cap:ln2",
+        "requirement_label": "Liquid nitrogen storage",
+        "owner": f"staff-{gaps.pk}",
+        "owner_name": "Ann Nurse",
+        "target_date": "2027-03-31",
+        "status": "open",
+        "is_overdue": False,
     }
-    response = client.patch(url(personas.site_a, body["id"]),
-                            {"status": "done", "reason": "Dewar delivered"}, format="json")
+    response = client.patch(
+        url(personas.site_a, body["id"]),
+        {"status": "done", "reason": "Dewar delivered"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert (response.json()["status"], response.json()["target_date"]) == ("done", "2027-03-31")
-    response = client.patch(url(personas.site_a, body["id"]),
-                            {"owner": f"user-{personas.coordinator_a.pk}"}, format="json")
+    response = client.patch(
+        url(personas.site_a, body["id"]),
+        {"owner": f"user-{personas.coordinator_a.pk}"},
+        format="json",
+    )
     assert response.json()["owner"] == f"user-{personas.coordinator_a.pk}"
     action = GapAction.objects.get()
     assert [h.history_change_reason for h in action.history.order_by("history_date")] == [
-        "Action planned", "Dewar delivered", "Action updated"]
+        "Action planned",
+        "Dewar delivered",
+        "Action updated",
+    ]
     listed = client.get(url(personas.site_a)).json()
     assert [row["id"] for row in listed["results"]] == [body["id"]]
     assert client.get(url(personas.site_a), {"status": "open"}).json()["results"] == []
 
 
 def test_network_coordinators_in_scope_read_and_others_find_nothing(personas, gaps):
-    action = client_for(personas.coordinator_a).post(
-        url(personas.site_a), new_action(gaps), format="json").json()
+    action = (
+        client_for(personas.coordinator_a)
+        .post(url(personas.site_a), new_action(gaps), format="json")
+        .json()
+    )
     for reader in (personas.network, personas.national, personas.pharmacist_a):
         client = client_for(reader)
         assert client.get(url(personas.site_a)).json()["count"] == 1
         assert client.get(url(personas.site_a, action["id"])).status_code == 200
         # Reading is not writing: to them the writable resource does not exist.
         assert client.post(url(personas.site_a), new_action(gaps), format="json").status_code == 404
-        assert client.patch(url(personas.site_a, action["id"]), {"status": "done"},
-                            format="json").status_code == 404
+        assert (
+            client.patch(
+                url(personas.site_a, action["id"]), {"status": "done"}, format="json"
+            ).status_code
+            == 404
+        )
     for outsider in (personas.coordinator_b, personas.nobody, personas.editor):
         client = client_for(outsider)
         assert client.get(url(personas.site_a)).status_code == 404
         assert client.get(url(personas.site_a, action["id"])).status_code == 404
-        assert client.patch(url(personas.site_a, action["id"]), {"status": "done"},
-                            format="json").status_code == 404
+        assert (
+            client.patch(
+                url(personas.site_a, action["id"]), {"status": "done"}, format="json"
+            ).status_code
+            == 404
+        )
     # Site B's coordinator cannot reach site A's action through their own site either.
     b = client_for(personas.coordinator_b)
-    assert b.patch(url(personas.site_b, action["id"]), {"status": "done"},
-                   format="json").status_code == 404
+    assert (
+        b.patch(url(personas.site_b, action["id"]), {"status": "done"}, format="json").status_code
+        == 404
+    )
     assert APIClient().get(url(personas.site_a)).status_code in (401, 403)
     assert GapAction.objects.get().status == "open"
 
@@ -114,7 +155,8 @@ def test_network_coordinators_in_scope_read_and_others_find_nothing(personas, ga
 )
 def test_a_bad_body_is_a_400_naming_the_field(personas, gaps, change, field, message):
     response = client_for(personas.coordinator_a).post(
-        url(personas.site_a), new_action(gaps, **change), format="json")
+        url(personas.site_a), new_action(gaps, **change), format="json"
+    )
     assert response.status_code == 400
     errors = response.json()
     assert list(errors) == [field]
@@ -125,23 +167,28 @@ def test_a_bad_body_is_a_400_naming_the_field(personas, gaps, change, field, mes
 
 def test_missing_fields_and_bad_changes_name_their_field(personas, gaps):
     client = client_for(personas.coordinator_a)
-    errors = client.post(url(personas.site_a), {"requirement_key": "cap:ln2"},
-                         format="json").json()
+    errors = client.post(url(personas.site_a), {"requirement_key": "cap:ln2"}, format="json").json()
     assert errors == {"owner": [OWNER_REQUIRED], "target_date": [TARGET_DATE_REQUIRED]}
     other_site = StaffMemberFactory(site=personas.site_b)
-    assert "owner" in client.post(url(personas.site_a),
-                                  new_action(gaps, owner=f"staff-{other_site.pk}"),
-                                  format="json").json()
+    assert (
+        "owner"
+        in client.post(
+            url(personas.site_a), new_action(gaps, owner=f"staff-{other_site.pk}"), format="json"
+        ).json()
+    )
     action = client.post(url(personas.site_a), new_action(gaps), format="json").json()
-    response = client.patch(url(personas.site_a, action["id"]), {"status": "finished"},
-                            format="json")
+    response = client.patch(
+        url(personas.site_a, action["id"]), {"status": "finished"}, format="json"
+    )
     assert response.status_code == 400 and list(response.json()) == ["status"]
     response = client.patch(url(personas.site_a, action["id"]), ["status"], format="json")
     assert response.status_code == 400 and "detail" in response.json()
     response = client.get(url(personas.site_a), {"status": "later"})
     assert response.json() == {"status": [STATUS_FILTER_INVALID]}
-    assert client.patch(url(personas.site_a, 999999), {"status": "done"},
-                        format="json").status_code == 404
+    assert (
+        client.patch(url(personas.site_a, 999999), {"status": "done"}, format="json").status_code
+        == 404
+    )
 
 
 def test_a_leavers_action_can_still_be_closed(personas, gaps):
@@ -149,8 +196,9 @@ def test_a_leavers_action_can_still_be_closed(personas, gaps):
     action = client.post(url(personas.site_a), new_action(gaps), format="json").json()
     gaps.active = False
     gaps.save()
-    response = client.patch(url(personas.site_a, action["id"]), {"status": "dropped"},
-                            format="json")
+    response = client.patch(
+        url(personas.site_a, action["id"]), {"status": "dropped"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["owner"] == f"staff-{gaps.pk}"
 
@@ -161,8 +209,11 @@ def test_the_list_costs_the_same_queries_however_many_actions(personas, gaps):
     with CaptureQueriesContext(connection) as one:
         reader.get(url(personas.site_a))
     for _ in range(5):
-        writer.post(url(personas.site_a),
-                    new_action(gaps, owner=f"user-{personas.coordinator_a.pk}"), format="json")
+        writer.post(
+            url(personas.site_a),
+            new_action(gaps, owner=f"user-{personas.coordinator_a.pk}"),
+            format="json",
+        )
     with CaptureQueriesContext(connection) as six:
         assert reader.get(url(personas.site_a)).json()["count"] == 6
     assert len(six) == len(one)

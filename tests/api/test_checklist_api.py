@@ -27,14 +27,16 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def storage(db) -> Capability:
-    return CapabilityFactory(code="ln2_storage", name="LN2 storage",
-                             category=Capability.Category.STORAGE)
+    return CapabilityFactory(
+        code="ln2_storage", name="LN2 storage", category=Capability.Category.STORAGE
+    )
 
 
 @pytest.fixture
 def pharmacy(db) -> Capability:
-    return CapabilityFactory(code="aseptic_unit", name="Aseptic unit",
-                             category=Capability.Category.PHARMACY)
+    return CapabilityFactory(
+        code="aseptic_unit", name="Aseptic unit", category=Capability.Category.PHARMACY
+    )
 
 
 def url(site, capability, suffix="") -> str:
@@ -47,14 +49,22 @@ def patch(client, target, body, if_match=None):
 
 
 def test_get_gives_the_item_with_its_version_as_etag(personas, storage):
-    SiteCapabilityFactory(site=personas.site_a, capability=storage, version=3,
-                          evidence_expires_on=dt.date(2027, 1, 31))
+    SiteCapabilityFactory(
+        site=personas.site_a,
+        capability=storage,
+        version=3,
+        evidence_expires_on=dt.date(2027, 1, 31),
+    )
     response = client_for(personas.network).get(url(personas.site_a, storage))
     assert response.status_code == 200
     assert response["ETag"] == '"3"'
     body = response.json()
     assert (body["capability"], body["status"], body["version"], body["recorded"]) == (
-        "ln2_storage", "in_place", 3, True)
+        "ln2_storage",
+        "in_place",
+        3,
+        True,
+    )
     assert body["evidence_expires_on"] == "2027-01-31"
 
 
@@ -67,16 +77,25 @@ def test_a_never_recorded_item_is_version_0(personas, storage):
 def test_patch_with_the_etag_saves_through_the_service_with_history(personas, storage):
     client = client_for(personas.coordinator_a)
     target = url(personas.site_a, storage)
-    response = patch(client, target, {"status": "in_place", "evidence_expires_on": "2027-06-30",
-                                      "reason": "LIMS export"}, if_match='"0"')
+    response = patch(
+        client,
+        target,
+        {"status": "in_place", "evidence_expires_on": "2027-06-30", "reason": "LIMS export"},
+        if_match='"0"',
+    )
     assert response.status_code == 200, response.json()
     assert response["ETag"] == '"1"'
     item = SiteCapability.objects.get(site=personas.site_a, capability=storage)
     assert (item.status, item.evidence_expires_on, item.version) == (
-        "in_place", dt.date(2027, 6, 30), 1)
+        "in_place",
+        dt.date(2027, 6, 30),
+        1,
+    )
     entry = item.history.first()
-    assert (entry.history_user, entry.history_change_reason) == (personas.coordinator_a,
-                                                                  "LIMS export")
+    assert (entry.history_user, entry.history_change_reason) == (
+        personas.coordinator_a,
+        "LIMS export",
+    )
     # A field left out keeps its value.
     response = patch(client, target, {"notes": "Dewar 2"}, if_match='"1"')
     assert response.json()["evidence_expires_on"] == "2027-06-30"
@@ -84,8 +103,9 @@ def test_patch_with_the_etag_saves_through_the_service_with_history(personas, st
 
 
 def test_patch_without_if_match_is_428_and_changes_nothing(personas, storage):
-    response = patch(client_for(personas.coordinator_a), url(personas.site_a, storage),
-                     {"status": "in_place"})
+    response = patch(
+        client_for(personas.coordinator_a), url(personas.site_a, storage), {"status": "in_place"}
+    )
     assert response.status_code == 428
     assert response.json() == {"detail": api.IF_MATCH_REQUIRED}
     assert not SiteCapability.objects.exists()
@@ -108,8 +128,12 @@ def test_two_writers_from_the_same_etag_the_second_gets_412_with_the_current_ite
 
 @pytest.mark.parametrize("header", ["3", "W/x", '"abc"', '"-1"', ""])
 def test_an_unreadable_if_match_is_400_naming_it(personas, storage, header):
-    response = patch(client_for(personas.coordinator_a), url(personas.site_a, storage),
-                     {"notes": "x"}, if_match=header)
+    response = patch(
+        client_for(personas.coordinator_a),
+        url(personas.site_a, storage),
+        {"notes": "x"},
+        if_match=header,
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["If-Match"]
 
@@ -127,8 +151,9 @@ def test_an_unreadable_if_match_is_400_naming_it(personas, storage, header):
     ],
 )
 def test_bad_input_is_400_naming_the_field(personas, storage, body, field):
-    response = patch(client_for(personas.coordinator_a), url(personas.site_a, storage), body,
-                     if_match='"0"')
+    response = patch(
+        client_for(personas.coordinator_a), url(personas.site_a, storage), body, if_match='"0"'
+    )
     assert response.status_code == 400
     assert field in response.json()
     if field == "not_applicable_reason":
@@ -147,11 +172,14 @@ def test_bad_input_is_400_naming_the_field(personas, storage, body, field):
         ("coordinator_a", "pharmacy", 200),
     ],
 )
-def test_writes_follow_the_pages_access_rules(personas, storage, pharmacy, who, capability,
-                                              status):
+def test_writes_follow_the_pages_access_rules(personas, storage, pharmacy, who, capability, status):
     cap = storage if capability == "storage" else pharmacy
-    response = patch(client_for(getattr(personas, who)), url(personas.site_a, cap),
-                     {"status": "in_progress"}, if_match='"0"')
+    response = patch(
+        client_for(getattr(personas, who)),
+        url(personas.site_a, cap),
+        {"status": "in_progress"},
+        if_match='"0"',
+    )
     assert response.status_code == status
 
 
@@ -159,7 +187,8 @@ def test_reads_are_scoped_like_the_pages(personas, storage):
     assert client_for(personas.coordinator_b).get(url(personas.site_a, storage)).status_code == 404
     assert client_for(personas.network).get(url(personas.site_b, storage)).status_code == 404
     missing = client_for(personas.coordinator_a).get(
-        f"/api/v1/sites/{personas.site_a.pk}/capabilities/no_such_code/")
+        f"/api/v1/sites/{personas.site_a.pk}/capabilities/no_such_code/"
+    )
     assert missing.status_code == 404
 
 
@@ -180,8 +209,12 @@ def test_the_checklist_list_costs_the_same_queries_whatever_its_size(personas, s
 
 
 def upload(client, target, name, content, if_match='"0"'):
-    return client.post(target, {"file": SimpleUploadedFile(name, content), "reason": "Audit"},
-                       format="multipart", HTTP_IF_MATCH=if_match)
+    return client.post(
+        target,
+        {"file": SimpleUploadedFile(name, content), "reason": "Audit"},
+        format="multipart",
+        HTTP_IF_MATCH=if_match,
+    )
 
 
 def test_an_evidence_upload_adds_the_file_and_raises_the_version(personas, storage):
@@ -200,12 +233,18 @@ def test_an_evidence_upload_adds_the_file_and_raises_the_version(personas, stora
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("tool.pdf", b"MZ\x90\x00" + b"\0" * 300, ERROR_FILE_TYPE),
-     ("empty.pdf", b"", "The selected file is empty")],
+    [
+        ("tool.pdf", b"MZ\x90\x00" + b"\0" * 300, ERROR_FILE_TYPE),
+        ("empty.pdf", b"", "The selected file is empty"),
+    ],
 )
 def test_an_upload_gets_the_forms_content_checks(personas, storage, name, content, message):
-    response = upload(client_for(personas.coordinator_a), url(personas.site_a, storage, "evidence/"),
-                      name, content)
+    response = upload(
+        client_for(personas.coordinator_a),
+        url(personas.site_a, storage, "evidence/"),
+        name,
+        content,
+    )
     assert response.status_code == 400
     assert response.json() == {"file": [message]}
     assert not SiteCapability.objects.exists()
@@ -214,8 +253,9 @@ def test_an_upload_gets_the_forms_content_checks(personas, storage, name, conten
 def test_an_upload_needs_if_match_and_write_access(personas, storage):
     target = url(personas.site_a, storage, "evidence/")
     client = client_for(personas.coordinator_a)
-    response = client.post(target, {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)},
-                           format="multipart")
+    response = client.post(
+        target, {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)}, format="multipart"
+    )
     assert response.status_code == 428
     assert upload(client, target, "a.pdf", PDF_BYTES, if_match='"7"').status_code == 412
     assert upload(client_for(personas.network), target, "a.pdf", PDF_BYTES).status_code == 404

@@ -67,9 +67,11 @@ def test_signed_in_pages_and_api_answers_are_not_stored(personas):
 def test_the_token_answer_is_not_stored(personas):
     from tests.accounts.factories import PASSWORD
 
-    response = Client().post("/api/v1/auth/token/",
-                             {"email": personas.coordinator_a.email, "password": PASSWORD},
-                             content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token/",
+        {"email": personas.coordinator_a.email, "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
 

@@ -22,14 +22,21 @@ def test_each_evidence_file_type_downloads_as_a_documented_content_type(personas
     client.force_authenticate(personas.coordinator_a)
     schema = client.get("/api/schema/", {"format": "json"}).json()
     documented = set(
-        schema["paths"]["/api/v1/sites/{site_id}/evidence/{doc_id}/"]["get"]["responses"]["200"]
-        ["content"]
+        schema["paths"]["/api/v1/sites/{site_id}/evidence/{doc_id}/"]["get"]["responses"]["200"][
+            "content"
+        ]
     )
     assert documented == set(ALLOWED_TYPES)
-    for name, content in (("sop.pdf", PDF_BYTES), ("photo.png", PNG_BYTES),
-                          ("scan.jpg", JPEG_BYTES)):
-        document = evidence_store(site=personas.site_a, user=personas.coordinator_a,
-                                  uploaded_file=SimpleUploadedFile(name, content))
+    for name, content in (
+        ("sop.pdf", PDF_BYTES),
+        ("photo.png", PNG_BYTES),
+        ("scan.jpg", JPEG_BYTES),
+    ):
+        document = evidence_store(
+            site=personas.site_a,
+            user=personas.coordinator_a,
+            uploaded_file=SimpleUploadedFile(name, content),
+        )
         response = client.get(f"/api/v1/sites/{personas.site_a.pk}/evidence/{document.pk}/")
         assert response.status_code == 200
         assert response["Content-Type"].split(";")[0] in documented, name

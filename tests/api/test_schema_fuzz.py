@@ -49,18 +49,27 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-CHECKS = ",".join([
-    "not_a_server_error", "status_code_conformance", "content_type_conformance",
-    "response_schema_conformance",
-])
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
 # (persona, phases, examples per operation, which operations). The coverage phase (boundary
 # and wrong-type values of every parameter and field, deterministic) is the slow one: it runs
 # once, on the integration writes (checklist, evidence, staff, training feed), as the persona
 # who may make them; random fuzzing and stateful sequences run on every operation as each.
 # (persona, phases, examples per operation, real ids?, which operations).
 RUNS = [
-    ("coordinator@demo.nhs.uk", "coverage", 1, True, ["--include-method-regex", "^(POST|PATCH)$",
-                                                      "--include-path-regex", "^/api/v1/sites/"]),
+    (
+        "coordinator@demo.nhs.uk",
+        "coverage",
+        1,
+        True,
+        ["--include-method-regex", "^(POST|PATCH)$", "--include-path-regex", "^/api/v1/sites/"],
+    ),
     ("coordinator@demo.nhs.uk", "fuzzing,stateful", 8, True, []),
     ("pharmacist@demo.nhs.uk", "fuzzing,stateful", 4, False, []),
     ("network@demo.nhs.uk", "fuzzing,stateful", 6, True, []),
@@ -74,21 +83,33 @@ def _real_ids(user: User) -> dict[str, str]:
     an evidence document and a report at their first site (the demo data has none)."""
     site = visible_sites(user).order_by("pk").first()
     item = SiteCapability.objects.filter(site=site).select_related("capability").first()
-    action = action_create(site=site, requirement_key=f"cap:{item.capability.code}",
-                           requirement_label=item.capability.name, owner=user,
-                           target_date=dt.date.today() + dt.timedelta(days=60), user=user)
-    document = evidence_store(site=site, user=user,
-                              uploaded_file=SimpleUploadedFile("sop.pdf", PDF_BYTES))
+    action = action_create(
+        site=site,
+        requirement_key=f"cap:{item.capability.code}",
+        requirement_label=item.capability.name,
+        owner=user,
+        target_date=dt.date.today() + dt.timedelta(days=60),
+        user=user,
+    )
+    document = evidence_store(
+        site=site, user=user, uploaded_file=SimpleUploadedFile("sop.pdf", PDF_BYTES)
+    )
     trial = TrialSite.objects.filter(site=site).select_related("trial").first().trial
     report = report_request(user=user, kind="site", site=site, trial=trial, as_of=dt.date.today())
     ids = {
-        "SITE_ID": site.pk, "CAPABILITY_CODE": item.capability.code,
+        "SITE_ID": site.pk,
+        "CAPABILITY_CODE": item.capability.code,
         "STAFF_ID": StaffMember.objects.filter(site=site, active=True).first().pk,
-        "ACTION_ID": action.pk, "DOC_ID": document.pk, "REPORT_ID": report.pk,
+        "ACTION_ID": action.pk,
+        "DOC_ID": document.pk,
+        "REPORT_ID": report.pk,
         "TRIAL_ID": trial.pk,
-        "CAPABILITY_ID": Capability.objects.first().pk, "COURSE_ID": Course.objects.first().pk,
+        "CAPABILITY_ID": Capability.objects.first().pk,
+        "COURSE_ID": Course.objects.first().pk,
         "GUIDANCE_SLUG": GuidanceVersion.objects.filter(status=GuidanceVersion.Status.PUBLISHED)
-        .select_related("document").first().document.slug,
+        .select_related("document")
+        .first()
+        .document.slug,
     }
     return {f"FUZZ_{name}": str(value) for name, value in ids.items()}
 
@@ -102,21 +123,47 @@ def _answers(har: Path) -> Counter:
     return counts
 
 
-def _run(url: str, key: str, phases: str, examples: int, ids: dict | None, extra: list[str],
-         report: Path):
+def _run(
+    url: str, key: str, phases: str, examples: int, ids: dict | None, extra: list[str], report: Path
+):
     config = ["--config-file", str(CONFIG)] if ids else []
     return subprocess.run(
-        [str(SCHEMATHESIS), *config, "run", f"{url}/api/schema/?format=json",
-         "--header", f"Authorization: Token {key}", "--phases", phases,
-         # One worker: with several threads, hypothesis's ast.parse of strategy lambdas hits
-         # CPython 3.11's "AST constructor recursion depth mismatch" SystemError now and then.
-         "--checks", CHECKS, "--max-examples", str(examples), "--workers", "1",
-         "--seed", "20261201", "--request-timeout", "30", "--no-color",
-         "--report", "junit,har", "--report-junit-path", str(report),
-         "--report-har-path", str(report.with_suffix(".har")), *extra],
+        [
+            str(SCHEMATHESIS),
+            *config,
+            "run",
+            f"{url}/api/schema/?format=json",
+            "--header",
+            f"Authorization: Token {key}",
+            "--phases",
+            phases,
+            # One worker: with several threads, hypothesis's ast.parse of strategy lambdas hits
+            # CPython 3.11's "AST constructor recursion depth mismatch" SystemError now and then.
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            str(examples),
+            "--workers",
+            "1",
+            "--seed",
+            "20261201",
+            "--request-timeout",
+            "30",
+            "--no-color",
+            "--report",
+            "junit,har",
+            "--report-junit-path",
+            str(report),
+            "--report-har-path",
+            str(report.with_suffix(".har")),
+            *extra,
+        ],
         # In a temporary folder: schemathesis keeps a cache (.schemathesis/) where it runs.
-        capture_output=True, text=True, timeout=600,
-        env={**os.environ, "NO_COLOR": "1", **(ids or {})}, cwd=report.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_COLOR": "1", **(ids or {})},
+        cwd=report.parent,
     )
 
 
@@ -125,8 +172,13 @@ def _cases(output: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-@override_settings(API_THROTTLE_RATES={"user": "1000000/minute", "anon": "1000000/minute",
-                                       "token_sign_in": "10/minute"})
+@override_settings(
+    API_THROTTLE_RATES={
+        "user": "1000000/minute",
+        "anon": "1000000/minute",
+        "token_sign_in": "10/minute",
+    }
+)
 def test_the_api_gives_no_server_error_and_keeps_to_its_schema(live_server, tmp_path):
     call_command("seed_demo", not_production=True, verbosity=0)
     scale = float(os.environ.get("SCHEMATHESIS_SCALE", "1"))
@@ -134,18 +186,28 @@ def test_the_api_gives_no_server_error_and_keeps_to_its_schema(live_server, tmp_
     for number, (email, phases, examples, real, extra) in enumerate(RUNS):
         user = User.objects.get(email=email)
         key = api_token_create(user=user, name="fuzz").key
-        run = _run(live_server.url, key, phases, max(1, round(examples * scale)),
-                   _real_ids(user) if real else None, extra, tmp_path / f"run-{number}.xml")
+        run = _run(
+            live_server.url,
+            key,
+            phases,
+            max(1, round(examples * scale)),
+            _real_ids(user) if real else None,
+            extra,
+            tmp_path / f"run-{number}.xml",
+        )
         cases = _cases(run.stdout)
         total += cases
         answers = _answers(tmp_path / f"run-{number}.har")
         if real:
             with_real_ids.update({status: n for (has_id, status), n in answers.items() if has_id})
-        print(f"schemathesis as {email}, {phases}: {cases} cases, exit {run.returncode}, "
-              f"answers to operations with ids: {sorted((s, n) for (i, s), n in answers.items() if i)}")
+        print(
+            f"schemathesis as {email}, {phases}: {cases} cases, exit {run.returncode}, "
+            f"answers to operations with ids: {sorted((s, n) for (i, s), n in answers.items() if i)}"
+        )
         if run.returncode != 0:
-            failures.append(f"--- as {email} ({phases}) ---\n{run.stdout[-8000:]}\n"
-                            f"{run.stderr[-2000:]}")
+            failures.append(
+                f"--- as {email} ({phases}) ---\n{run.stdout[-8000:]}\n{run.stderr[-2000:]}"
+            )
     print(f"schemathesis: {total} test cases in all")
     assert not failures, "\n".join(failures)
     assert total > 500, "the run generated too few cases to mean anything"

@@ -12,8 +12,12 @@ from training.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 
-NEW = {"full_name": "Asha Patel", "email": "Asha.Patel@nhs.example", "roles": ["TRIAL_PHARM"],
-       "job_title": "Lead pharmacist"}
+NEW = {
+    "full_name": "Asha Patel",
+    "email": "Asha.Patel@nhs.example",
+    "roles": ["TRIAL_PHARM"],
+    "job_title": "Lead pharmacist",
+}
 
 
 def client_for(user) -> APIClient:
@@ -31,8 +35,11 @@ def test_a_coordinator_adds_changes_and_marks_a_leaver_with_history(personas):
     response = client.post(base(personas.site_a), NEW, format="json")
     assert response.status_code == 201, response.json()
     staff = StaffMember.objects.get(pk=response.json()["id"])
-    assert (staff.site, staff.email, staff.roles) == (personas.site_a, "asha.patel@nhs.example",
-                                                      ["TRIAL_PHARM"])
+    assert (staff.site, staff.email, staff.roles) == (
+        personas.site_a,
+        "asha.patel@nhs.example",
+        ["TRIAL_PHARM"],
+    )
     detail = f"{base(personas.site_a)}{staff.pk}/"
     response = client.patch(detail, {"job_title": "Chief pharmacist"}, format="json")
     assert response.status_code == 200
@@ -42,8 +49,12 @@ def test_a_coordinator_adds_changes_and_marks_a_leaver_with_history(personas):
     assert (response.json()["active"], response.json()["left_on"]) == (False, "2026-11-30")
     assert client.post(f"{detail}reactivate/").json()["active"] is True
     reasons = [h.history_change_reason for h in staff.history.order_by("history_date")]
-    assert reasons == ["Staff member added", "Staff details updated", "Left on 30/11/2026",
-                       "Returned to post"]
+    assert reasons == [
+        "Staff member added",
+        "Staff details updated",
+        "Left on 30/11/2026",
+        "Returned to post",
+    ]
     listed = client_for(personas.network).get(base(personas.site_a)).json()
     assert [row["email"] for row in listed["results"]] == ["asha.patel@nhs.example"]
 
@@ -74,7 +85,8 @@ def test_bad_input_is_400_naming_the_field(personas, body, field, message):
 def test_a_bad_leaving_date_is_400_naming_it(personas, left_on):
     staff = StaffMemberFactory(site=personas.site_a)
     response = client_for(personas.coordinator_a).post(
-        f"{base(personas.site_a)}{staff.pk}/deactivate/", {"left_on": left_on}, format="json")
+        f"{base(personas.site_a)}{staff.pk}/deactivate/", {"left_on": left_on}, format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["left_on"]
 
@@ -84,10 +96,20 @@ def test_only_the_sites_coordinators_write(personas, who):
     staff = StaffMemberFactory(site=personas.site_a)
     client = client_for(getattr(personas, who))
     assert client.post(base(personas.site_a), NEW, format="json").status_code == 404
-    assert client.patch(f"{base(personas.site_a)}{staff.pk}/", {"job_title": "x"},
-                        format="json").status_code == 404
-    assert client.post(f"{base(personas.site_a)}{staff.pk}/deactivate/",
-                       {"left_on": "2026-11-30"}, format="json").status_code == 404
+    assert (
+        client.patch(
+            f"{base(personas.site_a)}{staff.pk}/", {"job_title": "x"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"{base(personas.site_a)}{staff.pk}/deactivate/",
+            {"left_on": "2026-11-30"},
+            format="json",
+        ).status_code
+        == 404
+    )
 
 
 def test_staff_of_another_site_are_not_found_through_this_one(personas):

@@ -85,6 +85,9 @@ def test_a_nul_byte_in_a_form_body_is_a_400_not_a_500(personas):
     # Found by the schemathesis run: a profile code with a NUL reached PostgreSQL.
     client = client_for(personas.national)
     client.raise_request_exception = False
-    response = client.post("/api/v1/trials/", "short_title=X&profiles=%00ab",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/api/v1/trials/",
+        "short_title=X&profiles=%00ab",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 400

@@ -39,10 +39,14 @@ def staff(personas):
 def feed(staff, n: int, *, notes: str = "") -> list[dict]:
     """n distinct records: staff x course x day, each with its own external id."""
     return [
-        {"external_id": f"LMS-{i}", "email": staff[i % len(staff)].email,
-         "course_code": ("gcp", "cryo")[i // len(staff) % 2],
-         "completed_on": (TODAY - dt.timedelta(days=1 + i // (2 * len(staff)))).isoformat(),
-         "expiry_override": None, "notes": notes}
+        {
+            "external_id": f"LMS-{i}",
+            "email": staff[i % len(staff)].email,
+            "course_code": ("gcp", "cryo")[i // len(staff) % 2],
+            "completed_on": (TODAY - dt.timedelta(days=1 + i // (2 * len(staff)))).isoformat(),
+            "expiry_override": None,
+            "notes": notes,
+        }
         for i in range(n)
     ]
 
@@ -51,8 +55,7 @@ def post(client, site, records):
     return client.post(url(site), {"records": records}, format="json")
 
 
-def test_it_creates_records_and_sending_them_again_creates_nothing_and_no_history(personas,
-                                                                                    staff):
+def test_it_creates_records_and_sending_them_again_creates_nothing_and_no_history(personas, staff):
     client = client_for(personas.coordinator_a)
     records = feed(staff, 40)
     first = post(client, personas.site_a, records)
@@ -67,7 +70,9 @@ def test_it_creates_records_and_sending_them_again_creates_nothing_and_no_histor
     assert TrainingRecord.history.count() == history
     record = TrainingRecord.objects.get(external_id="LMS-0")
     assert (record.external_site, record.history.first().history_change_reason) == (
-        personas.site_a, bulk.FEED_REASON)
+        personas.site_a,
+        bulk.FEED_REASON,
+    )
 
 
 def test_a_changed_record_is_updated_with_history(personas, staff):
@@ -83,8 +88,9 @@ def test_a_changed_record_is_updated_with_history(personas, staff):
 
 
 def test_it_adopts_a_record_typed_in_by_hand_instead_of_duplicating_it(personas, staff):
-    typed = TrainingRecordFactory(staff=staff[0], course=CourseFactory(code="gcp"),
-                                  completed_on=TODAY - dt.timedelta(days=1))
+    typed = TrainingRecordFactory(
+        staff=staff[0], course=CourseFactory(code="gcp"), completed_on=TODAY - dt.timedelta(days=1)
+    )
     body = post(client_for(personas.coordinator_a), personas.site_a, feed(staff, 1)).json()
     assert body["updated"] == 1 and body["results"][0]["id"] == typed.pk
     typed.refresh_from_db()
@@ -101,7 +107,11 @@ def test_one_bad_row_rejects_all_with_its_row_number_and_field(personas, staff):
     assert response.status_code == 400
     body = response.json()
     assert [(e["row"], e["field"]) for e in body["errors"]] == [
-        (37, "email"), (42, "course_code"), (45, "completed_on"), (48, "external_id")]
+        (37, "email"),
+        (42, "course_code"),
+        (45, "completed_on"),
+        (48, "external_id"),
+    ]
     assert body["errors"][0]["message"] == ROW_UNKNOWN_EMAIL.format(value="nobody@nhs.example")
     assert body["errors"][1]["message"] == ROW_UNKNOWN_COURSE.format(value="no_such_course")
     assert body["errors"][3]["message"] == bulk.ERROR_EXTERNAL_ID_DUPLICATE.format(row=4)
@@ -133,8 +143,9 @@ def test_each_bad_field_is_named(personas, staff, change, field, message):
         assert error["message"] == message
 
 
-@pytest.mark.parametrize("body", [{}, {"records": []}, {"records": "x"}, [1, 2],
-                                  {"records": [None, 1]}])
+@pytest.mark.parametrize(
+    "body", [{}, {"records": []}, {"records": "x"}, [1, 2], {"records": [None, 1]}]
+)
 def test_a_body_of_the_wrong_shape_is_a_400(personas, staff, body):
     response = client_for(personas.coordinator_a).post(url(personas.site_a), body, format="json")
     assert response.status_code == 400
@@ -143,8 +154,11 @@ def test_a_body_of_the_wrong_shape_is_a_400(personas, staff, body):
 def test_external_ids_are_per_site(personas, staff):
     other = StaffMemberFactory(site=personas.site_b)
     post(client_for(personas.coordinator_a), personas.site_a, feed(staff, 1))
-    response = post(client_for(personas.coordinator_b), personas.site_b,
-                    [{**feed(staff, 1)[0], "email": other.email}])
+    response = post(
+        client_for(personas.coordinator_b),
+        personas.site_b,
+        [{**feed(staff, 1)[0], "email": other.email}],
+    )
     assert response.json()["created"] == 1
     assert TrainingRecord.objects.filter(external_id="LMS-0").count() == 2
 

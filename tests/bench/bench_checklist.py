@@ -56,9 +56,11 @@ def run(report: list[str]) -> None:
     floor = _median_ms(lambda: client.get("/accessibility/"))
     items = Capability.objects.count()
     report += [
-        "## Readiness checklist page", "",
+        "## Readiness checklist page",
+        "",
         f"As {COORDINATOR}, the checklist of {site.name} ({items} items). Median and p95 of "
-        f"{RUNS} requests through the Django test client after two warm-up requests.", "",
+        f"{RUNS} requests through the Django test client after two warm-up requests.",
+        "",
         "| measure | median | p95 | HTML | queries | before (full page) | floor |",
         "|---|---:|---:|---:|---:|---:|---:|",
         f"| `{url}` | {page[0]:.0f} ms | {page[1]:.0f} ms | {size_kib:.0f} KiB | {view_queries} "

@@ -33,7 +33,10 @@ from django.test import Client
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("load.lua")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
-PORTS = range(int(os.environ.get("BENCH_PORT_FIRST", "8119")), int(os.environ.get("BENCH_PORT_LAST", "8129")) + 1)
+PORTS = range(
+    int(os.environ.get("BENCH_PORT_FIRST", "8119")),
+    int(os.environ.get("BENCH_PORT_LAST", "8129")) + 1,
+)
 CONCURRENCY = 8
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "6"))
 WORKERS = 2
@@ -73,7 +76,10 @@ def _pages() -> list[Page]:
 
     coordinator = User.objects.get(email=COORDINATOR)
     site = coordinator.site_memberships.select_related("site").first().site
-    trial = Trial.objects.filter(trial_sites__site=site).order_by("pk").first() or Trial.objects.order_by("pk").first()
+    trial = (
+        Trial.objects.filter(trial_sites__site=site).order_by("pk").first()
+        or Trial.objects.order_by("pk").first()
+    )
     document = GuidanceDocument.objects.order_by("pk").first()
     s = site.pk
     pages = [
@@ -87,8 +93,11 @@ def _pages() -> list[Page]:
         Page("ranking, one profile, national", NATIONAL, f"/readiness/?profile={PROFILE}"),
         Page("network overview, one profile, national", NATIONAL, f"/overview/?profile={PROFILE}"),
         Page("site list, national", NATIONAL, "/sites/"),
-        Page("site list, ready for a trial by score, national", NATIONAL,
-             f"/sites/?trial={trial.pk}&ready=on&sort=score"),
+        Page(
+            "site list, ready for a trial by score, national",
+            NATIONAL,
+            f"/sites/?trial={trial.pk}&ready=on&sort=score",
+        ),
         Page("trial list, national", NATIONAL, "/trials/"),
         Page("trial page, national", NATIONAL, f"/trials/{trial.pk}/"),
         Page("trial history, national", NATIONAL, f"/trials/{trial.pk}/history/"),
@@ -191,9 +200,22 @@ def _server_env(static_root: Path) -> dict[str, str]:
 def _start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "atmp_portal.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--timeout", "60"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(gunicorn),
+            "atmp_portal.wsgi",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -209,7 +231,9 @@ def _start_server(env: dict[str, str], port: int) -> subprocess.Popen:
 
 
 def _get(url: str, cookie: str | None) -> tuple[int, bytes, dict[str, str]]:
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **({"Cookie": cookie} if cookie else {})})
+    request = urllib.request.Request(
+        url, headers={"Accept-Encoding": "gzip", **({"Cookie": cookie} if cookie else {})}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, response.read(), dict(response.headers)
 
@@ -218,7 +242,10 @@ def _wrk(url: str, cookie: str | None) -> dict:
     env = {**os.environ, "WRK_COOKIE": cookie or ""}
     done = subprocess.run(
         [WRK, "-t2", f"-c{CONCURRENCY}", f"-d{SECONDS}s", "--timeout", "10s", "-s", str(LUA), url],
-        capture_output=True, text=True, env=env, timeout=SECONDS + 60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=SECONDS + 60,
     )
     match = re.search(r"WRK_JSON (\{.*\})", done.stdout)
     if not match:
@@ -232,7 +259,13 @@ def _first_page_weight(base: str, cookie: str) -> tuple[float, float, list[str]]
     status, body, headers = _get(f"{base}/", cookie)
     html = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
     total = len(body)
-    assets = sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js|svg|png|woff2?|ico))"', html.decode())))
+    assets = sorted(
+        set(
+            re.findall(
+                r'(?:href|src)="(/static/[^"]+\.(?:css|js|svg|png|woff2?|ico))"', html.decode()
+            )
+        )
+    )
     for asset in assets:
         _, content, _ = _get(base + asset, None)
         total += len(content)
@@ -242,7 +275,10 @@ def _first_page_weight(base: str, cookie: str) -> tuple[float, float, list[str]]
 def _collectstatic(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -254,14 +290,21 @@ def _load_all(pages: list[Page], base: str, cookies: dict[str, str]) -> list[Res
         assert status == 200, (page.url, status)
         figures = _wrk(base + page.url, cookie)
         queries, html_kb = _measure_in_process(page)
-        results.append(Result(
-            page, rps=figures["requests"] / (figures["duration_us"] / 1e6),
-            p50=figures["p50_us"] / 1000, p99=figures["p99_us"] / 1000,
-            errors=figures["status_errors"] + figures["socket_errors"],
-            queries=queries, html_kb=html_kb,
-            sent_kb=figures["bytes"] / max(figures["requests"], 1) / 1024,
-        ))
-        print(f"  {page.name}: {results[-1].rps:.1f} req/s p50 {results[-1].p50:.0f} ms", flush=True)
+        results.append(
+            Result(
+                page,
+                rps=figures["requests"] / (figures["duration_us"] / 1e6),
+                p50=figures["p50_us"] / 1000,
+                p99=figures["p99_us"] / 1000,
+                errors=figures["status_errors"] + figures["socket_errors"],
+                queries=queries,
+                html_kb=html_kb,
+                sent_kb=figures["bytes"] / max(figures["requests"], 1) / 1024,
+            )
+        )
+        print(
+            f"  {page.name}: {results[-1].rps:.1f} req/s p50 {results[-1].p50:.0f} ms", flush=True
+        )
     return results
 
 
@@ -271,8 +314,11 @@ def _verdicts(results: list[Result]) -> list[str]:
     for r in results[1:]:
         misses = []
         if r.rps * MIN_SHARE < floor.rps:
-            misses.append(f"req/s 1/{floor.rps / r.rps:.1f} of the floor" if r.rps
-                          else "no request answered within wrk's timeout")
+            misses.append(
+                f"req/s 1/{floor.rps / r.rps:.1f} of the floor"
+                if r.rps
+                else "no request answered within wrk's timeout"
+            )
         if r.p99 > MAX_TAIL * r.p50:
             misses.append(f"p99 {r.p99 / r.p50:.0f}x p50")
         if r.page.name.startswith("ranking") and r.p99 > RANKING_P99_MS:
@@ -316,13 +362,15 @@ def _write(report, results, first_kb, first_html_kb, n_assets, took) -> None:
     load = os.getloadavg()
     heaviest = max(results[1:], key=lambda r: r.sent_kb)
     report += [
-        "## Pages under load", "",
+        "## Pages under load",
+        "",
         f"gunicorn ({WORKERS} sync workers, production settings: DEBUG off, compressed manifest "
         f"static files, CONN_MAX_AGE 60) on loopback; `wrk` with {CONCURRENCY} connections for "
         f"{SECONDS} s per page, each with a signed-in session (tests/bench/load.lua); the API's "
         "per-user throttle raised for the run. Queries and "
         "sizes: one request through the test client. Load average at the end: "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.", "",
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}.",
+        "",
         "| page | req/s | p50 | p99 | vs the login page | queries | HTML | sent |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -332,8 +380,12 @@ def _write(report, results, first_kb, first_html_kb, n_assets, took) -> None:
             f"| {r.page.name} `{r.page.url}` | {r.rps:.1f} | {r.p50:.0f} ms | {r.p99:.0f} ms | {share} "
             f"| {r.queries} | {r.html_kb:.0f} KiB | {r.sent_kb:.1f} KiB |"
         )
-    report += ["", "Targets (issue 14): every page at least 1/10 of the login page's req/s, p99 at "
-               f"most 10x its p50, ranking p99 ≤ {RANKING_P99_MS} ms:", ""]
+    report += [
+        "",
+        "Targets (issue 14): every page at least 1/10 of the login page's req/s, p99 at "
+        f"most 10x its p50, ranking p99 ≤ {RANKING_P99_MS} ms:",
+        "",
+    ]
     report += [f"- {note}" for note in _verdicts(results)]
     report += [
         "",

@@ -83,8 +83,12 @@ def measure() -> dict:
         with CaptureQueriesContext(connection) as queries:
             body = client.get(url).content
         result["pages"][name] = {
-            "cold_ms": cold_ms, "median_ms": median, "p95_ms": p95, "queries": len(queries),
-            "kb": len(body) / 1024, "gzip_kb": len(gzip.compress(body)) / 1024,
+            "cold_ms": cold_ms,
+            "median_ms": median,
+            "p95_ms": p95,
+            "queries": len(queries),
+            "kb": len(body) / 1024,
+            "gzip_kb": len(gzip.compress(body)) / 1024,
         }
     return result
 
@@ -96,10 +100,21 @@ def _child(out_path: str) -> None:
 def _measure_10x(url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": url}
     with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
-        command = [sys.executable, "-c", "import django; django.setup(); "
-                   f"from tests.bench import bench_overview; bench_overview._child({out.name!r})"]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=CHILD_TIMEOUT_S, check=False)
+        command = [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            f"from tests.bench import bench_overview; bench_overview._child({out.name!r})",
+        ]
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+        )
         if done.returncode != 0:
             print(done.stderr[-4000:], file=sys.stderr)
             return {}
@@ -131,23 +146,28 @@ def run(report: list[str]) -> None:
         lines += _lines(ten_x, "10x")
         gzip_kb = ten_x["pages"]["overview"]["gzip_kb"]
         page_verdict = "meets" if gzip_kb <= PAGE_GZIP_TARGET_KB else "**MISSES**"
-        size_line = (f"At 10x the overview page is {gzip_kb:.0f} KiB gzipped (target ≤ "
-                     f"{PAGE_GZIP_TARGET_KB} KB: {page_verdict}).")
+        size_line = (
+            f"At 10x the overview page is {gzip_kb:.0f} KiB gzipped (target ≤ "
+            f"{PAGE_GZIP_TARGET_KB} KB: {page_verdict})."
+        )
     else:
         lines.append("| 10x rows | not run: BENCH_SKIP_10X is set | | | | | | | |")
         size_line = ""
     report += [
-        "## National overview, blockers and trend", "",
+        "## National overview, blockers and trend",
+        "",
         f"As {NATIONAL_USER}, median and p95 of {RUNS} requests after a first, cold one (shown: "
         "the trend's past month ends not yet stored, the count cache empty). The blockers and "
         "the overview count each requirement's blocked sites through the ranking's statement "
         "(`reports/readiness/blockers_sql.py`), each site's answer cached under its readiness "
         "stamp; past month ends of the trend are stored once (`reports/trend.py`); the sites "
         "table beside the map is 50 a page. Query counts are asserted constant in "
-        "tests/reports/test_overview.py.", "",
+        "tests/reports/test_overview.py.",
+        "",
         "| measure | median | p95 | cold | queries | size | target | floor (accessibility "
         "page) | ratio |",
         "|---|---:|---:|---:|---:|---|---|---:|---:|",
-        *lines, "",
+        *lines,
+        "",
         *([size_line, ""] if size_line else []),
     ]

@@ -79,10 +79,27 @@ def main() -> None:
     render_log = Path(tempfile.mkstemp(prefix="atmp-bench-renders-", suffix=".log")[1])
     os.environ[getattr(tasks, "TEST_RENDER_LOG_ENV", "ATMP_TEST_RENDER_LOG")] = str(render_log)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", "--pool=prefork",
-         f"--concurrency={args.concurrency}", "-Q", queue, "-n", f"{queue}@%h",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env={**os.environ}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "atmp_portal",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={args.concurrency}",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     user = User.objects.get(email=NATIONAL_USER)
     profile = RequirementProfile.objects.get(code=PROFILE)
@@ -92,8 +109,11 @@ def main() -> None:
         started = time.perf_counter()
         for _ in range(args.reports):
             report = ReadinessReport.objects.create(
-                kind=ReadinessReport.Kind.NATIONAL, profile=profile, requested_by=user,
-                as_of=timezone.localdate(), dedup_key=f"bench-{time.time_ns()}",
+                kind=ReadinessReport.Kind.NATIONAL,
+                profile=profile,
+                requested_by=user,
+                as_of=timezone.localdate(),
+                dedup_key=f"bench-{time.time_ns()}",
                 sent_at=timezone.now(),
             )
             reports.append(report)
@@ -113,24 +133,29 @@ def main() -> None:
             time.sleep(0.05)
         for report in reports:
             report.refresh_from_db()
-            print(f"report {report.pk}: {report.status} after "
-                  f"{finished.get(report.pk, float('nan')):.1f} s, attempts {report.attempts}"
-                  f"{', ' + report.error if report.error else ''}; PDF "
-                  f"{report.pdf.size if report.pdf else 0} bytes")
+            print(
+                f"report {report.pk}: {report.status} after "
+                f"{finished.get(report.pk, float('nan')):.1f} s, attempts {report.attempts}"
+                f"{', ' + report.error if report.error else ''}; PDF "
+                f"{report.pdf.size if report.pdf else 0} bytes"
+            )
         renders = [line.split() for line in render_log.read_text().splitlines()]
         if renders:
-            events = sorted([(float(r[1]), 1) for r in renders] + [(float(r[2]), -1)
-                                                                  for r in renders])
+            events = sorted(
+                [(float(r[1]), 1) for r in renders] + [(float(r[2]), -1) for r in renders]
+            )
             running = most = 0
             for _, step in events:
                 running += step
                 most = max(most, running)
             helped = sum(1 for r in renders if r[3] == "helper")
             print(f"{len(renders)} part renders, at most {most} at once; {helped} by helpers")
-        print(f"{args.reports} national reports, worker concurrency {args.concurrency}: all "
-              f"done after {max(finished.values(), default=float('nan')):.1f} s; render "
-              f"processes alive at once, peak {renders_peak}; worker tree RSS peak "
-              f"{rss_peak:.0f} MB")
+        print(
+            f"{args.reports} national reports, worker concurrency {args.concurrency}: all "
+            f"done after {max(finished.values(), default=float('nan')):.1f} s; render "
+            f"processes alive at once, peak {renders_peak}; worker tree RSS peak "
+            f"{rss_peak:.0f} MB"
+        )
     finally:
         worker.terminate()
         try:
@@ -149,19 +174,28 @@ def run(report: list[str]) -> None:
     """`make bench`'s section: two national reports at once on a worker of two processes, in a
     child process (it starts the worker and sets its own media folder and render log)."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tests.bench.bench_report_workers"], cwd=ROOT,
-                          env={**os.environ}, capture_output=True, text=True, timeout=1500)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_report_workers"],
+        cwd=ROOT,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     if done.returncode != 0:
         lines.append(f"failed (exit {done.returncode}): {done.stderr.strip()[-1500:]}")
     report += [
-        "## National reports on a real worker pool", "",
+        "## National reports on a real worker pool",
+        "",
         "Two national reports (CAR-T core, every site of the bench data) requested at once from "
         "a prefork Celery worker with two processes on Redis "
         "(`python -m tests.bench.bench_report_workers`): the parts are rendered by whichever "
         "worker process is free, so renders at once stay at the workers' concurrency however "
-        "many reports run (ADR 0008).", "",
-        *[f"- {line}" for line in lines], "",
+        "many reports run (ADR 0008).",
+        "",
+        *[f"- {line}" for line in lines],
+        "",
         f"This section took {time.perf_counter() - started:.0f} s.",
     ]
 

@@ -96,7 +96,9 @@ def _ranking(user, profile) -> tuple[list[str], int]:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     sites = visible_sites(user).count()
-    rows = response.content.count(b'<tr role="row" class="nhsuk-table__row">') - 1  # minus the header row
+    rows = (
+        response.content.count(b'<tr role="row" class="nhsuk-table__row">') - 1
+    )  # minus the header row
     # Every site is assessed and ranked; the page shows the first RANKING_PAGE_SIZE of them.
     expected = min(sites, readiness_views.RANKING_PAGE_SIZE)
     assert rows == expected, f"the ranking page listed {rows} rows, expected {expected} of {sites}"
@@ -278,11 +280,19 @@ def _national_child(out_path: str) -> None:
     renderers = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF)
     cpu_s = sum(u.ru_utime + u.ru_stime for u in (own, renderers))
-    Path(out_path).write_text(json.dumps({
-        "cpu_s": cpu_s,
-        "build_s": build_s, "outcome": outcome, "pages": pages, "sites": Site.objects.count(),
-        "profile": profile.name, "renderer_max_mb": renderers.ru_maxrss / 1024,
-    }))
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "cpu_s": cpu_s,
+                "build_s": build_s,
+                "outcome": outcome,
+                "pages": pages,
+                "sites": Site.objects.count(),
+                "profile": profile.name,
+                "renderer_max_mb": renderers.ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def _tree_rss_mb(root: int) -> float:
@@ -344,8 +354,12 @@ def _national_run(database_url: str | None = None) -> dict:
             print(log.read()[-4000:], file=sys.stderr)
             return {}
         result = json.loads(Path(out.name).read_text() or "{}")
-    return {**result, "wall_s": wall_s, "peak_mb": usage.ru_maxrss / 1024,
-            "tree_peak_mb": tree_peak}
+    return {
+        **result,
+        "wall_s": wall_s,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "tree_peak_mb": tree_peak,
+    }
 
 
 def _national_lines(result: dict, label: str, target_s: float, floor_s: float) -> list[str]:
@@ -372,8 +386,9 @@ def _national_pdf(floor_s: float) -> list[str]:
         lines.append("| national PDF at 10x data | not run: BENCH_SKIP_10X is set | | | | |")
         return lines
     url = os.environ.get(TEN_X_ENV) or bench_scale10x.ensure_ten_x()
-    lines += _national_lines(_national_run(url), "national PDF at 10x data",
-                             NATIONAL_10X_TARGET_S, floor_s)
+    lines += _national_lines(
+        _national_run(url), "national PDF at 10x data", NATIONAL_10X_TARGET_S, floor_s
+    )
     return lines
 
 

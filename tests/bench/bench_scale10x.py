@@ -192,7 +192,11 @@ def _ensure_database(url: str) -> tuple[str, float, str]:
     started = time.perf_counter()
     done = subprocess.run(
         [*manage, "seed_demo", "--scale", str(SCALE_10X), "--i-know-this-is-not-production"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     planned = next((line for line in done.stdout.splitlines() if "planned" in line), "")
@@ -207,10 +211,21 @@ def _ensure_database(url: str) -> tuple[str, float, str]:
 def _measure(url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": url}
     with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
-        command = [sys.executable, "-c", "import django; django.setup(); "
-                   f"from tests.bench import bench_scale10x; bench_scale10x._child({out.name!r})"]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=CHILD_TIMEOUT_S, check=False)
+        command = [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            f"from tests.bench import bench_scale10x; bench_scale10x._child({out.name!r})",
+        ]
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"10x measurement failed: {done.stderr[-4000:]}")
         return json.loads(Path(out.name).read_text())
@@ -222,11 +237,15 @@ def _page_rows(result: dict) -> list[str]:
     for name, page in result["pages"].items():
         median, p95 = page["ms"]
         target = TARGETS_MS.get(name)
-        verdict = "" if target is None else (
-            f"p95 ≤ {target} ms: " + ("meets" if p95 <= target else "**misses**")
+        verdict = (
+            ""
+            if target is None
+            else (f"p95 ≤ {target} ms: " + ("meets" if p95 <= target else "**misses**"))
         )
-        rows.append(f"| {name} `{page['url']}` | {median:.0f} ms | {p95:.0f} ms | "
-                    f"{page['cold']:.0f} ms | {median / floor:.0f}x | {verdict} |")
+        rows.append(
+            f"| {name} `{page['url']}` | {median:.0f} ms | {p95:.0f} ms | "
+            f"{page['cold']:.0f} ms | {median / floor:.0f}x | {verdict} |"
+        )
     return rows
 
 
@@ -255,20 +274,27 @@ def run(report: list[str]) -> None:
     count_rows, same = _count_rows(ones, result["counts"])
     floor_median, floor_p95 = result["floor"]
     report += [
-        "## Ten times the UK's sites", "",
+        "## Ten times the UK's sites",
+        "",
         f"`seed_demo --scale {SCALE_10X}`: {result['sites']} sites visible to the national "
         f"coordinator; {done} in {seed_s:.0f} s ({planned.strip()}). Test client, server time; "
         f"the count cache: {result['cache']}. First request with the cache empty (cold), then "
         f"median and p95 of {RUNS}. Floor (accessibility page, same child): median "
-        f"{floor_median:.1f} ms, p95 {floor_p95:.1f} ms.", "",
+        f"{floor_median:.1f} ms, p95 {floor_p95:.1f} ms.",
+        "",
         "| page | median | p95 | cold | vs floor | target |",
         "|---|---:|---:|---:|---:|---|",
-        *_page_rows(result), "",
+        *_page_rows(result),
+        "",
         f"Ranking API right after a write to one site's checklist (that site counted again, "
-        f"the others read from the cache): {result['after_write']:.0f} ms.", "",
+        f"the others read from the cache): {result['after_write']:.0f} ms.",
+        "",
         f"Query counts, one request of every page of the load list, at 1x (the bench database) "
-        f"and at 10x: {same} of {len(ones)} the same.", "",
-        "| page | 1x | 10x | |", "|---|---:|---:|---|",
-        *count_rows, "",
+        f"and at 10x: {same} of {len(ones)} the same.",
+        "",
+        "| page | 1x | 10x | |",
+        "|---|---:|---:|---|",
+        *count_rows,
+        "",
         f"This section took {time.perf_counter() - started:.0f} s.",
     ]

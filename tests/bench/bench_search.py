@@ -34,17 +34,30 @@ ROUNDS = 10
 PAGE = 20
 TARGET_P95_MS = 20.0
 QUERIES = [
-    "storage", "thaw", "infusion patient", '"temperature record"', "courier -label",
-    "cassette OR freezer", "cryo", "pharm", vocabulary_word(42), vocabulary_word(4242),
-    f"{vocabulary_word(7)} dose", "no such words here",
+    "storage",
+    "thaw",
+    "infusion patient",
+    '"temperature record"',
+    "courier -label",
+    "cassette OR freezer",
+    "cryo",
+    "pharm",
+    vocabulary_word(42),
+    vocabulary_word(4242),
+    f"{vocabulary_word(7)} dose",
+    "no such words here",
     # Synonyms expanded (LN2 = liquid nitrogen, alarm = alert), most-words ranking, a misspelling.
-    "liquid nitrogen alarm", "how do I check a dry shipper delivery", "tocilizumab crs",
+    "liquid nitrogen alarm",
+    "how do I check a dry shipper delivery",
+    "tocilizumab crs",
     "spilage",
 ]
 # Common words with a facet, reported on their own row (not part of the target figure).
 FILTERED = [
-    ("storage", {"topic": "storage"}), ("thaw", {"atmp_class": "sctmp"}),
-    ("pharm", {"section": "clinical_operational"}), ("infusion patient", {"topic": "waste"}),
+    ("storage", {"topic": "storage"}),
+    ("thaw", {"atmp_class": "sctmp"}),
+    ("pharm", {"section": "clinical_operational"}),
+    ("infusion patient", {"topic": "waste"}),
 ]
 
 
@@ -128,10 +141,16 @@ def run(report: list[str]) -> None:
             last = words[-1] if words else ""
             if last.isalnum() and last.upper() != "OR":
                 query = query | SearchQuery(f"{last}:*", search_type="raw", config=SEARCH_CONFIG)
-            ranked = versions.filter(search_vector=query).annotate(
-                rank=SearchRank(F("search_vector"), query, weights=fulltext_search.RANK_WEIGHTS)
-            ).order_by("-rank", "title", "pk")
-            results = fulltext_search.SearchResults(model=ranked.model, query=ranked.query, using=ranked.db)
+            ranked = (
+                versions.filter(search_vector=query)
+                .annotate(
+                    rank=SearchRank(F("search_vector"), query, weights=fulltext_search.RANK_WEIGHTS)
+                )
+                .order_by("-rank", "title", "pk")
+            )
+            results = fulltext_search.SearchResults(
+                model=ranked.model, query=ranked.query, using=ranked.db
+            )
             results._highlight = query
             return results
 

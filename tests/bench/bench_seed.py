@@ -40,6 +40,6 @@ def run(report: list[str]) -> None:
         f"| planning the 37 real sites' records and their year of history (no database) "
         f"| {planning:.2f} s |",
         "",
-        "The fresh seed at this scale is the run's \"Migrate and seed\" figure above; figures at "
+        'The fresh seed at this scale is the run\'s "Migrate and seed" figure above; figures at '
         "other scales are in docs/demo-data.md.",
     ]

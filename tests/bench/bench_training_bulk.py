@@ -23,10 +23,16 @@ ROUNDS = 3
 def _feed(staff, courses, *, notes: str) -> list[dict]:
     today = dt.date.today()
     return [
-        {"external_id": f"BENCH-{i}", "email": staff[i % len(staff)].email,
-         "course_code": courses[i // len(staff) % len(courses)].code,
-         "completed_on": (today - dt.timedelta(days=1 + i // (len(staff) * len(courses))))
-         .isoformat(), "expiry_override": None, "notes": notes}
+        {
+            "external_id": f"BENCH-{i}",
+            "email": staff[i % len(staff)].email,
+            "course_code": courses[i // len(staff) % len(courses)].code,
+            "completed_on": (
+                today - dt.timedelta(days=1 + i // (len(staff) * len(courses)))
+            ).isoformat(),
+            "expiry_override": None,
+            "notes": notes,
+        }
         for i in range(RECORDS)
     ]
 
@@ -45,18 +51,20 @@ def run(report: list[str]) -> None:
     for _ in range(ROUNDS):
         with transaction.atomic():
             site = SiteFactory(name="Bench feed hospital")
-            user = MembershipFactory(site=site, role=SiteMembership.Role.COORDINATOR,
-                                     user=UserFactory()).user
+            user = MembershipFactory(
+                site=site, role=SiteMembership.Role.COORDINATOR, user=UserFactory()
+            ).user
             staff = StaffMemberFactory.create_batch(STAFF, site=site)
             courses = [CourseFactory(code=f"bench_feed_{n}", renewal_months=24) for n in range(4)]
             client = APIClient()
             client.force_authenticate(user)
             url = f"/api/v1/sites/{site.pk}/training-records/bulk/"
             records = _feed(staff, courses, notes="")
-            for label, body, key in (("create", records, "created"),
-                                     ("unchanged", records, "unchanged"),
-                                     ("update", _feed(staff, courses, notes="renewed"),
-                                      "updated")):
+            for label, body, key in (
+                ("create", records, "created"),
+                ("unchanged", records, "unchanged"),
+                ("update", _feed(staff, courses, notes="renewed"), "updated"),
+            ):
                 elapsed, queries, result = _post(client, url, body)
                 assert result[key] == RECORDS, (label, result[key])
                 samples[label].append((elapsed, queries))

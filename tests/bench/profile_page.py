@@ -79,9 +79,11 @@ def main() -> None:
         client.get(args.url)
         cpu.append((time.process_time() - started) * 1000)
     cpu.sort()
-    print(f"{args.url}: CPU min {cpu[0]:.1f} ms, median {statistics.median(cpu):.1f} ms, "
-          f"p90 {cpu[int(len(cpu) * 0.9) - 1]:.1f} ms over {args.runs} requests; "
-          f"{len(queries)} queries; HTML {len(response.content) / 1024:.1f} KiB")
+    print(
+        f"{args.url}: CPU min {cpu[0]:.1f} ms, median {statistics.median(cpu):.1f} ms, "
+        f"p90 {cpu[int(len(cpu) * 0.9) - 1]:.1f} ms over {args.runs} requests; "
+        f"{len(queries)} queries; HTML {len(response.content) / 1024:.1f} KiB"
+    )
     if args.profile:
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()

@@ -33,7 +33,9 @@ def _bench_database_url() -> str:
     import psycopg
 
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{bench_name}"')
     return f"{base}/{bench_name}"
@@ -83,7 +85,12 @@ def main() -> None:
         cursor.execute("VACUUM ANALYZE")
     seeded = time.perf_counter() - started
 
-    report = ["# Performance", "", "Written by `make bench` (tests/bench/). Not part of `make test`.", ""]
+    report = [
+        "# Performance",
+        "",
+        "Written by `make bench` (tests/bench/). Not part of `make test`.",
+        "",
+    ]
     report += _machine()
     report += [f"- Migrate and seed: {seeded:.1f} s", ""]
     names = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
@@ -100,7 +107,10 @@ def main() -> None:
     kept = _sections(out.read_text()) if only and out.exists() else {}
     if only:
         # One section run: the others keep what their last run wrote, each under its own date.
-        report += [f"- Sections run on {dt.datetime.now():%Y-%m-%d %H:%M}: {', '.join(sections)}", ""]
+        report += [
+            f"- Sections run on {dt.datetime.now():%Y-%m-%d %H:%M}: {', '.join(sections)}",
+            "",
+        ]
     for name in names:
         if name in sections:
             report += [*sections[name], ""]
@@ -132,7 +142,7 @@ def _sections(text: str) -> dict[str, list[str]]:
 def _notes(text: str) -> list[str]:
     """The hand-written part at the end (from the NOTES heading on): kept across runs."""
     at = text.find(f"\n{NOTES}")
-    return text[at + 1:].rstrip("\n").splitlines() if at >= 0 else []
+    return text[at + 1 :].rstrip("\n").splitlines() if at >= 0 else []
 
 
 if __name__ == "__main__":

@@ -70,9 +70,21 @@ class PrivateRedis:
         for _ in range(3):
             log_path = self.folder / "redis.log"
             self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(self.folder)],
-                stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.folder),
+                ],
+                stdout=log_path.open("ab"),
+                stderr=subprocess.STDOUT,
             )
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and self.process.poll() is None:
@@ -129,22 +141,40 @@ class Services:
         log = (self.logs / f"{name}-{len(self.processes) + 1}.log").open("wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "atmp_portal", *args],
-            cwd=ROOT, env=self.env(**extra), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env(**extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.processes.append(process)
         return process
 
     def worker(self, **extra: str) -> subprocess.Popen:
         number = len(self.processes) + 1
-        return self._start("worker", [
-            "worker", "--pool=solo", "-n", f"chaos-{number}@%h", "--without-gossip",
-            "--without-mingle", "--loglevel=INFO",
-        ], **extra)
+        return self._start(
+            "worker",
+            [
+                "worker",
+                "--pool=solo",
+                "-n",
+                f"chaos-{number}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            **extra,
+        )
 
     def beat(self) -> subprocess.Popen:
-        return self._start("beat", [
-            "beat", "--loglevel=INFO", "-s", str(self.logs / "beat-schedule"),
-        ])
+        return self._start(
+            "beat",
+            [
+                "beat",
+                "--loglevel=INFO",
+                "-s",
+                str(self.logs / "beat-schedule"),
+            ],
+        )
 
     def log(self) -> str:
         return "\n".join(
@@ -177,14 +207,21 @@ def services(personas, settings, tmp_path) -> Iterator[Services]:
     logs.mkdir()
     settings.MEDIA_ROOT = str(media)
     settings.REDIS_URL = redis.url
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager, dict(
-        celery_app.conf.broker_transport_options or {}
+    saved = (
+        celery_app.conf.broker_url,
+        celery_app.conf.task_always_eager,
+        dict(celery_app.conf.broker_transport_options or {}),
     )
     celery_app.conf.task_always_eager = False
-    _point_celery_at(redis.url, {
-        "visibility_timeout": 900, "socket_connect_timeout": settings.BROKER_TIMEOUT_SECONDS,
-        "socket_timeout": settings.BROKER_TIMEOUT_SECONDS, "retry_on_timeout": False,
-    })
+    _point_celery_at(
+        redis.url,
+        {
+            "visibility_timeout": 900,
+            "socket_connect_timeout": settings.BROKER_TIMEOUT_SECONDS,
+            "socket_timeout": settings.BROKER_TIMEOUT_SECONDS,
+            "retry_on_timeout": False,
+        },
+    )
     pool = Services(redis, media, logs)
     try:
         yield pool

@@ -39,7 +39,10 @@ BUILD_DELAY = "2"
 
 def _request(personas, scenario, day: int) -> ReadinessReport:
     return jobs.report_request(
-        user=personas.network, kind="site", site=personas.site_a.pk, trial=scenario.trial.pk,
+        user=personas.network,
+        kind="site",
+        site=personas.site_a.pk,
+        trial=scenario.trial.pk,
         as_of=TODAY - dt.timedelta(days=day),
     )
 
@@ -62,19 +65,32 @@ def test_a_killed_worker_s_job_resumes_and_completes_exactly_once(personas, serv
     resumed_after = []
     for round_ in range(KILLS):
         report = _request(personas, scenario, day=round_)
-        wait_until(lambda r=report: _status(r).status == Status.RUNNING, 60, services,
-                   f"round {round_}: report running")
+        wait_until(
+            lambda r=report: _status(r).status == Status.RUNNING,
+            60,
+            services,
+            f"round {round_}: report running",
+        )
         os.kill(worker.pid, signal.SIGKILL)
         killed_at = time.monotonic()
         worker.wait(timeout=10)
         # The replacement starts at once; the job waits for its lease to run out first.
         worker = services.worker(ATMP_TEST_REPORT_BUILD_DELAY=BUILD_DELAY)
-        wait_until(lambda r=report: _status(r).attempts == 2, 60, services,
-                   f"round {round_}: second attempt started", step=0.05)
+        wait_until(
+            lambda r=report: _status(r).attempts == 2,
+            60,
+            services,
+            f"round {round_}: second attempt started",
+            step=0.05,
+        )
         resumed_after.append(time.monotonic() - killed_at)
         assert report.progress_label == "Retrying (attempt 2 of 3)"
-        wait_until(lambda r=report: _status(r).status == Status.SUCCEEDED, 60, services,
-                   f"round {round_}: report succeeded")
+        wait_until(
+            lambda r=report: _status(r).status == Status.SUCCEEDED,
+            60,
+            services,
+            f"round {round_}: report succeeded",
+        )
         assert report.attempts == 2  # the killed run and the resumed one, nothing more
     pdfs = sorted(p.name for p in services.media.rglob("*.pdf"))
     assert len(pdfs) == KILLS, pdfs  # one file per report: each completed exactly once
@@ -82,11 +98,16 @@ def test_a_killed_worker_s_job_resumes_and_completes_exactly_once(personas, serv
     assert ReadinessReport.objects.filter(status=Status.SUCCEEDED, attempts=2).count() == KILLS
     assert sorted(p.name for p in services.media.rglob("*.pdf")) == pdfs
     _nothing_left_active(services)
-    record_figure("worker_sigkill", {
-        "kills": KILLS, "completed_once": KILLS, "lease_seconds": LEASE_SECONDS,
-        "median_kill_to_resumed_s": round(statistics.median(resumed_after), 2),
-        "max_kill_to_resumed_s": round(max(resumed_after), 2),
-    })
+    record_figure(
+        "worker_sigkill",
+        {
+            "kills": KILLS,
+            "completed_once": KILLS,
+            "lease_seconds": LEASE_SECONDS,
+            "median_kill_to_resumed_s": round(statistics.median(resumed_after), 2),
+            "max_kill_to_resumed_s": round(max(resumed_after), 2),
+        },
+    )
 
 
 def test_a_paused_redis_gets_the_clear_refusal_quickly(personas, services, settings):
@@ -97,8 +118,9 @@ def test_a_paused_redis_gets_the_clear_refusal_quickly(personas, services, setti
     services.redis.pause()
     try:
         started = time.monotonic()
-        response = client.post("/api/v1/reports/", {**body, "on": "2026-01-05"},
-                               content_type="application/json")
+        response = client.post(
+            "/api/v1/reports/", {**body, "on": "2026-01-05"}, content_type="application/json"
+        )
         refused_after = time.monotonic() - started
         ready_started = time.monotonic()
         ready = Client().get("/readyz")
@@ -113,14 +135,18 @@ def test_a_paused_redis_gets_the_clear_refusal_quickly(personas, services, setti
     refused = ReadinessReport.objects.get(as_of=dt.date(2026, 1, 5))
     assert (refused.status, refused.error) == (Status.FAILED, broker.BROKER_UNAVAILABLE)
     # Redis back: the same request now succeeds (nothing stuck from the refusal).
-    response = client.post("/api/v1/reports/", {**body, "on": "2026-01-05"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/reports/", {**body, "on": "2026-01-05"}, content_type="application/json"
+    )
     assert response.status_code == 202
-    record_figure("redis_paused", {
-        "broker_timeout_s": settings.BROKER_TIMEOUT_SECONDS,
-        "report_request_refused_after_s": round(refused_after, 2),
-        "readyz_503_after_s": round(ready_after, 2),
-    })
+    record_figure(
+        "redis_paused",
+        {
+            "broker_timeout_s": settings.BROKER_TIMEOUT_SECONDS,
+            "report_request_refused_after_s": round(refused_after, 2),
+            "readyz_503_after_s": round(ready_after, 2),
+        },
+    )
 
 
 def test_queued_jobs_lost_with_a_restarted_redis_are_all_completed(personas, services):
@@ -136,17 +162,29 @@ def test_queued_jobs_lost_with_a_restarted_redis_are_all_completed(personas, ser
     services.worker()
     services.beat()
     wait_until(
-        lambda: ReadinessReport.objects.filter(pk__in=[r.pk for r in queued],
-                                               status=Status.SUCCEEDED).count() == 5,
-        90, services, "all five lost jobs succeeded", step=0.2,
+        lambda: (
+            ReadinessReport.objects.filter(
+                pk__in=[r.pk for r in queued], status=Status.SUCCEEDED
+            ).count()
+            == 5
+        ),
+        90,
+        services,
+        "all five lost jobs succeeded",
+        step=0.2,
     )
     recovered_after = time.monotonic() - restarted_at
     assert len(list(services.media.rglob("*.pdf"))) == 5
     _nothing_left_active(services)
-    record_figure("redis_restarted_with_5_queued", {
-        "jobs": 5, "completed": 5, "resend_after_s": 3,
-        "restart_to_all_succeeded_s": round(recovered_after, 2),
-    })
+    record_figure(
+        "redis_restarted_with_5_queued",
+        {
+            "jobs": 5,
+            "completed": 5,
+            "resend_after_s": 3,
+            "restart_to_all_succeeded_s": round(recovered_after, 2),
+        },
+    )
 
 
 def test_a_helper_killed_mid_part_costs_the_report_nothing(personas, services):
@@ -157,30 +195,44 @@ def test_a_helper_killed_mid_part_costs_the_report_nothing(personas, services):
     SiteFactory.create_batch(report_document.PART_SITES, region=personas.north)
     renders = services.logs / "renders.log"
     renders.touch()
-    owner = services.worker(ATMP_TEST_REPORT_BUILD_DELAY="4",
-                            **{tasks.TEST_RENDER_LOG_ENV: str(renders)})
-    report = jobs.report_request(user=personas.national, kind="national",
-                                 profile=scenario.profile.code, as_of=TODAY)
+    owner = services.worker(
+        ATMP_TEST_REPORT_BUILD_DELAY="4", **{tasks.TEST_RENDER_LOG_ENV: str(renders)}
+    )
+    report = jobs.report_request(
+        user=personas.national, kind="national", profile=scenario.profile.code, as_of=TODAY
+    )
     wait_until(lambda: _status(report).status == Status.RUNNING, 60, services, "report running")
     # While the owner waits before building, a second worker starts: it takes the first part
     # offered and holds its claim (a long render) until it is killed.
     helper = services.worker(**{tasks.TEST_HELPER_DELAY_ENV: "60"})
-    wait_until(lambda: len(renders.read_text().splitlines()) == 5, 60, services,
-               "the owner rendered the five parts the helper does not hold")
+    wait_until(
+        lambda: len(renders.read_text().splitlines()) == 5,
+        60,
+        services,
+        "the owner rendered the five parts the helper does not hold",
+    )
     time.sleep(1.5)
     assert len(renders.read_text().splitlines()) == 5  # it waits for the held part
     assert _status(report).status == Status.RUNNING
     os.kill(helper.pid, signal.SIGKILL)
     killed_at = time.monotonic()
     helper.wait(timeout=10)
-    wait_until(lambda: _status(report).status == Status.SUCCEEDED, 50, services,
-               "report succeeded without the helper")
+    wait_until(
+        lambda: _status(report).status == Status.SUCCEEDED,
+        50,
+        services,
+        "report succeeded without the helper",
+    )
     finished_after = time.monotonic() - killed_at
     assert report.attempts == 1  # no lease ran out, nothing was retried
     roles = [line.split()[3] for line in renders.read_text().splitlines()]
     assert roles == ["owner"] * 6  # the sixth: the part the killed helper held
     assert owner.poll() is None
     _nothing_left_active(services)
-    record_figure("helper_sigkill_mid_part", {
-        "attempts": report.attempts, "kill_to_succeeded_s": round(finished_after, 2),
-    })
+    record_figure(
+        "helper_sigkill_mid_part",
+        {
+            "attempts": report.attempts,
+            "kill_to_succeeded_s": round(finished_after, 2),
+        },
+    )

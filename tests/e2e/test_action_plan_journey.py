@@ -91,11 +91,14 @@ def test_without_javascript_an_action_is_added_and_closed_with_a_reason(
     page.get_by_label("Reason for the change (optional)").fill("Dewar delivered and commissioned")
     page.get_by_role("button", name="Save the action").click()
     expect(page.get_by_role("row", name="Liquid nitrogen storage")).to_contain_text(
-        "No action planned")
+        "No action planned"
+    )
     action = GapAction.objects.get()
     assert action.status == "done"
     assert [h.history_change_reason for h in action.history.order_by("history_date")] == [
-        "Action planned", "Dewar delivered and commissioned"]
+        "Action planned",
+        "Dewar delivered and commissioned",
+    ]
     page.goto(f"{live_server.url}/sites/{personas.site_a.pk}/actions/{action.pk}/")
     expect(page.get_by_text("Reason: Dewar delivered and commissioned")).to_be_visible()
     shoot(page, "action-edit-nojs", scripts=False)

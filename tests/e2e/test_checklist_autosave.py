@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def cap(personas):
-    return CapabilityFactory(code="ln2", name="Liquid nitrogen storage",
-                             category=Capability.Category.STORAGE)
+    return CapabilityFactory(
+        code="ln2", name="Liquid nitrogen storage", category=Capability.Category.STORAGE
+    )
 
 
 def _open(page, live_server, personas, cap):

@@ -29,8 +29,9 @@ def trial_site(personas):
     trial = TrialFactory(short_title="ORION-19")
     TrialSiteFactory(trial=trial, site=personas.site_a)
     caps = [
-        CapabilityFactory(code="ln2", name="Liquid nitrogen storage",
-                          category=Capability.Category.STORAGE),
+        CapabilityFactory(
+            code="ln2", name="Liquid nitrogen storage", category=Capability.Category.STORAGE
+        ),
         CapabilityFactory(code="icu", name="ICU cover", category=Capability.Category.CLINICAL),
     ]
     for cap in caps:
@@ -135,7 +136,9 @@ def test_two_people_edit_the_same_item_and_the_second_gets_the_conflict(
     second.get_by_role("button", name=re.compile("^Save")).click()
     expect(second.get_by_text("Someone else changed this item")).to_be_visible()
     expect(second.get_by_label("Notes")).to_have_value("Second person's note")
-    assert "First person&#x27;s note" in second.content() or "First person's note" in second.content()
+    assert (
+        "First person&#x27;s note" in second.content() or "First person's note" in second.content()
+    )
     assert_accessible(second)
     assert SiteCapability.objects.get().notes == "First person's note"
 

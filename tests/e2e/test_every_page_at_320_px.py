@@ -34,9 +34,14 @@ SKIP_ENDINGS = (".csv", ".pdf", ".png", ".json", "/download/", "/csv/", "/pdf/")
 def world(personas):
     scenario = build_scenario(personas)
     staff = personas.site_a.staff.first()
-    action_create(site=personas.site_a, requirement_key="cap:ln2_storage",
-                  requirement_label="Liquid nitrogen vapour storage", owner=staff,
-                  target_date=dt.date.today() + dt.timedelta(days=60), user=personas.coordinator_a)
+    action_create(
+        site=personas.site_a,
+        requirement_key="cap:ln2_storage",
+        requirement_label="Liquid nitrogen vapour storage",
+        owner=staff,
+        target_date=dt.date.today() + dt.timedelta(days=60),
+        user=personas.coordinator_a,
+    )
     publish_guidance(title="Receiving a cryoshipper", editor=personas.editor)
     make_report(personas, scenario)
     return scenario
@@ -114,8 +119,10 @@ def _crawl(page, live_server, user) -> tuple[list[str], list[str]]:
             continue
         seen_patterns.add(key)
         response = page.goto(f"{origin}{path}")
-        if response is None or response.status != 200 or "html" not in (
-            response.headers.get("content-type", "")
+        if (
+            response is None
+            or response.status != 200
+            or "html" not in (response.headers.get("content-type", ""))
         ):
             continue
         visited.append(path)
@@ -127,10 +134,12 @@ def _crawl(page, live_server, user) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize(
     "persona", ["coordinator_a", "pharmacist_a", "network", "national", "editor"]
 )
-def test_every_page_a_role_can_reach_fits_320_px_and_passes_axe(page, live_server, personas,
-                                                                 world, persona):
+def test_every_page_a_role_can_reach_fits_320_px_and_passes_axe(
+    page, live_server, personas, world, persona
+):
     visited, problems = _crawl(page, live_server, getattr(personas, persona))
     assert len(visited) >= 5, visited
     assert MUST_REACH.get(persona, set()) <= {_pattern(path.split("?")[0]) for path in visited}
     assert not problems, f"{len(problems)} problems on {len(visited)} pages:\n" + "\n".join(
-        problems)
+        problems
+    )

@@ -30,8 +30,9 @@ def trial(personas):
     trial = TrialFactory(short_title="ORION-19")
     TrialSiteFactory(trial=trial, site=personas.site_a)
     caps = [
-        CapabilityFactory(code="ln2", name="Liquid nitrogen storage",
-                          category=Capability.Category.STORAGE),
+        CapabilityFactory(
+            code="ln2", name="Liquid nitrogen storage", category=Capability.Category.STORAGE
+        ),
         CapabilityFactory(code="icu", name="ICU cover", category=Capability.Category.CLINICAL),
     ]
     for cap in caps:
@@ -61,7 +62,8 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
     blockers = page.locator(f"[data-blockers='trial={trial[0].pk}']")
     expect(blockers.get_by_role("link", name="Liquid nitrogen storage", exact=True)).to_be_visible()
     expect(page.locator("[data-forecast]")).to_have_text(
-        "Not forecastable: 2 blockers have no action.")
+        "Not forecastable: 2 blockers have no action."
+    )
     check_page(page)
 
     # One click to the item that closes the blocker; it says which trial needs it.
@@ -82,7 +84,10 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
     expect(item.get_by_text("Reason: Dewar audit passed")).to_be_attached()
     sc = SiteCapability.objects.get(site=site, capability=ln2)
     assert (sc.status, sc.evidence_expires_on, sc.evidence.count()) == (
-        "in_place", dt.date(2030, 1, 31), 1)
+        "in_place",
+        dt.date(2030, 1, 31),
+        1,
+    )
     [entry] = sc.history.all()
     assert entry.history_change_reason == "Dewar audit passed"
     check_page(page)
@@ -105,7 +110,8 @@ def test_from_a_blocker_to_its_fix_and_an_action_that_moves_the_forecast(
     fill_date(page, "Target date", dt.date(2027, 3, 31))
     page.get_by_role("button", name="Add the action").click()
     expect(page.locator("[data-forecast]")).to_have_text(
-        "Ready by 31 March 2027 if the open actions are completed.")
+        "Ready by 31 March 2027 if the open actions are completed."
+    )
     expect(page.locator("#action-plan + p")).to_contain_text("1 open action, 0 overdue")
     check_page(page)
 
@@ -115,10 +121,13 @@ def test_the_coordinators_pages_fit_320_px_and_pass_axe(page, live_server, perso
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, live_server, personas.coordinator_a)
     for path in (
-        f"/sites/{site.pk}/readiness/", f"/sites/{site.pk}/readiness/?trial={trial[0].pk}",
-        f"/sites/{site.pk}/staff/", f"/sites/{site.pk}/checklist/",
+        f"/sites/{site.pk}/readiness/",
+        f"/sites/{site.pk}/readiness/?trial={trial[0].pk}",
+        f"/sites/{site.pk}/staff/",
+        f"/sites/{site.pk}/checklist/",
         f"/sites/{site.pk}/checklist/?status=not_recorded&q=cover",
-        f"/sites/{site.pk}/actions/", f"/sites/{site.pk}/actions/new/",
+        f"/sites/{site.pk}/actions/",
+        f"/sites/{site.pk}/actions/new/",
         f"/sites/{site.pk}/dashboard/?kind=training",
     ):
         page.goto(f"{live_server.url}{path}")

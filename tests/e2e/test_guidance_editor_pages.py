@@ -38,14 +38,30 @@ def _check(page, name: str) -> None:
 
 @pytest.fixture
 def catalogue():
-    CapabilityFactory(code="ln2_vapour_storage", name="Vapour-phase LN2 storage",
-                      category="storage", description="Liquid nitrogen dewar or cryostore.")
-    CapabilityFactory(code="o2_depletion_monitoring", name="Oxygen-depletion alarms",
-                      category="storage", description="Fixed O2 sensors where LN2 is kept.")
-    CapabilityFactory(code="gmo_spill_kits", name="GMO spill kits and procedure",
-                      category="logistics", description="Spill kits wherever GMO is handled.")
-    CapabilityFactory(code="named_atmp_pharmacist", name="Named ATMP pharmacist",
-                      category="workforce", description="A named lead pharmacist.")
+    CapabilityFactory(
+        code="ln2_vapour_storage",
+        name="Vapour-phase LN2 storage",
+        category="storage",
+        description="Liquid nitrogen dewar or cryostore.",
+    )
+    CapabilityFactory(
+        code="o2_depletion_monitoring",
+        name="Oxygen-depletion alarms",
+        category="storage",
+        description="Fixed O2 sensors where LN2 is kept.",
+    )
+    CapabilityFactory(
+        code="gmo_spill_kits",
+        name="GMO spill kits and procedure",
+        category="logistics",
+        description="Spill kits wherever GMO is handled.",
+    )
+    CapabilityFactory(
+        code="named_atmp_pharmacist",
+        name="Named ATMP pharmacist",
+        category="workforce",
+        description="A named lead pharmacist.",
+    )
     CourseFactory(code="cryogen_safety", title="Safe use of liquid nitrogen")
     CourseFactory(code="spill_response", title="Biological and GMO spill management")
 
@@ -76,8 +92,9 @@ def test_the_link_editor_groups_filters_and_saves(page, live_server, personas, c
 
 def test_the_link_editor_filters_without_javascript(browser, live_server, personas, catalogue):
     publish_guidance(editor=personas.editor, title="Keeping ATMPs in LN2", slug="ln2")
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     login(page, live_server, personas.editor)
     page.goto(f"{live_server.url}/guidance/editor/ln2/supports/")
@@ -94,22 +111,29 @@ def test_the_link_editor_filters_without_javascript(browser, live_server, person
     assert "Capabilities and courses saved." in page.content()
     document = GuidanceDocument.objects.get(slug="ln2")
     assert set(document.capabilities.values_list("code", flat=True)) == {
-        "ln2_vapour_storage", "o2_depletion_monitoring",
+        "ln2_vapour_storage",
+        "o2_depletion_monitoring",
     }
     context.close()
 
 
 def test_the_publish_page_asks_whether_readers_must_re_read(page, live_server, personas):
     v1 = publish_guidance(editor=personas.editor, title="Thawing", slug="thawing")
-    services.draft_create(document=v1.document, user=personas.editor, title="Thawing",
-                          summary="S", body_markdown="Thaw within 30 minutes.")
+    services.draft_create(
+        document=v1.document,
+        user=personas.editor,
+        title="Thawing",
+        summary="S",
+        body_markdown="Thaw within 30 minutes.",
+    )
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, live_server, personas.editor)
     page.goto(f"{live_server.url}/guidance/editor/thawing/publish/")
     page.get_by_role("button", name="Publish").click()
     page.wait_for_load_state()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text(
-        "Choose whether readers of the current version must read this one")
+        "Choose whether readers of the current version must read this one"
+    )
     _check(page, "guidance-publish-errors")
 
 
@@ -118,9 +142,14 @@ def test_a_reader_of_version_1_stays_read_after_a_version_that_needs_no_re_read(
 ):
     v1 = publish_guidance(editor=personas.editor, title="Thawing", slug="thawing")
     services.acknowledgement_record(version=v1, user=personas.pharmacist_a)
-    publish_guidance(document=v1.document, editor=personas.editor, title="Thawing",
-                     body="Some guidance, typo fixed.", change_note="Typo fixed.",
-                     needs_reread=False)
+    publish_guidance(
+        document=v1.document,
+        editor=personas.editor,
+        title="Thawing",
+        body="Some guidance, typo fixed.",
+        change_note="Typo fixed.",
+        needs_reread=False,
+    )
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, live_server, personas.pharmacist_a)
     page.goto(f"{live_server.url}/")

@@ -23,8 +23,9 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_a_network_coordinator_sets_up_totp_then_signs_in_with_it(page, live_server, personas,
-                                                                    settings):
+def test_a_network_coordinator_sets_up_totp_then_signs_in_with_it(
+    page, live_server, personas, settings
+):
     settings.MFA_REQUIRED_ROLES = ["network"]
     user = personas.network
     login(page, live_server, user)
@@ -124,19 +125,26 @@ def test_single_sign_on_in_the_browser_lets_a_known_user_in_and_refuses_a_strang
             page.wait_for_load_state()
 
 
-def test_a_security_key_is_added_and_then_signs_the_user_in(page, live_server, personas,
-                                                            settings):
+def test_a_security_key_is_added_and_then_signs_the_user_in(page, live_server, personas, settings):
     """WebAuthn through allauth's own scripts under our CSP, with Chromium's virtual authenticator."""
     settings.MFA_REQUIRED_ROLES = ["network"]
     # The live server is plain http://localhost; production origins are https.
     settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "usb", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True,
-        "automaticPresenceSimulation": True,
-    }})
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
 

@@ -24,18 +24,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def catalogue(personas):
     """CAR-T core needs tocilizumab and neurology support; site A has tocilizumab and
     myeloablative conditioning, so excluding neurology makes it ready."""
-    tocilizumab = CapabilityFactory(name="Tocilizumab availability",
-                                    category=Capability.Category.PHARMACY)
+    tocilizumab = CapabilityFactory(
+        name="Tocilizumab availability", category=Capability.Category.PHARMACY
+    )
     neurology = CapabilityFactory(name="Neurology support", category=Capability.Category.CLINICAL)
-    conditioning = CapabilityFactory(name="Myeloablative conditioning",
-                                     category=Capability.Category.CLINICAL)
+    conditioning = CapabilityFactory(
+        name="Myeloablative conditioning", category=Capability.Category.CLINICAL
+    )
     CapabilityFactory(name="Vapour-phase LN2 storage", category=Capability.Category.STORAGE)
     profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
     CapabilityRequirementFactory(profile=profile, capabilities=[tocilizumab])
     CapabilityRequirementFactory(profile=profile, capabilities=[neurology])
     for capability in (tocilizumab, conditioning):
-        SiteCapabilityFactory(site=personas.site_a, capability=capability,
-                              status=SiteCapability.Status.IN_PLACE)
+        SiteCapabilityFactory(
+            site=personas.site_a, capability=capability, status=SiteCapability.Status.IN_PLACE
+        )
     SiteFactory(name="Gamma Hospital", region=personas.north)
     return profile
 
@@ -137,10 +140,17 @@ def test_a_national_coordinator_sets_up_a_trial_and_selects_a_site(
     page.get_by_role("link", name=f"See all changes to {trial.short_title}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("History")
     history = page.get_by_role("table")
-    for text in ("Site: Alpha Hospital", "Ready now, with capacity", "Interested",
-                 "We have a transplant unit", "No ICANS risk", "Capability requirement added",
-                 "Capability requirement changed", "Sponsor accepts reduced intensity",
-                 "Trial created"):
+    for text in (
+        "Site: Alpha Hospital",
+        "Ready now, with capacity",
+        "Interested",
+        "We have a transplant unit",
+        "No ICANS risk",
+        "Capability requirement added",
+        "Capability requirement changed",
+        "Sponsor accepts reduced intensity",
+        "Trial created",
+    ):
         expect(history).to_contain_text(text)
     assert_accessible(page)
     page.get_by_role("link", name=trial.short_title).first.click()
@@ -180,7 +190,8 @@ def test_the_trial_form_works_without_javascript(browser, live_server, personas,
     page.get_by_role("button", name="Add capability requirement").click()
     assert trial.capability_requirements.count() == 1
     assert {c.name for c in trial.capability_requirements.get().capabilities.all()} == {
-        "Vapour-phase LN2 storage", "Myeloablative conditioning"
+        "Vapour-phase LN2 storage",
+        "Myeloablative conditioning",
     }
 
     page.get_by_label("Inherited requirement").select_option(label="Neurology support (mandatory)")
@@ -200,14 +211,24 @@ def test_the_site_list_and_the_change_pages(page, live_server, personas, catalog
     from trials import services
 
     trial = Trial.objects.create(
-        short_title="RENEW-SCD", full_title="x", sponsor="x", phase="1_2",
-        atmp_class="gtmp_ex_vivo", origin="autologous", presentation="cryopreserved",
+        short_title="RENEW-SCD",
+        full_title="x",
+        sponsor="x",
+        phase="1_2",
+        atmp_class="gtmp_ex_vivo",
+        origin="autologous",
+        presentation="cryopreserved",
         iras_id="9903391",
     )
     trial.profiles.add(catalogue)
     neurology = catalogue.capability_requirements.get(capabilities__name="Neurology support")
-    override = services.override_set(trial=trial, requirement=neurology, level="excluded",
-                                     reason="No ICANS risk", user=personas.national)
+    override = services.override_set(
+        trial=trial,
+        requirement=neurology,
+        level="excluded",
+        reason="No ICANS risk",
+        user=personas.national,
+    )
     login(page, live_server, personas.national)
     page.goto(f"{live_server.url}/sites/")
     assert_accessible(page)

@@ -26,13 +26,14 @@ def network(personas):
     profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
     CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
     for i in range(60):
-        site = SiteFactory(name=f"Hospital {i:02d}",
-                           region=personas.north if i % 2 else personas.south,
-                           latitude=Decimal("51.0") + Decimal(i % 7),
-                           longitude=Decimal("-3.5") + Decimal(i % 5) / 2)
+        site = SiteFactory(
+            name=f"Hospital {i:02d}",
+            region=personas.north if i % 2 else personas.south,
+            latitude=Decimal("51.0") + Decimal(i % 7),
+            longitude=Decimal("-3.5") + Decimal(i % 5) / 2,
+        )
         if i % 3:
-            SiteCapabilityFactory(site=site, capability=ln2,
-                                  status=SiteCapability.Status.IN_PLACE)
+            SiteCapabilityFactory(site=site, capability=ln2, status=SiteCapability.Status.IN_PLACE)
     return profile
 
 

@@ -25,14 +25,20 @@ def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
     page, live_server, personas, eager
 ):
     publish_guidance(
-        editor=personas.editor, slug="thawing", title="Thawing a cryopreserved cell product",
+        editor=personas.editor,
+        slug="thawing",
+        title="Thawing a cryopreserved cell product",
         summary="Thaw only when the patient is fit for infusion.",
         body="## Before you thaw\n\nConfirm the patient is fit.\n\nNever irradiate the product.",
-        topics=["thaw_reconstitution"], section="clinical_operational",
+        topics=["thaw_reconstitution"],
+        section="clinical_operational",
     )
     publish_guidance(
-        editor=personas.editor, slug="receipt", title="Receiving a dry shipper",
-        body="Do not thaw the product at receipt.", topics=["receipt"],
+        editor=personas.editor,
+        slug="receipt",
+        title="Receiving a dry shipper",
+        body="Do not thaw the product at receipt.",
+        topics=["receipt"],
     )
 
     # The pharmacist searches, opens the top result and confirms reading it.
@@ -94,7 +100,7 @@ def test_a_pharmacist_reads_guidance_and_is_asked_to_reread_after_version_2(
     assert "Do not filter the product either." in message.body
     link = re.search(r"http\S+/guidance/thawing/", message.body).group(0)
     assert link.startswith(settings.PORTAL_BASE_URL.rstrip("/"))
-    link = live_server.url + link[len(settings.PORTAL_BASE_URL.rstrip("/")):]
+    link = live_server.url + link[len(settings.PORTAL_BASE_URL.rstrip("/")) :]
 
     login(page, live_server, personas.pharmacist_a)
     page.goto(f"{live_server.url}/")

@@ -45,8 +45,7 @@ def test_a_coordinator_chooses_daily_reminders_and_follows_a_link_in_the_digest(
     login(page, live_server, user)
     page.get_by_role("link", name="E-mail reminders").click()
     expect(page.get_by_label("Once a week, on Monday")).to_be_checked()
-    shoot_and_check(page, f"account-reminders-{'js' if javascript else 'nojs'}",
-                    scripts=javascript)
+    shoot_and_check(page, f"account-reminders-{'js' if javascript else 'nojs'}", scripts=javascript)
     page.get_by_label("Every day").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Expiry reminders: Every day")).to_be_visible()
@@ -54,11 +53,13 @@ def test_a_coordinator_chooses_daily_reminders_and_follows_a_link_in_the_digest(
     assert user.expiry_digest == "daily"
 
     SiteCapabilityFactory(
-        site=personas.site_a, evidence_expires_on=timezone.localdate() - dt.timedelta(days=2),
+        site=personas.site_a,
+        evidence_expires_on=timezone.localdate() - dt.timedelta(days=2),
         capability=CapabilityFactory(name="Liquid nitrogen storage"),
     )
     SiteCapabilityFactory(
-        site=personas.site_a, evidence_expires_on=timezone.localdate() + dt.timedelta(days=30),
+        site=personas.site_a,
+        evidence_expires_on=timezone.localdate() + dt.timedelta(days=30),
         capability=CapabilityFactory(name="Cytotoxic spill kit"),
     )
     with override_settings(PORTAL_BASE_URL=live_server.url):

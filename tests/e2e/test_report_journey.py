@@ -50,7 +50,9 @@ def test_the_network_coordinator_requests_a_site_report_and_downloads_the_pdf(
     assert_accessible(page)
     # A site report without a site: the NHS.UK error pattern, and nothing is queued.
     page.get_by_role("radio", name="Site", exact=True).check()
-    page.get_by_role("combobox", name="Trial", exact=True).select_option(label=scenario.trial.short_title)
+    page.get_by_role("combobox", name="Trial", exact=True).select_option(
+        label=scenario.trial.short_title
+    )
     page.get_by_role("button", name="Request report").click()
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_contain_text(access.SITE_REQUIRED)
@@ -62,13 +64,18 @@ def test_the_network_coordinator_requests_a_site_report_and_downloads_the_pdf(
 
     page.get_by_role("radio", name="Site", exact=True).check()
     page.get_by_role("combobox", name="Site", exact=True).select_option(label=str(personas.site_a))
-    page.get_by_role("combobox", name="Trial", exact=True).select_option(label=scenario.trial.short_title)
+    page.get_by_role("combobox", name="Trial", exact=True).select_option(
+        label=scenario.trial.short_title
+    )
     fill_date(page, "Assess as of", TODAY)
     page.get_by_role("button", name="Request report").click()
 
     report = ReadinessReport.objects.get()
     assert (report.requested_by, report.site, report.trial, report.as_of) == (
-        personas.network, personas.site_a, scenario.trial, TODAY
+        personas.network,
+        personas.site_a,
+        scenario.trial,
+        TODAY,
     )
     expect(page).to_have_url(f"{live_server.url}/reports/{report.pk}/")
     expect(page.get_by_text("Your report has been requested.")).to_be_visible()
@@ -95,7 +102,10 @@ def test_my_reports_polls_a_queued_report_until_it_is_ready_without_a_reload(
     page, live_server, personas, scenario
 ):
     report = ReadinessReport.objects.create(
-        kind=ReadinessReport.Kind.SITE, site=personas.site_a, trial=scenario.trial, as_of=TODAY,
+        kind=ReadinessReport.Kind.SITE,
+        site=personas.site_a,
+        trial=scenario.trial,
+        as_of=TODAY,
         requested_by=personas.network,
     )
     login(page, live_server, personas.network)

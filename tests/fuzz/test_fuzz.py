@@ -25,9 +25,13 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 FIGURES = Path(__file__).resolve().parents[2] / ".tmp" / "fuzz-figures.json"
 CASES: Counter = Counter()
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 hostile_text = st.one_of(
     st.text(max_size=40),
@@ -35,17 +39,55 @@ hostile_text = st.one_of(
         lambda s: s + "\x00" + s
     ),
     st.integers(min_value=1000, max_value=60000).map(lambda n: "x" * n),
-    st.sampled_from(["", " ", "null", "-1", "0", "9" * 40, "1e309", "NaN", "2026-02-30",
-                     "9999-12-31", "0001-01-01", "site", "national", "<script>", "' OR 1=1 --",
-                     "../../etc/passwd", "\ud7ff", "\ufeff", "%00", "[" * 200]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "null",
+            "-1",
+            "0",
+            "9" * 40,
+            "1e309",
+            "NaN",
+            "2026-02-30",
+            "9999-12-31",
+            "0001-01-01",
+            "site",
+            "national",
+            "<script>",
+            "' OR 1=1 --",
+            "../../etc/passwd",
+            "\ud7ff",
+            "\ufeff",
+            "%00",
+            "[" * 200,
+        ]
+    ),
 )
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-              hostile_text),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["kind", "site", "region", "trial", "profile", "on",
-                                       "email", "password", "status", "reason", "x"]),
-                      children, max_size=6),
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile_text),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "kind",
+                    "site",
+                    "region",
+                    "trial",
+                    "profile",
+                    "on",
+                    "email",
+                    "password",
+                    "status",
+                    "reason",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
     max_leaves=20,
 )
 deep_json = st.integers(min_value=1, max_value=20000).map(
@@ -109,18 +151,29 @@ def test_api_raw_deep_and_non_utf8_bodies_never_give_a_server_error(world):
     anonymous = Client(raise_request_exception=False)
 
     @FUZZ
-    @given(body=raw_bodies, anonymous_token=st.booleans(),
-           content_type=st.sampled_from(["application/json", "application/json; charset=latin-1",
-                                         "application/x-www-form-urlencoded",
-                                         "multipart/form-data; boundary=x", "text/plain"]))
+    @given(
+        body=raw_bodies,
+        anonymous_token=st.booleans(),
+        content_type=st.sampled_from(
+            [
+                "application/json",
+                "application/json; charset=latin-1",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "text/plain",
+            ]
+        ),
+    )
     def case(body, anonymous_token, content_type):
         # generic() sends the bytes as they are (post() would re-encode them to the charset).
         if anonymous_token:
-            response = anonymous.generic("POST", "/api/v1/auth/token/", body,
-                                         content_type=content_type)
+            response = anonymous.generic(
+                "POST", "/api/v1/auth/token/", body, content_type=content_type
+            )
         else:
-            response = signed_in.generic("POST", "/api/v1/reports/", body,
-                                         content_type=content_type)
+            response = signed_in.generic(
+                "POST", "/api/v1/reports/", body, content_type=content_type
+            )
         _check(response, body[:200])
         _record("api_raw_bodies")
 
@@ -143,7 +196,11 @@ def test_html_form_fields_never_give_a_server_error(world):
     personas, scenario, signed_in = world
     anonymous = Client(raise_request_exception=False)
     forms = {
-        "report": (signed_in, "/reports/new/", ["kind", "site", "region", "trial", "profile", "on"]),
+        "report": (
+            signed_in,
+            "/reports/new/",
+            ["kind", "site", "region", "trial", "profile", "on"],
+        ),
         "login": (anonymous, "/accounts/login/", ["username", "email", "password"]),
     }
 
@@ -154,8 +211,9 @@ def test_html_form_fields_never_give_a_server_error(world):
         fields = {name: data.draw(form_values, label=name) for name in names}
         if form == "report" and data.draw(st.booleans(), label="mostly valid"):
             fields.update(kind="site", site=personas.site_a.pk, trial=scenario.trial.pk)
-        response = client.generic("POST", url, _encode(fields),
-                                  content_type="application/x-www-form-urlencoded")
+        response = client.generic(
+            "POST", url, _encode(fields), content_type="application/x-www-form-urlencoded"
+        )
         _check(response, fields)
         _record(f"html_form_{form}")
 

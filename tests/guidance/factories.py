@@ -96,7 +96,9 @@ def bulk_guidance(*, documents: int, versions_per_document: int = 1, seed: int =
     rng = random.Random(seed)
     docs = GuidanceDocument.objects.bulk_create(
         GuidanceDocument(
-            slug=f"bulk-{seed}-{n}", title=f"Bulk guidance {n}", section="clinical_operational",
+            slug=f"bulk-{seed}-{n}",
+            title=f"Bulk guidance {n}",
+            section="clinical_operational",
             topics=[rng.choice(["receipt", "storage", "waste", "thaw_reconstitution"])],
             atmp_classes=[rng.choice(["gtmp_in_vivo", "gtmp_ex_vivo", "sctmp", "tep"])],
         )
@@ -114,15 +116,26 @@ def bulk_guidance(*, documents: int, versions_per_document: int = 1, seed: int =
     for doc in docs:
         for number in range(1, versions_per_document + 1):
             body = ". ".join(sentence(12) for _ in range(8))
-            versions.append(GuidanceVersion(
-                document=doc, number=number, reread_from=number,
-                status=(GuidanceVersion.Status.PUBLISHED if number == versions_per_document
-                        else GuidanceVersion.Status.SUPERSEDED),
-                title=f"{doc.title} {sentence(4)}", summary=sentence(15),
-                body_markdown=body, body_html=f"<p>{body}</p>", body_text=body,
-                change_note="Bulk.", effective_date=today,
-                review_due=today + dt.timedelta(days=365),
-            ))
+            versions.append(
+                GuidanceVersion(
+                    document=doc,
+                    number=number,
+                    reread_from=number,
+                    status=(
+                        GuidanceVersion.Status.PUBLISHED
+                        if number == versions_per_document
+                        else GuidanceVersion.Status.SUPERSEDED
+                    ),
+                    title=f"{doc.title} {sentence(4)}",
+                    summary=sentence(15),
+                    body_markdown=body,
+                    body_html=f"<p>{body}</p>",
+                    body_text=body,
+                    change_note="Bulk.",
+                    effective_date=today,
+                    review_due=today + dt.timedelta(days=365),
+                )
+            )
     created = GuidanceVersion.objects.bulk_create(versions, batch_size=2000)
     # As on publish: only current versions carry a search vector.
     ids = [version.pk for version in created if version.status == GuidanceVersion.Status.PUBLISHED]

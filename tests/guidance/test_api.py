@@ -49,19 +49,33 @@ def test_it_never_fails_on_odd_query_text(corpus, api):
 
 
 def test_it_returns_a_document_with_its_versions(corpus, api, personas):
-    draft = services.draft_create(document=corpus.spill.document, user=personas.editor,
-                                  title="Cleaning up a GMO spill", summary="New summary",
-                                  body_markdown="New")
-    services.version_publish(version=draft, user=personas.editor, change_note="Rewritten.",
-                             effective_date=dt.date.today(),
-                             review_due=dt.date.today() + dt.timedelta(days=30))
-    services.draft_create(document=corpus.spill.document, user=personas.editor, title="Next",
-                          summary="hidden", body_markdown="hidden")
+    draft = services.draft_create(
+        document=corpus.spill.document,
+        user=personas.editor,
+        title="Cleaning up a GMO spill",
+        summary="New summary",
+        body_markdown="New",
+    )
+    services.version_publish(
+        version=draft,
+        user=personas.editor,
+        change_note="Rewritten.",
+        effective_date=dt.date.today(),
+        review_due=dt.date.today() + dt.timedelta(days=30),
+    )
+    services.draft_create(
+        document=corpus.spill.document,
+        user=personas.editor,
+        title="Next",
+        summary="hidden",
+        body_markdown="hidden",
+    )
     body = api.get(f"{SEARCH}gmo-spill/").json()
     assert body["current_version"]["number"] == 2
     assert body["current_version"]["body_html"] == "<p>New</p>"
     assert [(v["number"], v["status"], v["change_note"]) for v in body["versions"]] == [
-        (2, "published", "Rewritten."), (1, "superseded", "First version."),
+        (2, "published", "Rewritten."),
+        (1, "superseded", "First version."),
     ]
     assert api.get(f"{SEARCH}no-such-thing/").status_code == 404
 
@@ -71,8 +85,9 @@ def test_it_is_read_only(corpus, api, personas):
     for client in (api, editor):
         for method in ("post", "put", "patch", "delete"):
             for url in (SEARCH, f"{SEARCH}thawing/"):
-                response = getattr(client, method)(url, {"title": "Hacked"},
-                                                   content_type="application/json")
+                response = getattr(client, method)(
+                    url, {"title": "Hacked"}, content_type="application/json"
+                )
                 assert response.status_code == 405, (method, url)
     corpus.thaw_title.refresh_from_db()
     assert corpus.thaw_title.title.startswith("Thawing")

@@ -7,17 +7,23 @@ from guidance.rendering import render_markdown
 
 
 def changes(old: str, new: str):
-    return {c.heading: [(p.kind, p.text) for p in c.parts]
-            for c in rendered_diff(render_markdown(old), render_markdown(new))}
+    return {
+        c.heading: [(p.kind, p.text) for p in c.parts]
+        for c in rendered_diff(render_markdown(old), render_markdown(new))
+    }
 
 
 def test_it_shows_the_words_that_changed_in_their_section():
     old = "Intro.\n\n## Steps\n\nThaw the bag in a water bath at 37 C.\n\n## Records\n\nKeep the trace."
     new = "Intro.\n\n## Steps\n\nThaw the bag in a dry thawer at 37 C.\n\n## Records\n\nKeep the trace."
-    assert changes(old, new) == {"Steps": [
-        ("same", "Thaw the bag in a"), ("removed", "water bath"), ("added", "dry thawer"),
-        ("same", "at 37 C."),
-    ]}
+    assert changes(old, new) == {
+        "Steps": [
+            ("same", "Thaw the bag in a"),
+            ("removed", "water bath"),
+            ("added", "dry thawer"),
+            ("same", "at 37 C."),
+        ]
+    }
 
 
 def test_markup_that_renders_the_same_is_no_change():

@@ -20,18 +20,25 @@ pytestmark = pytest.mark.django_db
 
 
 def republish(version, editor, *, note="Thaw within 30 minutes, not 60."):
-    return publish_guidance(document=version.document, editor=editor, title=version.title,
-                            body=version.body_markdown + "\n\nNew paragraph.", change_note=note)
+    return publish_guidance(
+        document=version.document,
+        editor=editor,
+        title=version.title,
+        body=version.body_markdown + "\n\nNew paragraph.",
+        change_note=note,
+    )
 
 
 @pytest.fixture
 def readers(personas):
     """Pharmacists at two sites who read version 1, and one who never read it."""
     v1 = publish_guidance(editor=personas.editor, title="Thawing", slug="thawing")
-    other_site = MembershipFactory(site=personas.site_b, role=SiteMembership.Role.PHARMACIST,
-                                   user__email="pharm.b@nhs.example").user
-    never = MembershipFactory(site=personas.site_b, role=SiteMembership.Role.PHARMACIST,
-                              user__email="never@nhs.example").user
+    other_site = MembershipFactory(
+        site=personas.site_b, role=SiteMembership.Role.PHARMACIST, user__email="pharm.b@nhs.example"
+    ).user
+    never = MembershipFactory(
+        site=personas.site_b, role=SiteMembership.Role.PHARMACIST, user__email="never@nhs.example"
+    ).user
     for user in (personas.pharmacist_a, other_site, personas.coordinator_a):
         services.acknowledgement_record(version=v1, user=user)
     return v1, [personas.pharmacist_a, other_site], never
@@ -76,15 +83,26 @@ def test_the_home_page_lists_guidance_to_reread(readers, personas):
 
 def test_editors_get_one_review_reminder_a_month(personas):
     today = dt.date(2027, 3, 1)
-    publish_guidance(editor=personas.editor, title="Old", slug="old", effective_date=dt.date(2026, 6, 1),
-                     review_due=dt.date(2027, 2, 1))
-    publish_guidance(editor=personas.editor, title="Fresh", slug="fresh", effective_date=dt.date(2026, 6, 1),
-                     review_due=dt.date(2028, 2, 1))
+    publish_guidance(
+        editor=personas.editor,
+        title="Old",
+        slug="old",
+        effective_date=dt.date(2026, 6, 1),
+        review_due=dt.date(2027, 2, 1),
+    )
+    publish_guidance(
+        editor=personas.editor,
+        title="Fresh",
+        slug="fresh",
+        effective_date=dt.date(2026, 6, 1),
+        review_due=dt.date(2028, 2, 1),
+    )
     second_editor = UserFactory(is_guidance_editor=True, email="ed2@nhs.example")
     assert notices.review_reminders_send(on=today) == 2
     assert notices.review_reminders_send(on=today + dt.timedelta(days=10)) == 0
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([personas.editor.email,
-                                                           second_editor.email])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [personas.editor.email, second_editor.email]
+    )
     assert "Old" in mail.outbox[0].body and "Fresh" not in mail.outbox[0].body
     assert ReviewReminder.objects.filter(month=today).count() == 2
     assert notices.review_reminders_send(on=dt.date(2027, 4, 1)) == 2

@@ -19,33 +19,33 @@ XSS_PAYLOADS = [
     "<script>/*</script><script>*/alert(1)</script>",
     "<scr<script>ipt>alert(1)</scr</script>ipt>",
     "<img src=x onerror=alert(1)>",
-    "<img src=\"x\" onerror=\"alert('xss')\">",
+    '<img src="x" onerror="alert(\'xss\')">',
     "<IMG SRC=javascript:alert('XSS')>",
     "<img src=`javascript:alert(1)`>",
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
-    "<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
     "<style>body{background:url(javascript:alert(1))}</style>",
-    "<p style=\"background:url(javascript:alert(1))\">x</p>",
-    "<div style=\"width: expression(alert(1))\">x</div>",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-    "<a href=\" javascript:alert(1)\">x</a>",
-    "<a href=\"java\tscript:alert(1)\">x</a>",
-    "<a href=\"java&#x09;script:alert(1)\">x</a>",
-    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
-    "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "<a href=\"https://ok.example\" onclick=\"alert(1)\">x</a>",
-    "<a href=\"https://ok.example\" onmouseover=alert(1)>x</a>",
-    "<a href=\"//evil.example\">protocol-relative</a>",
-    "<a href=\"/admin/\">relative</a>",
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<div style="width: expression(alert(1))">x</div>',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href=" javascript:alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="&#x6A;avascript:alert(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="https://ok.example" onclick="alert(1)">x</a>',
+    '<a href="https://ok.example" onmouseover=alert(1)>x</a>',
+    '<a href="//evil.example">protocol-relative</a>',
+    '<a href="/admin/">relative</a>',
     "[x](javascript:alert(1))",
     "[x](JAVASCRIPT:alert(1))",
     "[x](  javascript:alert(1) )",
@@ -54,20 +54,20 @@ XSS_PAYLOADS = [
     "[x](vbscript:alert(1))",
     "[x]: javascript:alert(1)\n\n[x]",
     "![img](javascript:alert(1))",
-    "![img](x\" onerror=\"alert(1))",
-    "<http://ok.example/\"onclick=\"alert(1)>",
+    '![img](x" onerror="alert(1))',
+    '<http://ok.example/"onclick="alert(1)>',
     "<javascript:alert(1)>",
     "<div>\n<script>alert(1)</script>\n</div>",
-    "<div onclick=\"alert(1)\">\n\n**raw block**\n\n</div>",
+    '<div onclick="alert(1)">\n\n**raw block**\n\n</div>',
     "<details open ontoggle=alert(1)>",
     "<body onload=alert(1)>",
     "<input autofocus onfocus=alert(1)>",
-    "<form action=\"javascript:alert(1)\"><button>x</button></form>",
-    "<button formaction=\"javascript:alert(1)\">x</button>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"javascript:alert(1)//\">",
-    "<link rel=stylesheet href=\"javascript:alert(1)\">",
-    "<video><source onerror=\"alert(1)\"></video>",
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+    '<button formaction="javascript:alert(1)">x</button>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="javascript:alert(1)//">',
+    '<link rel=stylesheet href="javascript:alert(1)">',
+    '<video><source onerror="alert(1)"></video>',
     "<audio src=x onerror=alert(1)>",
     "<marquee onstart=alert(1)>",
     "<!--<script>alert(1)</script>-->",
@@ -75,13 +75,14 @@ XSS_PAYLOADS = [
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "%3Cscript%3Ealert(1)%3C/script%3E",
     "<scr\x00ipt>alert(1)</scr\x00ipt>",
-    "<table><tr><td background=\"javascript:alert(1)\">x</td></tr></table>",
+    '<table><tr><td background="javascript:alert(1)">x</td></tr></table>',
     "```\n<script>alert(1)</script>\n```",
     "`<img src=x onerror=alert(1)>`",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<template><script>alert(1)</script></template>",
-    "<p><a href=\"mailto:x@example.org\" target=\"_blank\" id=\"a\" class=\"b\">mail</a></p>",
+    '<p><a href="mailto:x@example.org" target="_blank" id="a" class="b">mail</a></p>',
 ]
+
 
 class _Markup(HTMLParser):
     """Every tag and attribute a browser would see in the output."""
@@ -127,8 +128,23 @@ def test_it_keeps_the_allowed_markup():
         "- one\n- two\n\n1. first\n\n> quoted\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n"
         "[mail](mailto:pharmacy@nhs.example)"
     )
-    for tag in ("<h2>", "<strong>", "<em>", "<code>", "<ul>", "<ol>", "<li>", "<blockquote>",
-                "<table>", "<thead>", "<tbody>", "<tr>", "<th>", "<td>", "<hr>"):
+    for tag in (
+        "<h2>",
+        "<strong>",
+        "<em>",
+        "<code>",
+        "<ul>",
+        "<ol>",
+        "<li>",
+        "<blockquote>",
+        "<table>",
+        "<thead>",
+        "<tbody>",
+        "<tr>",
+        "<th>",
+        "<td>",
+        "<hr>",
+    ):
         assert tag in rendered
     assert '<a href="https://sps.nhs.uk" rel="noopener noreferrer">link</a>' in rendered
     assert 'href="mailto:pharmacy@nhs.example"' in rendered
@@ -142,8 +158,13 @@ def test_it_turns_rendered_html_into_plain_text():
 def test_it_lets_no_payload_through_search_snippets():
     editor = UserFactory(is_guidance_editor=True)
     for n, payload in enumerate(XSS_PAYLOADS):
-        publish_guidance(editor=editor, title=f"Payload {n}", summary="Thaw.",
-                         body=f"Thaw {payload} thaw {payload}", slug=f"payload-{n}")
+        publish_guidance(
+            editor=editor,
+            title=f"Payload {n}",
+            summary="Thaw.",
+            body=f"Thaw {payload} thaw {payload}",
+            slug=f"payload-{n}",
+        )
     native = guidance_search.search(q="thaw", user=UserFactory())
     fallback = guidance_search.search_fallback(guidance_search.current_versions(), "thaw")
     for results in (native, fallback):
@@ -160,8 +181,13 @@ def test_it_lets_no_payload_through_search_snippets():
 
 @pytest.mark.parametrize(
     "unsafe",
-    ["<img src=x>", '<a href="javascript:alert(1)">x</a>', '<p onclick="x">y</p>',
-     '<a href="/relative">x</a>', '<p style="color:red">x</p>'],
+    [
+        "<img src=x>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<p onclick="x">y</p>',
+        '<a href="/relative">x</a>',
+        '<p style="color:red">x</p>',
+    ],
 )
 def test_the_safety_check_itself_catches_markup(unsafe):
     with pytest.raises(AssertionError):

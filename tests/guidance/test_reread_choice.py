@@ -17,9 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 def republish(version, editor, *, needs_reread, note):
-    return publish_guidance(document=version.document, editor=editor, title=version.title,
-                            body=version.body_markdown + f"\n\n{note}", change_note=note,
-                            needs_reread=needs_reread)
+    return publish_guidance(
+        document=version.document,
+        editor=editor,
+        title=version.title,
+        body=version.body_markdown + f"\n\n{note}",
+        change_note=note,
+        needs_reread=needs_reread,
+    )
 
 
 @pytest.fixture
@@ -84,15 +89,20 @@ def test_the_first_version_always_needs_reading(personas):
 
 def _draft(personas, slug="t"):
     document = publish_guidance(title="T", slug=slug, editor=personas.editor).document
-    services.draft_create(document=document, user=personas.editor, title="T", summary="S",
-                          body_markdown="Corrected.")
+    services.draft_create(
+        document=document, user=personas.editor, title="T", summary="S", body_markdown="Corrected."
+    )
     return document
 
 
 def _publish_data(**extra):
     today = dt.date.today()
-    return {"change_note": "Typo.", "effective_date": today.isoformat(),
-            "review_due": (today + dt.timedelta(days=300)).isoformat(), **extra}
+    return {
+        "change_note": "Typo.",
+        "effective_date": today.isoformat(),
+        "review_due": (today + dt.timedelta(days=300)).isoformat(),
+        **extra,
+    }
 
 
 def test_the_publish_page_asks_and_names_the_choice_when_it_is_missing(personas):
@@ -111,13 +121,15 @@ def test_the_publish_page_asks_and_names_the_choice_when_it_is_missing(personas)
 
 
 @pytest.mark.parametrize(("choice", "expected"), [("no", False), ("yes", True)])
-def test_the_editor_s_choice_is_stored(personas, django_capture_on_commit_callbacks, choice,
-                                       expected):
+def test_the_editor_s_choice_is_stored(
+    personas, django_capture_on_commit_callbacks, choice, expected
+):
     document = _draft(personas)
     client = personas.client_for(personas.editor)
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(reverse("guidance:editor_publish", args=["t"]),
-                               _publish_data(needs_reread=choice))
+        response = client.post(
+            reverse("guidance:editor_publish", args=["t"]), _publish_data(needs_reread=choice)
+        )
     assert response.status_code == 302
     version = document.versions.get(number=2)
     assert version.needs_reread is expected and len(callbacks) == int(expected)
@@ -127,13 +139,24 @@ def test_the_editor_s_choice_is_stored(personas, django_capture_on_commit_callba
 
 def test_the_first_version_s_publish_page_does_not_ask(personas):
     client = personas.client_for(personas.editor)
-    services.document_create(user=personas.editor, slug="fresh", title="Fresh",
-                             section="clinical_operational", topics=["receipt"], atmp_classes=[],
-                             product_statuses=[])
+    services.document_create(
+        user=personas.editor,
+        slug="fresh",
+        title="Fresh",
+        section="clinical_operational",
+        topics=["receipt"],
+        atmp_classes=[],
+        product_statuses=[],
+    )
     from guidance.models import GuidanceDocument
 
-    services.draft_create(document=GuidanceDocument.objects.get(slug="fresh"),
-                          user=personas.editor, title="Fresh", summary="S", body_markdown="B")
+    services.draft_create(
+        document=GuidanceDocument.objects.get(slug="fresh"),
+        user=personas.editor,
+        title="Fresh",
+        summary="S",
+        body_markdown="B",
+    )
     url = reverse("guidance:editor_publish", args=["fresh"])
     assert "needs_reread" not in client.get(url).content.decode()
     assert client.post(url, _publish_data()).status_code == 302

@@ -56,8 +56,7 @@ def test_it_accepts_or(corpus, run_search):
         ({"section": "governance_regulatory"}, {"gmo-spill", "gmo-waste"}),
         ({"topic": "spills_exposure"}, {"gmo-spill"}),
         ({"atmp_class": "gtmp_in_vivo"}, {"gmo-spill", "gmo-waste"}),
-        ({"atmp_class": "gtmp_ex_vivo", "section": "clinical_operational"},
-         {"thawing", "receipt"}),
+        ({"atmp_class": "gtmp_ex_vivo", "section": "clinical_operational"}, {"thawing", "receipt"}),
         ({"topic": "not-a-topic"}, set()),
         ({"section": "nope"}, set()),
         ({"atmp_class": "'; DROP TABLE x; --"}, set()),
@@ -80,14 +79,22 @@ def test_it_returns_everything_live_in_title_order_for_an_empty_query(corpus):
 
 def test_it_searches_only_the_current_version_of_live_documents(corpus):
     editor = UserFactory(is_guidance_editor=True)
-    draft = services.draft_create(document=corpus.waste.document, user=editor,
-                                  title="Disposing of GMO waste", summary="New",
-                                  body_markdown="Autoclave everything.")
+    draft = services.draft_create(
+        document=corpus.waste.document,
+        user=editor,
+        title="Disposing of GMO waste",
+        summary="New",
+        body_markdown="Autoclave everything.",
+    )
     user = UserFactory()
     assert slugs(guidance_search.search(q="autoclave", user=user)) == []
-    services.version_publish(version=draft, user=editor, change_note="x",
-                             effective_date=dt.date.today(),
-                             review_due=dt.date.today() + dt.timedelta(days=9))
+    services.version_publish(
+        version=draft,
+        user=editor,
+        change_note="x",
+        effective_date=dt.date.today(),
+        review_due=dt.date.today() + dt.timedelta(days=9),
+    )
     assert slugs(guidance_search.search(q="autoclave", user=user)) == ["gmo-waste"]
     assert slugs(guidance_search.search(q="drains", user=user)) == []  # only in v1 now
     services.document_retire(document=corpus.spill.document, user=editor)
@@ -101,11 +108,50 @@ def test_it_finds_nothing_for_anonymous_users(corpus):
 
 
 ODD_QUERIES = [
-    '"', '""', "'", "''", "-", "--", "OR", "or or", "!", "&|!():*<>", "a" * 1000,
-    "thaw " * 250, "🧊❄️", "thaw 🧊", "\x00thaw", "<script>alert(1)</script>", "' OR 1=1 --",
-    "\\", ":*", "thaw:*", "(", ")", "NOT", "-thaw", '"unterminated phrase', "%", "_", "%_%",
-    "thaw & | !", "-\"spill kit\"", "OR thaw", "thaw OR", "é", "Ünïcödé", "日本語", "\t\n",
-    "a:b:c", "<->", "thaw <-> cell", "$$", "`rm -rf`", "null", "\u202e", "\ufeff",
+    '"',
+    '""',
+    "'",
+    "''",
+    "-",
+    "--",
+    "OR",
+    "or or",
+    "!",
+    "&|!():*<>",
+    "a" * 1000,
+    "thaw " * 250,
+    "🧊❄️",
+    "thaw 🧊",
+    "\x00thaw",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "\\",
+    ":*",
+    "thaw:*",
+    "(",
+    ")",
+    "NOT",
+    "-thaw",
+    '"unterminated phrase',
+    "%",
+    "_",
+    "%_%",
+    "thaw & | !",
+    '-"spill kit"',
+    "OR thaw",
+    "thaw OR",
+    "é",
+    "Ünïcödé",
+    "日本語",
+    "\t\n",
+    "a:b:c",
+    "<->",
+    "thaw <-> cell",
+    "$$",
+    "`rm -rf`",
+    "null",
+    "\u202e",
+    "\ufeff",
 ]
 
 
@@ -129,9 +175,10 @@ def test_it_highlights_matches_in_snippets(corpus, run_search):
 
 def test_it_escapes_document_text_in_snippets(db, run_search):
     publish_guidance(
-        title="Markup in text", slug="markup",
+        title="Markup in text",
+        slug="markup",
         body="Use `<script>alert(1)</script>` never; a < b & c > d; "
-             "<img src=x onerror=alert(1)> thawing <b onclick=x>notes</b>",
+        "<img src=x onerror=alert(1)> thawing <b onclick=x>notes</b>",
     )
     results = run_search("thawing")
     assert slugs(results) == ["markup"]

@@ -32,8 +32,15 @@ def library(db):
         ("g", "Storage", "clinical_trials", ["storage"], []),
     ]
     for slug, title, section, topics, classes in rows:
-        publish_guidance(editor=editor, slug=slug, title=title, section=section, topics=topics,
-                         atmp_classes=classes, body=f"{title}. Check the delivery log.")
+        publish_guidance(
+            editor=editor,
+            slug=slug,
+            title=title,
+            section=section,
+            topics=topics,
+            atmp_classes=classes,
+            body=f"{title}. Check the delivery log.",
+        )
 
 
 def _orm_ranking(results) -> list[tuple[int, float]]:
@@ -47,15 +54,26 @@ def _separate_counts(found) -> list:
     return facets_module.facet_counts(matches, found.filters)
 
 
-@pytest.mark.parametrize("filters", [
-    {}, {"section": "governance_regulatory"}, {"topic": "storage"},
-    {"atmp_class": "sctmp", "topic": "storage"}, {"topic": "no_such_topic"},
-])
-@pytest.mark.parametrize("q", ["storage", "storage OR alarm", "how do I check a dry shipper delivery",
-                               "nothing matches this"])
-def test_the_ranking_statement_ranks_and_counts_as_the_separate_statements_do(
-    library, q, filters
-):
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"section": "governance_regulatory"},
+        {"topic": "storage"},
+        {"atmp_class": "sctmp", "topic": "storage"},
+        {"topic": "no_such_topic"},
+    ],
+)
+@pytest.mark.parametrize(
+    "q",
+    [
+        "storage",
+        "storage OR alarm",
+        "how do I check a dry shipper delivery",
+        "nothing matches this",
+    ],
+)
+def test_the_ranking_statement_ranks_and_counts_as_the_separate_statements_do(library, q, filters):
     found = guidance_search.find(q=q, user=UserFactory(), **filters)
     expected_ranking = _orm_ranking(found.results)
     with CaptureQueriesContext(connection) as queries:

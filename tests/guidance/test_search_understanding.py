@@ -25,34 +25,58 @@ def slugs(results) -> list[str]:
 def library(db):
     editor = UserFactory(is_guidance_editor=True)
     docs = [
-        ("ln2-alarm", "Responding to an LN2 storage temperature alarm",
-         "What the on-call person does at night.", "Stay safe and triage the tank alarm."),
-        ("vapour", "Keeping products in vapour phase",
-         "Segregation and monitoring.", "Fill the tank with liquid nitrogen automatically."),
-        ("car-t", "Tocilizumab around CAR-T infusion",
-         "Stock for each patient.", "Two doses must be available before infusion."),
+        (
+            "ln2-alarm",
+            "Responding to an LN2 storage temperature alarm",
+            "What the on-call person does at night.",
+            "Stay safe and triage the tank alarm.",
+        ),
+        (
+            "vapour",
+            "Keeping products in vapour phase",
+            "Segregation and monitoring.",
+            "Fill the tank with liquid nitrogen automatically.",
+        ),
+        (
+            "car-t",
+            "Tocilizumab around CAR-T infusion",
+            "Stock for each patient.",
+            "Two doses must be available before infusion.",
+        ),
         ("gmo-spill", "Cleaning up a GMO spill", "Spill kits.", "Use a virucidal disinfectant."),
-        ("thawing", "Thawing a cryopreserved cell product", "Bedside thaw.",
-         "Use the validated water bath."),
-        ("shipper", "Receiving a product in a dry shipper", "Checks on arrival.",
-         "Inspect the seal and read the data logger before signing for the delivery."),
+        (
+            "thawing",
+            "Thawing a cryopreserved cell product",
+            "Bedside thaw.",
+            "Use the validated water bath.",
+        ),
+        (
+            "shipper",
+            "Receiving a product in a dry shipper",
+            "Checks on arrival.",
+            "Inspect the seal and read the data logger before signing for the delivery.",
+        ),
     ]
     for slug, title, summary, body in docs:
-        publish_guidance(editor=editor, slug=slug, title=title, summary=summary,
-                         body=f"{BOILERPLATE}\n\n{body}")
+        publish_guidance(
+            editor=editor, slug=slug, title=title, summary=summary, body=f"{BOILERPLATE}\n\n{body}"
+        )
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("liquid nitrogen", {"ln2-alarm", "vapour"}),
-    ("LN2", {"ln2-alarm", "vapour"}),
-    ("chimeric antigen receptor", {"car-t"}),
-    ("CAR T", {"car-t"}),
-    ("CART", {"car-t"}),
-    ("genetically modified", {"gmo-spill"}),
-    ("spillage", {"gmo-spill"}),
-    ("cryo", {"thawing"}),
-    ("defrost", {"thawing"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("liquid nitrogen", {"ln2-alarm", "vapour"}),
+        ("LN2", {"ln2-alarm", "vapour"}),
+        ("chimeric antigen receptor", {"car-t"}),
+        ("CAR T", {"car-t"}),
+        ("CART", {"car-t"}),
+        ("genetically modified", {"gmo-spill"}),
+        ("spillage", {"gmo-spill"}),
+        ("cryo", {"thawing"}),
+        ("defrost", {"thawing"}),
+    ],
+)
 def test_it_finds_documents_by_synonym_and_abbreviation(library, run_search, query, expected):
     assert set(slugs(run_search(query))) == expected
 
@@ -88,27 +112,28 @@ def _counts(found, name):
 
 
 def test_facet_counts_follow_the_query(db):
-    for slug, section, topics in [("alpha", "clinical_operational", ["storage"]),
-                                  ("beta", "clinical_operational", ["storage", "receipt"]),
-                                  ("gamma", "governance_regulatory", ["waste"])]:
+    for slug, section, topics in [
+        ("alpha", "clinical_operational", ["storage"]),
+        ("beta", "clinical_operational", ["storage", "receipt"]),
+        ("gamma", "governance_regulatory", ["waste"]),
+    ]:
         publish_guidance(slug=slug, title=f"Storage {slug}", section=section, topics=topics)
     user = UserFactory()
     everything = guidance_search.find(q="", user=user)
-    assert _counts(everything, "section") == {"clinical_operational": 2,
-                                              "governance_regulatory": 1}
+    assert _counts(everything, "section") == {"clinical_operational": 2, "governance_regulatory": 1}
     found = guidance_search.find(q="beta", user=user)
     assert _counts(found, "topic") == {"storage": 1, "receipt": 1}
 
 
 def test_a_facet_counts_with_the_other_filters_but_not_its_own(db):
-    publish_guidance(slug="a", title="Storage a", section="clinical_operational",
-                     topics=["storage"])
-    publish_guidance(slug="b", title="Storage b", section="governance_regulatory",
-                     topics=["storage"])
-    publish_guidance(slug="c", title="Storage c", section="governance_regulatory",
-                     topics=["waste"])
-    found = guidance_search.find(q="storage", section="governance_regulatory",
-                                 user=UserFactory())
+    publish_guidance(
+        slug="a", title="Storage a", section="clinical_operational", topics=["storage"]
+    )
+    publish_guidance(
+        slug="b", title="Storage b", section="governance_regulatory", topics=["storage"]
+    )
+    publish_guidance(slug="c", title="Storage c", section="governance_regulatory", topics=["waste"])
+    found = guidance_search.find(q="storage", section="governance_regulatory", user=UserFactory())
     assert slugs(found.results) == ["b", "c"]
     assert _counts(found, "section") == {"clinical_operational": 1, "governance_regulatory": 2}
     assert _counts(found, "topic") == {"storage": 1, "waste": 1}

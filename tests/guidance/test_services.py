@@ -26,15 +26,22 @@ def editor():
 
 
 def _redraft(version, editor, **changes):
-    fields = {"title": version.title, "summary": version.summary,
-              "body_markdown": version.body_markdown, **changes}
+    fields = {
+        "title": version.title,
+        "summary": version.summary,
+        "body_markdown": version.body_markdown,
+        **changes,
+    }
     return services.draft_create(document=version.document, user=editor, **fields)
 
 
 def _publish(draft, editor, note="Updated."):
     today = dt.date.today()
     return services.version_publish(
-        version=draft, user=editor, change_note=note, effective_date=today,
+        version=draft,
+        user=editor,
+        change_note=note,
+        effective_date=today,
         review_due=today + dt.timedelta(days=30),
     )
 
@@ -64,20 +71,26 @@ def test_it_stores_a_search_vector_on_publish_on_postgresql(editor):
 
 def test_it_rejects_publishing_a_review_date_before_the_effective_date(editor):
     document = GuidanceDocumentFactory()
-    draft = services.draft_create(document=document, user=editor, title="T", summary="S",
-                                  body_markdown="B")
+    draft = services.draft_create(
+        document=document, user=editor, title="T", summary="S", body_markdown="B"
+    )
     with pytest.raises(ValidationError) as excinfo:
-        services.version_publish(version=draft, user=editor, change_note="x",
-                                 effective_date=dt.date(2026, 5, 1),
-                                 review_due=dt.date(2026, 5, 1))
+        services.version_publish(
+            version=draft,
+            user=editor,
+            change_note="x",
+            effective_date=dt.date(2026, 5, 1),
+            review_due=dt.date(2026, 5, 1),
+        )
     assert excinfo.value.message_dict["review_due"] == [services.REVIEW_BEFORE_EFFECTIVE]
     draft.refresh_from_db()
     assert draft.status == GuidanceVersion.Status.DRAFT
 
 
 def test_it_requires_a_change_note(editor):
-    draft = services.draft_create(document=GuidanceDocumentFactory(), user=editor, title="T",
-                                  summary="S", body_markdown="B")
+    draft = services.draft_create(
+        document=GuidanceDocumentFactory(), user=editor, title="T", summary="S", body_markdown="B"
+    )
     with pytest.raises(ValidationError) as excinfo:
         _publish(draft, editor, note="  ")
     assert excinfo.value.message_dict["change_note"] == [services.CHANGE_NOTE_REQUIRED]
@@ -95,11 +108,17 @@ def test_it_refuses_a_second_draft_and_republishing(editor):
 def test_it_updates_only_the_draft(editor):
     version = publish_guidance(title="T", editor=editor)
     with pytest.raises(ValidationError, match=services.NO_DRAFT):
-        services.draft_update(document=version.document, user=editor, title="x", summary="y",
-                              body_markdown="z")
+        services.draft_update(
+            document=version.document, user=editor, title="x", summary="y", body_markdown="z"
+        )
     _redraft(version, editor)
-    draft = services.draft_update(document=version.document, user=editor, title="New",
-                                  summary="S", body_markdown="<script>x</script>Hi")
+    draft = services.draft_update(
+        document=version.document,
+        user=editor,
+        title="New",
+        summary="S",
+        body_markdown="<script>x</script>Hi",
+    )
     assert draft.title == "New" and "<script" not in draft.body_html
     version.refresh_from_db()
     assert version.title == "T"
@@ -129,8 +148,9 @@ def test_it_refuses_bulk_updates_and_deletes_of_published_versions(editor):
 
 
 def test_it_lets_drafts_be_deleted(editor):
-    draft = services.draft_create(document=GuidanceDocumentFactory(), user=editor, title="T",
-                                  summary="S", body_markdown="B")
+    draft = services.draft_create(
+        document=GuidanceDocumentFactory(), user=editor, title="T", summary="S", body_markdown="B"
+    )
     GuidanceVersion.objects.filter(pk=draft.pk).delete()
     assert not GuidanceVersion.objects.filter(pk=draft.pk).exists()
 

@@ -23,10 +23,12 @@ def linked(personas):
     course = CourseFactory(code="cryo_handling", title="Cryogenic handling")
     store = publish_guidance(editor=personas.editor, title="Keeping ATMPs in LN2", slug="ln2")
     alarm = publish_guidance(editor=personas.editor, title="An LN2 alarm", slug="alarm")
-    services.document_links_update(document=store.document, user=personas.editor,
-                                   capabilities=[ln2], courses=[course])
-    services.document_links_update(document=alarm.document, user=personas.editor,
-                                   capabilities=[ln2, gmo], courses=[])
+    services.document_links_update(
+        document=store.document, user=personas.editor, capabilities=[ln2], courses=[course]
+    )
+    services.document_links_update(
+        document=alarm.document, user=personas.editor, capabilities=[ln2, gmo], courses=[]
+    )
     return ln2, gmo, course, store, alarm
 
 
@@ -36,7 +38,8 @@ def test_it_finds_the_guidance_for_many_capabilities_in_one_query(
     with django_assert_num_queries(1):
         found = selectors.guidance_for_capabilities(["ln2_storage", "gmo_containment", "other"])
     assert {code: [d.slug for d in docs] for code, docs in found.items()} == {
-        "ln2_storage": ["alarm", "ln2"], "gmo_containment": ["alarm"],
+        "ln2_storage": ["alarm", "ln2"],
+        "gmo_containment": ["alarm"],
     }
     assert [d.slug for d in selectors.guidance_for_courses(["cryo_handling"])["cryo_handling"]] == [
         "ln2"
@@ -46,9 +49,9 @@ def test_it_finds_the_guidance_for_many_capabilities_in_one_query(
 def test_retired_guidance_is_not_offered(linked, personas):
     *_, alarm = linked
     services.document_retire(document=alarm.document, user=personas.editor)
-    assert [d.slug for d in selectors.guidance_for_capabilities(["ln2_storage"])["ln2_storage"]] == [
-        "ln2"
-    ]
+    assert [
+        d.slug for d in selectors.guidance_for_capabilities(["ln2_storage"])["ln2_storage"]
+    ] == ["ln2"]
 
 
 def test_the_links_keep_their_history(linked):
@@ -73,8 +76,11 @@ def test_the_template_tags_show_a_rows_guidance_with_one_query_per_page(
 
 def test_the_guidance_page_names_what_it_supports_and_editors_set_it(linked, personas):
     ln2, gmo, course, store, _ = linked
-    page = personas.client_for(personas.pharmacist_a).get(
-        reverse("guidance:detail", args=["ln2"])).content.decode()
+    page = (
+        personas.client_for(personas.pharmacist_a)
+        .get(reverse("guidance:detail", args=["ln2"]))
+        .content.decode()
+    )
     assert "Vapour-phase LN2 storage" in page and "Cryogenic handling" in page
     editor = personas.client_for(personas.editor)
     url = reverse("guidance:editor_supports", args=["ln2"])
@@ -89,12 +95,18 @@ def test_checklist_items_and_gap_rows_show_the_guidance_that_helps(linked, perso
     from tests.trials.factories import CapabilityRequirementFactory, RequirementProfileFactory
 
     ln2, *_ = linked
-    checklist = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:checklist", args=[personas.site_a.pk])).content.decode()
+    checklist = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:checklist", args=[personas.site_a.pk]))
+        .content.decode()
+    )
     assert 'href="/guidance/ln2/"' in checklist and 'href="/guidance/alarm/"' in checklist
     CapabilityRequirementFactory(profile=RequirementProfileFactory(), capabilities=[ln2])
-    readiness = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-readiness", args=[personas.site_a.pk])).content.decode()
+    readiness = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-readiness", args=[personas.site_a.pk]))
+        .content.decode()
+    )
     assert readiness.count('href="/guidance/ln2/"') >= 1
 
 
@@ -111,29 +123,41 @@ def _checkboxes(page: str, name: str) -> dict[str, bool]:
 def test_the_link_editor_groups_by_category_with_names_and_ticks_the_current_links(
     linked, personas
 ):
-    CapabilityFactory(code="gmo_waste", name="GMO waste route", category="logistics",
-                      description="Segregation and incineration of GMO waste.")
+    CapabilityFactory(
+        code="gmo_waste",
+        name="GMO waste route",
+        category="logistics",
+        description="Segregation and incineration of GMO waste.",
+    )
     editor = personas.client_for(personas.editor)
     page = editor.get(reverse("guidance:editor_supports", args=["ln2"])).content.decode()
     assert _checkboxes(page, "capabilities") == {
-        "ln2_storage": True, "gmo_containment": False, "gmo_waste": False,
+        "ln2_storage": True,
+        "gmo_containment": False,
+        "gmo_waste": False,
     }
     assert _checkboxes(page, "courses") == {"cryo_handling": True}
-    legends = re.findall(r'<legend class="nhsuk-fieldset__legend[^"]*">\s*([^<]+?)\s*</legend>',
-                         page)
+    legends = re.findall(
+        r'<legend class="nhsuk-fieldset__legend[^"]*">\s*([^<]+?)\s*</legend>', page
+    )
     assert "Logistics" in legends and "Courses for any ATMP work" in legends
     labels = re.findall(r'class="nhsuk-label nhsuk-checkboxes__label"[^>]*>([^<]+)<', page)
     assert "GMO waste route" in labels and "gmo_waste" not in labels
 
 
 def test_the_filter_works_without_javascript_and_keeps_the_ticks(linked, personas):
-    CapabilityFactory(code="gmo_waste", name="GMO waste route", category="logistics",
-                      description="Segregation and incineration of GMO waste.")
+    CapabilityFactory(
+        code="gmo_waste",
+        name="GMO waste route",
+        category="logistics",
+        description="Segregation and incineration of GMO waste.",
+    )
     editor = personas.client_for(personas.editor)
     url = reverse("guidance:editor_supports", args=["ln2"])
     # The Filter button sends the form by GET: the words, and what is ticked now (unsaved).
-    page = editor.get(url, {"q": "INCINERATION", "capabilities": ["gmo_containment"],
-                            "courses": []}).content.decode()
+    page = editor.get(
+        url, {"q": "INCINERATION", "capabilities": ["gmo_containment"], "courses": []}
+    ).content.decode()
     assert _checkboxes(page, "capabilities") == {"gmo_containment": True, "gmo_waste": False}
     assert _checkboxes(page, "courses") == {}
     assert "No course matches" in page and "Show everything" in page

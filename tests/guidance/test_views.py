@@ -16,9 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 def republish(version, editor, body):
-    return publish_guidance(document=version.document, editor=editor, title=version.title,
-                            summary=version.summary, body=body, change_note="Second look.",
-                            review_due=dt.date.today() + dt.timedelta(days=90))
+    return publish_guidance(
+        document=version.document,
+        editor=editor,
+        title=version.title,
+        summary=version.summary,
+        body=body,
+        change_note="Second look.",
+        review_due=dt.date.today() + dt.timedelta(days=90),
+    )
 
 
 def test_it_searches_and_shows_highlighted_snippets(corpus, personas):
@@ -68,15 +74,19 @@ def test_the_search_page_uses_the_same_number_of_queries_for_more_results(person
 
 def test_the_document_page_shows_dates_history_and_what_changed(personas):
     editor = personas.editor
-    v1 = publish_guidance(editor=editor, title="Thawing", slug="thawing",
-                          body="Line one.\n\nOld <b>line</b>.",
-                          review_due=dt.date.today() + dt.timedelta(days=1))
+    v1 = publish_guidance(
+        editor=editor,
+        title="Thawing",
+        slug="thawing",
+        body="Line one.\n\nOld <b>line</b>.",
+        review_due=dt.date.today() + dt.timedelta(days=1),
+    )
     republish(v1, editor, "Line one.\n\nNew line with <script>x</script>.")
     client = personas.client_for(personas.pharmacist_a)
     page = client.get(reverse("guidance:detail", args=["thawing"])).content.decode()
     assert "What changed since version 1" in page
-    assert "<del><span class=\"nhsuk-u-visually-hidden\">Removed: </span>Old" in page
-    assert "<ins><span class=\"nhsuk-u-visually-hidden\">Added: </span>New" in page
+    assert '<del><span class="nhsuk-u-visually-hidden">Removed: </span>Old' in page
+    assert '<ins><span class="nhsuk-u-visually-hidden">Added: </span>New' in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
     assert page.index("Change note:") < page.index("<del>") < page.index("I have read this version")
     assert 'href="/guidance/thawing/versions/1/"' in page
@@ -87,8 +97,12 @@ def test_the_document_page_shows_dates_history_and_what_changed(personas):
 
 
 def test_it_flags_an_overdue_review(personas):
-    publish_guidance(title="Old", slug="old", effective_date=dt.date.today() - dt.timedelta(days=300),
-                     review_due=dt.date.today() - dt.timedelta(days=1))
+    publish_guidance(
+        title="Old",
+        slug="old",
+        effective_date=dt.date.today() - dt.timedelta(days=300),
+        review_due=dt.date.today() - dt.timedelta(days=1),
+    )
     client = personas.client_for(personas.pharmacist_a)
     assert "Review overdue" in client.get(reverse("guidance:detail", args=["old"])).content.decode()
     assert "Review overdue" in client.get(reverse("guidance:list")).content.decode()
@@ -96,8 +110,13 @@ def test_it_flags_an_overdue_review(personas):
 
 def test_drafts_are_not_readable(personas):
     version = publish_guidance(title="T", slug="t")
-    services.draft_create(document=version.document, user=personas.editor, title="Secret",
-                          summary="s", body_markdown="b")
+    services.draft_create(
+        document=version.document,
+        user=personas.editor,
+        title="Secret",
+        summary="s",
+        body_markdown="b",
+    )
     client = personas.client_for(personas.pharmacist_a)
     assert "Secret" not in client.get(reverse("guidance:detail", args=["t"])).content.decode()
     assert client.get(reverse("guidance:version", args=["t", 2])).status_code == 404
@@ -167,8 +186,12 @@ def test_the_site_page_uses_constant_queries(personas):
 
 def test_pages_demand_login(client):
     publish_guidance(title="T", slug="t")
-    for url in [reverse("guidance:list"), reverse("guidance:detail", args=["t"]),
-                reverse("guidance:acknowledgements"), reverse("guidance:editor_list")]:
+    for url in [
+        reverse("guidance:list"),
+        reverse("guidance:detail", args=["t"]),
+        reverse("guidance:acknowledgements"),
+        reverse("guidance:editor_list"),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
 

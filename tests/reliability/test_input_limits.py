@@ -24,8 +24,9 @@ def test_deeply_nested_json_is_a_400_not_a_recursion_error(personas, settings, u
 
 
 def test_the_anonymous_token_endpoint_refuses_depth_with_any_json_content_type():
-    response = Client().post("/api/v1/auth/token/", DEEP,
-                             content_type="application/json; charset=utf-8")
+    response = Client().post(
+        "/api/v1/auth/token/", DEEP, content_type="application/json; charset=utf-8"
+    )
     assert response.status_code == 400
 
 
@@ -39,9 +40,11 @@ def test_a_body_over_the_size_limit_is_a_413(settings, url):
 
 
 def test_ordinary_json_still_reaches_the_view(personas):
-    response = Client().post("/api/v1/auth/token/",
-                             {"email": "[[[[nobody]]]]@nhs.example", "password": "{" * 100},
-                             content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token/",
+        {"email": "[[[[nobody]]]]@nhs.example", "password": "{" * 100},
+        content_type="application/json",
+    )
     assert response.status_code == 400  # bad credentials, answered by the view itself
     assert "detail" not in response.json() or "nested" not in str(response.json())
 

@@ -27,8 +27,12 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_manage_py_fails_in_one_line_when_the_database_cannot_be_reached():
     result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, capture_output=True,
-        text=True, timeout=60, env=_env(DATABASE_URL=WRONG_PORT_URL),
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(DATABASE_URL=WRONG_PORT_URL),
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -65,17 +69,34 @@ def _get(url: str, **headers: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "chaos-" + "k" * 50, "ALLOWED_HOSTS": "127.0.0.1",
-              "SECURE_SSL_REDIRECT": "false", "STATIC_MANIFEST": "false"}
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "chaos-" + "k" * 50,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "STATIC_MANIFEST": "false",
+}
 
 
 def test_a_web_server_with_a_wrong_database_port_says_so_and_answers_503(tmp_path):
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "atmp_portal.wsgi:application", "--bind",
-             f"127.0.0.1:{PORT}", "--workers", "1", "--timeout", "30"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "atmp_portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                "1",
+                "--timeout",
+                "30",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             env={**_env(DATABASE_URL=WRONG_PORT_URL), **PRODUCTION},
         )
     try:
@@ -114,9 +135,21 @@ def test_a_worker_says_in_one_line_that_the_database_cannot_be_reached(tmp_path)
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", "--pool=solo",
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "atmp_portal",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
     try:
         deadline = time.monotonic() + 45

@@ -113,72 +113,114 @@ def _raw(sql: str, params=()) -> None:
 # Each write changes what the site's sets hold.
 WRITES = {
     "capability renamed (save)": lambda w: (
-        setattr(w.a, "name", "Renamed cell therapy unit"), w.a.save()),
+        setattr(w.a, "name", "Renamed cell therapy unit"),
+        w.a.save(),
+    ),
     "capability's expected evidence (QuerySet.update)": lambda w: Capability.objects.filter(
-        pk=w.b.pk).update(evidence_expected=[{"label": "A new SOP"}]),
+        pk=w.b.pk
+    ).update(evidence_expected=[{"label": "A new SOP"}]),
     "capability renamed (raw SQL)": lambda w: _raw(
-        "UPDATE sites_capability SET name = %s WHERE id = %s", ["Raw name", w.c.pk]),
+        "UPDATE sites_capability SET name = %s WHERE id = %s", ["Raw name", w.c.pk]
+    ),
     "capability's category (bulk_update)": lambda w: Capability.objects.bulk_update(
-        [Capability(pk=w.d.pk, category=Capability.Category.values[-1]
-                    if w.d.category != Capability.Category.values[-1]
-                    else Capability.Category.values[0])], ["category"]),
+        [
+            Capability(
+                pk=w.d.pk,
+                category=Capability.Category.values[-1]
+                if w.d.category != Capability.Category.values[-1]
+                else Capability.Category.values[0],
+            )
+        ],
+        ["category"],
+    ),
     "course retitled (save)": lambda w: (
-        setattr(w.course, "title", "Retitled course"), w.course.save()),
+        setattr(w.course, "title", "Retitled course"),
+        w.course.save(),
+    ),
     "course's renewal period (raw SQL)": lambda w: _raw(
-        "UPDATE training_course SET renewal_months = 36 WHERE id = %s", [w.course.pk]),
+        "UPDATE training_course SET renewal_months = 36 WHERE id = %s", [w.course.pk]
+    ),
     "profile renamed (save)": lambda w: (
-        setattr(w.profile, "name", "Renamed profile"), w.profile.save()),
+        setattr(w.profile, "name", "Renamed profile"),
+        w.profile.save(),
+    ),
     "profile renamed (QuerySet.update)": lambda w: RequirementProfile.objects.filter(
-        pk=w.second_profile.pk).update(name="Updated profile"),
+        pk=w.second_profile.pk
+    ).update(name="Updated profile"),
     "requirement added to a profile": lambda w: CapabilityRequirementFactory(
-        profile=w.second_profile, capabilities=[w.d], level="recommended"),
-    "requirements bulk-created": lambda w: CapabilityRequirement.objects.bulk_create(
-        [CapabilityRequirement(profile=w.profile, level="mandatory", note="bulk")]
-    ) and w.profile.capability_requirements.get(note="bulk").capabilities.add(w.d),
+        profile=w.second_profile, capabilities=[w.d], level="recommended"
+    ),
+    "requirements bulk-created": lambda w: (
+        CapabilityRequirement.objects.bulk_create(
+            [CapabilityRequirement(profile=w.profile, level="mandatory", note="bulk")]
+        )
+        and w.profile.capability_requirements.get(note="bulk").capabilities.add(w.d)
+    ),
     "requirement's level edited (save)": lambda w: (
-        setattr(w.own, "level", "recommended"), w.own.save()),
+        setattr(w.own, "level", "recommended"),
+        w.own.save(),
+    ),
     "requirement's note (raw SQL)": lambda w: _raw(
-        "UPDATE trials_capabilityrequirement SET note = 'Raw note' WHERE id = %s", [w.own.pk]),
+        "UPDATE trials_capabilityrequirement SET note = 'Raw note' WHERE id = %s", [w.own.pk]
+    ),
     "alternative added (m2m add)": lambda w: w.cap_a.capabilities.add(w.b),
     "alternative removed (raw SQL on the m2m table)": lambda w: _raw(
         "DELETE FROM trials_capabilityrequirement_capabilities"
-        " WHERE capabilityrequirement_id = %s AND capability_id = %s", [w.own.pk, w.d.pk]),
+        " WHERE capabilityrequirement_id = %s AND capability_id = %s",
+        [w.own.pk, w.d.pk],
+    ),
     "requirement deleted": lambda w: w.own.delete(),
     "training requirement's staff number (QuerySet.update)": lambda w: (
-        TrainingRequirement.objects.filter(pk=w.train.pk).update(min_staff=3)),
+        TrainingRequirement.objects.filter(pk=w.train.pk).update(min_staff=3)
+    ),
     "training requirement's role (save)": lambda w: (
-        setattr(w.train, "role", "RESEARCH_NURSE"), w.train.save()),
+        setattr(w.train, "role", "RESEARCH_NURSE"),
+        w.train.save(),
+    ),
     "training requirement deleted (raw SQL)": lambda w: _raw(
-        "DELETE FROM trials_trainingrequirement WHERE id = %s", [w.train.pk]),
+        "DELETE FROM trials_trainingrequirement WHERE id = %s", [w.train.pk]
+    ),
     "own training requirement added": lambda w: TrainingRequirementFactory(
-        trial=w.second_trial, course=w.other_course, min_staff=2),
+        trial=w.second_trial, course=w.other_course, min_staff=2
+    ),
     "profile removed from a trial (m2m remove)": lambda w: w.trial.profiles.remove(
-        w.second_profile),
+        w.second_profile
+    ),
     "profile added to a trial (raw SQL on the m2m table)": lambda w: _raw(
         "INSERT INTO trials_trial_profiles (trial_id, requirementprofile_id) VALUES (%s, %s)",
-        [w.second_trial.pk, w.second_profile.pk]),
+        [w.second_trial.pk, w.second_profile.pk],
+    ),
     "override added": lambda w: RequirementOverride.objects.create(
-        trial=w.trial, training_requirement=w.train, level="excluded", reason="Not needed"),
+        trial=w.trial, training_requirement=w.train, level="excluded", reason="Not needed"
+    ),
     "override's level changed (QuerySet.update)": lambda w: RequirementOverride.objects.filter(
-        trial=w.trial).update(level="excluded"),
+        trial=w.trial
+    ).update(level="excluded"),
     "override deleted": lambda w: RequirementOverride.objects.filter(trial=w.trial).delete(),
     # The test's transaction has deferred foreign key checks pending: run them first.
     "overrides truncated": lambda w: _raw(
-        "SET CONSTRAINTS ALL IMMEDIATE; TRUNCATE trials_requirementoverride"),
+        "SET CONSTRAINTS ALL IMMEDIATE; TRUNCATE trials_requirementoverride"
+    ),
     "trial added to the site": lambda w: TrialSiteFactory(trial=w.elsewhere, site=w.site),
     "trial removed from the site": lambda w: TrialSite.objects.filter(
-        trial=w.second_trial, site=w.site).delete(),
-    "trial renamed": lambda w: Trial.objects.filter(pk=w.trial.pk).update(
-        short_title="ZZ renamed"),
+        trial=w.second_trial, site=w.site
+    ).delete(),
+    "trial renamed": lambda w: Trial.objects.filter(pk=w.trial.pk).update(short_title="ZZ renamed"),
     "profile added": lambda w: RequirementProfileFactory(name="Another profile"),
     "requirement's level (QuerySet.update)": lambda w: CapabilityRequirement.objects.filter(
-        profile=w.second_profile).update(level="recommended"),
+        profile=w.second_profile
+    ).update(level="recommended"),
     "alternative removed (m2m remove)": lambda w: w.cap_bc.capabilities.remove(w.c),
     "training requirements bulk-created": lambda w: TrainingRequirement.objects.bulk_create(
-        [TrainingRequirement(profile=w.second_profile, course=w.course, min_staff=1,
-                             level="mandatory")]),  # fmt: skip
+        [
+            TrainingRequirement(
+                profile=w.second_profile, course=w.course, min_staff=1, level="mandatory"
+            )
+        ]
+    ),  # fmt: skip
     "training requirement deleted (QuerySet.delete)": lambda w: TrainingRequirement.objects.filter(
-        pk=w.train.pk).delete(),
+        pk=w.train.pk
+    ).delete(),
     "profile added to a trial (m2m add)": lambda w: w.second_trial.profiles.add(w.second_profile),
 }
 

@@ -31,11 +31,19 @@ def checklist(personas):
             ("sop", "Pharmacy receipt SOP", Capability.Category.PHARMACY),
         ]
     }
-    ln2 = SiteCapabilityFactory(site=site, capability=caps["ln2"], status="in_place",
-                                evidence_expires_on=today + dt.timedelta(days=30))
+    ln2 = SiteCapabilityFactory(
+        site=site,
+        capability=caps["ln2"],
+        status="in_place",
+        evidence_expires_on=today + dt.timedelta(days=30),
+    )
     ln2.evidence.add(EvidenceDocumentFactory(site=site))
-    SiteCapabilityFactory(site=site, capability=caps["dewar"], status="in_place",
-                          evidence_expires_on=today - dt.timedelta(days=1))
+    SiteCapabilityFactory(
+        site=site,
+        capability=caps["dewar"],
+        status="in_place",
+        evidence_expires_on=today - dt.timedelta(days=1),
+    )
     SiteCapabilityFactory(site=site, capability=caps["freezer"], status="in_progress")
     trial = TrialFactory(short_title="ORION-19")
     TrialSiteFactory(trial=trial, site=site)
@@ -54,16 +62,19 @@ def _shown(body: str, caps) -> set[str]:
     return {code for code, cap in caps.items() if f'id="item-{cap.pk}"' in body}
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({}, {"ln2", "dewar", "freezer", "alarm", "sop"}),
-    ({"status": "in_place"}, {"ln2", "dewar"}),
-    ({"status": "not_recorded"}, {"alarm", "sop"}),
-    ({"q": "DEWAR"}, {"dewar"}),
-    ({"evidence": "expiring"}, {"ln2"}),
-    ({"evidence": "expired"}, {"dewar"}),
-    ({"evidence": "none"}, {"dewar", "freezer", "alarm", "sop"}),
-    ({"status": "in_place", "evidence": "none"}, {"dewar"}),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"ln2", "dewar", "freezer", "alarm", "sop"}),
+        ({"status": "in_place"}, {"ln2", "dewar"}),
+        ({"status": "not_recorded"}, {"alarm", "sop"}),
+        ({"q": "DEWAR"}, {"dewar"}),
+        ({"evidence": "expiring"}, {"ln2"}),
+        ({"evidence": "expired"}, {"dewar"}),
+        ({"evidence": "none"}, {"dewar", "freezer", "alarm", "sop"}),
+        ({"status": "in_place", "evidence": "none"}, {"dewar"}),
+    ],
+)
 def test_it_filters_and_searches_the_items(personas, checklist, params, expected):
     caps, _ = checklist
     body = _page(personas.client_for(personas.coordinator_a), personas.site_a, **params)
@@ -72,8 +83,9 @@ def test_it_filters_and_searches_the_items(personas, checklist, params, expected
 
 def test_it_shows_only_the_gaps_of_the_chosen_trial(personas, checklist):
     caps, trial = checklist
-    body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
-                 gaps_for=f"trial-{trial.pk}")
+    body = _page(
+        personas.client_for(personas.coordinator_a), personas.site_a, gaps_for=f"trial-{trial.pk}"
+    )
     # ln2 is in place (expiring but met); the freezer, in progress, is the trial's one gap.
     assert _shown(body, caps) == {"freezer"}
     assert "Showing 1 of 5 items" in body
@@ -95,8 +107,11 @@ def test_each_line_tags_its_status_by_colour_and_links_to_the_item_page(personas
     caps, _ = checklist
     site = personas.site_a
     body = _page(personas.client_for(personas.coordinator_a), site)
-    for code, colour, label in [("ln2", "green", "In place"), ("freezer", "blue", "In progress"),
-                                ("alarm", "white", "Not recorded")]:
+    for code, colour, label in [
+        ("ln2", "green", "In place"),
+        ("freezer", "blue", "In progress"),
+        ("alarm", "white", "Not recorded"),
+    ]:
         summary = body.split(f'id="summary-{caps[code].pk}"', 1)[1].split("</summary>", 1)[0]
         assert f'<strong class="nhsuk-tag nhsuk-tag--{colour}">{label}</strong>' in summary
         assert "0 evidence files" in summary or code == "ln2"
@@ -106,8 +121,12 @@ def test_each_line_tags_its_status_by_colour_and_links_to_the_item_page(personas
 
 
 def test_an_impossible_filter_value_is_a_message_by_the_field_not_an_error(personas, checklist):
-    body = _page(personas.client_for(personas.coordinator_a), personas.site_a,
-                 status="nonsense", gaps_for="trial-999")
+    body = _page(
+        personas.client_for(personas.coordinator_a),
+        personas.site_a,
+        status="nonsense",
+        gaps_for="trial-999",
+    )
     assert "Select the status from the list" in body
     assert "Select the trial or profile from the list" in body
 
@@ -139,8 +158,12 @@ def _queries(client, site) -> int:
 def _grow_to(site, n: int) -> None:
     have = Capability.objects.count()
     new = Capability.objects.bulk_create(
-        Capability(code=f"bulk_{i}", name=f"Bulk capability {i}", description="-",
-                   category=Capability.Category.values[i % 7])
+        Capability(
+            code=f"bulk_{i}",
+            name=f"Bulk capability {i}",
+            description="-",
+            category=Capability.Category.values[i % 7],
+        )
         for i in range(have, n)
     )
     SiteCapability.objects.bulk_create(
@@ -174,7 +197,10 @@ def guided(personas, checklist):
     from tests.guidance.factories import publish_guidance
 
     caps, trial = checklist
-    for slug, title in [("ln2-vapour", "Keeping ATMPs in vapour & LN2"), ("alarms", "Alarms <first>")]:
+    for slug, title in [
+        ("ln2-vapour", "Keeping ATMPs in vapour & LN2"),
+        ("alarms", "Alarms <first>"),
+    ]:
         version = publish_guidance(editor=personas.editor, title=title, slug=slug)
         services.document_links_update(
             document=version.document, user=personas.editor, capabilities=[caps["ln2"]], courses=[]
@@ -215,37 +241,55 @@ def test_each_item_keeps_its_summary_guidance_needs_and_link(personas, guided):
     body = _page(personas.client_for(personas.coordinator_a), site)
     expires = timezone.localdate() + dt.timedelta(days=30)
     assert "Guidance: " in _guidance_links("ln2")
-    assertInHTML(_item(
-        site, caps["ln2"],
-        summary='<span class="app-checklist__name">Liquid nitrogen storage</span> '
-        '<strong class="nhsuk-tag nhsuk-tag--green">In place</strong> '
-        f'<span class="app-checklist__meta">valid to {expires.day} {expires:%b %Y} · '
-        "1 evidence file</span>",
-        body=_guidance_links("ln2") + '<p class="nhsuk-body-s">Needed by ORION-19.</p>',
-        verb="Open and change Liquid nitrogen storage",
-    ), body, count=1)
-    assertInHTML(_item(
-        site, caps["freezer"],
-        summary='<span class="app-checklist__name">Minus 80 freezer</span> '
-        '<strong class="nhsuk-tag nhsuk-tag--blue">In progress</strong> '
-        '<span class="app-checklist__meta">no expiry · 0 evidence files</span>',
-        body='<p class="nhsuk-body-s">Needed by ORION-19 (gap).</p>',
-        verb="Open and change Minus 80 freezer",
-    ), body, count=1)
-    assertInHTML(_item(
-        site, caps["odd"],
-        summary='<span class="app-checklist__name">Cell &amp; &quot;gene&quot; &lt;lab&gt;</span> '
-        '<strong class="nhsuk-tag nhsuk-tag--white">Not recorded</strong> '
-        '<span class="app-checklist__meta">no expiry · 0 evidence files</span>',
-        verb="Open and change Cell &amp; &quot;gene&quot; &lt;lab&gt;",
-    ), body, count=1)
+    assertInHTML(
+        _item(
+            site,
+            caps["ln2"],
+            summary='<span class="app-checklist__name">Liquid nitrogen storage</span> '
+            '<strong class="nhsuk-tag nhsuk-tag--green">In place</strong> '
+            f'<span class="app-checklist__meta">valid to {expires.day} {expires:%b %Y} · '
+            "1 evidence file</span>",
+            body=_guidance_links("ln2") + '<p class="nhsuk-body-s">Needed by ORION-19.</p>',
+            verb="Open and change Liquid nitrogen storage",
+        ),
+        body,
+        count=1,
+    )
+    assertInHTML(
+        _item(
+            site,
+            caps["freezer"],
+            summary='<span class="app-checklist__name">Minus 80 freezer</span> '
+            '<strong class="nhsuk-tag nhsuk-tag--blue">In progress</strong> '
+            '<span class="app-checklist__meta">no expiry · 0 evidence files</span>',
+            body='<p class="nhsuk-body-s">Needed by ORION-19 (gap).</p>',
+            verb="Open and change Minus 80 freezer",
+        ),
+        body,
+        count=1,
+    )
+    assertInHTML(
+        _item(
+            site,
+            caps["odd"],
+            summary='<span class="app-checklist__name">Cell &amp; &quot;gene&quot; &lt;lab&gt;</span> '
+            '<strong class="nhsuk-tag nhsuk-tag--white">Not recorded</strong> '
+            '<span class="app-checklist__meta">no expiry · 0 evidence files</span>',
+            verb="Open and change Cell &amp; &quot;gene&quot; &lt;lab&gt;",
+        ),
+        body,
+        count=1,
+    )
     assert body.count('class="app-checklist__item"') == len(caps)
 
 
-@pytest.mark.parametrize(("who", "storage_verb", "pharmacy_verb"), [
-    ("national", "Open", "Open"),
-    ("pharmacist_a", "Open", "Open and change"),
-])
+@pytest.mark.parametrize(
+    ("who", "storage_verb", "pharmacy_verb"),
+    [
+        ("national", "Open", "Open"),
+        ("pharmacist_a", "Open", "Open and change"),
+    ],
+)
 def test_each_item_offers_to_change_it_only_to_whoever_may(
     personas, guided, who, storage_verb, pharmacy_verb
 ):

@@ -166,8 +166,9 @@ class Network:
     def cached(self) -> list:
         """Every site on every date, through the pages' entry points (the cache)."""
         return [
-            readiness.assess_site_for(site=site, trials=[self.trial], profiles=[self.profile],
-                                      on=on)  # fmt: skip
+            readiness.assess_site_for(
+                site=site, trials=[self.trial], profiles=[self.profile], on=on
+            )  # fmt: skip
             for on in self.dates()
             for site in self.sites
         ]
@@ -189,9 +190,11 @@ def _item_a(network: Network) -> SiteCapability:
 
 
 def _record_x(network: Network) -> TrainingRecord:
-    return TrainingRecord.objects.filter(
-        staff__site=network.sites[0], course=network.course_x
-    ).order_by("pk").first()
+    return (
+        TrainingRecord.objects.filter(staff__site=network.sites[0], course=network.course_x)
+        .order_by("pk")
+        .first()
+    )
 
 
 # --- writes to the site's rows: each moves its stamp (migration 0005) --------------------------

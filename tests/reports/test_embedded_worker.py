@@ -35,11 +35,13 @@ def embedded_broker(settings, tmp_path):
     folder = tmp_path / "broker"
     folder.mkdir()
     conf = celery_app.conf
-    saved = (conf.broker_url, dict(conf.broker_transport_options or {}),
-             conf.task_always_eager)
+    saved = (conf.broker_url, dict(conf.broker_transport_options or {}), conf.task_always_eager)
     conf.broker_url = "filesystem://"
-    conf.broker_transport_options = {"data_folder_in": str(folder),
-                                     "data_folder_out": str(folder), "polling_interval": 0.2}
+    conf.broker_transport_options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "polling_interval": 0.2,
+    }
     conf.task_always_eager = False
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
@@ -55,12 +57,29 @@ def embedded_broker(settings, tmp_path):
 
 def _embedded_worker(embedded_broker, media: Path, log: Path, *pool: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(DJANGO_SETTINGS_MODULE="atmp_portal.settings_test", DATABASE_URL=_database_url(),
-               EMBEDDED_BROKER_DIR=str(embedded_broker), TEST_MEDIA_ROOT=str(media))
+    env.update(
+        DJANGO_SETTINGS_MODULE="atmp_portal.settings_test",
+        DATABASE_URL=_database_url(),
+        EMBEDDED_BROKER_DIR=str(embedded_broker),
+        TEST_MEDIA_ROOT=str(media),
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "atmp_portal", "worker", *(pool or ["--pool=solo"]),
-         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "atmp_portal",
+            "worker",
+            *(pool or ["--pool=solo"]),
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -75,10 +94,15 @@ def test_a_report_goes_from_queued_to_succeeded_on_the_embedded_worker(
     try:
         client = personas.client_for(personas.coordinator_a)
         started = time.monotonic()
-        response = client.post("/reports/new/", {
-            "kind": "site", "site": personas.site_a.pk, "trial": scenario.trial.pk,
-            "on": "2026-11-23",
-        })
+        response = client.post(
+            "/reports/new/",
+            {
+                "kind": "site",
+                "site": personas.site_a.pk,
+                "trial": scenario.trial.pk,
+                "on": "2026-11-23",
+            },
+        )
         assert response.status_code == 302
         assert time.monotonic() - started < 2  # nothing was built inside the request
         report = ReadinessReport.objects.get()
@@ -117,17 +141,20 @@ def test_a_national_report_is_built_in_parts_on_the_embedded_worker(
     media = tmp_path / "media"
     media.mkdir()
     settings.MEDIA_ROOT = str(media)
-    worker = _embedded_worker(embedded_broker, media, tmp_path / "worker.log",
-                              "--pool=prefork", "--concurrency=2")
+    worker = _embedded_worker(
+        embedded_broker, media, tmp_path / "worker.log", "--pool=prefork", "--concurrency=2"
+    )
     try:
-        report = jobs.report_request(user=personas.national, kind="national",
-                                     profile=scenario.profile.code, as_of=TODAY)
+        report = jobs.report_request(
+            user=personas.national, kind="national", profile=scenario.profile.code, as_of=TODAY
+        )
         deadline = time.monotonic() + 180
         while report.is_active and time.monotonic() < deadline:
             time.sleep(0.2)
             report.refresh_from_db()
         assert report.status == Status.SUCCEEDED, (
-            report.error or (tmp_path / "worker.log").read_text()[-3000:])
+            report.error or (tmp_path / "worker.log").read_text()[-3000:]
+        )
         pages = PdfReader(Path(report.pdf.path).open("rb")).pages
         text = " ".join(" ".join(page.extract_text() for page in pages).split())
         assert f"Page {len(pages)} of {len(pages)}" in text

@@ -53,45 +53,71 @@ def build_scenario(personas) -> Scenario:
     """Site A lacks two mandatory capabilities and one of two trained cell-lab scientists."""
     with time_machine.travel(RECORDED, tick=False):  # before TODAY, read from the history
         trial = TrialFactory(short_title="CARTX-01")
-        ln2 = CapabilityFactory(code="ln2_storage", name="Liquid nitrogen vapour storage",
-                                evidence_expected=[{"type": "sop", "label": "LN2 storage SOP"}])
-        gmo = CapabilityFactory(code="gmo_containment", name="GMO class 1 containment",
-                                category="laboratory")
+        ln2 = CapabilityFactory(
+            code="ln2_storage",
+            name="Liquid nitrogen vapour storage",
+            evidence_expected=[{"type": "sop", "label": "LN2 storage SOP"}],
+        )
+        gmo = CapabilityFactory(
+            code="gmo_containment", name="GMO class 1 containment", category="laboratory"
+        )
         apheresis = CapabilityFactory(code="apheresis", name="Apheresis unit", category="clinical")
         icu = CapabilityFactory(code="icu_cover", name="Critical care cover", category="clinical")
         CapabilityRequirementFactory(trial=trial, capabilities=[ln2])
         CapabilityRequirementFactory(trial=trial, capabilities=[gmo])
         CapabilityRequirementFactory(trial=trial, capabilities=[apheresis])
-        CapabilityRequirementFactory(trial=trial, capabilities=[icu], level=RequirementLevel.RECOMMENDED)
-        SiteCapabilityFactory(site=personas.site_a, capability=gmo,
-                              status=SiteCapability.Status.IN_PROGRESS)
-        SiteCapabilityFactory(site=personas.site_a, capability=apheresis,
-                              evidence_expires_on=TODAY + dt.timedelta(days=30))
+        CapabilityRequirementFactory(
+            trial=trial, capabilities=[icu], level=RequirementLevel.RECOMMENDED
+        )
+        SiteCapabilityFactory(
+            site=personas.site_a, capability=gmo, status=SiteCapability.Status.IN_PROGRESS
+        )
+        SiteCapabilityFactory(
+            site=personas.site_a,
+            capability=apheresis,
+            evidence_expires_on=TODAY + dt.timedelta(days=30),
+        )
         course = CourseFactory(code="cryo_handling", title="Cryogenic handling", renewal_months=24)
         TrainingRequirementFactory(trial=trial, course=course, role="CELL_LAB_SCI", min_staff=2)
         trained = StaffMemberFactory(site=personas.site_a, full_name="Ada Lovelace")
-        TrainingRecordFactory(staff=trained, course=course, completed_on=TODAY - dt.timedelta(days=10))
+        TrainingRecordFactory(
+            staff=trained, course=course, completed_on=TODAY - dt.timedelta(days=10)
+        )
         TrialSiteFactory(trial=trial, site=personas.site_a)
         TrialSiteFactory(trial=trial, site=personas.site_b)
         profile = RequirementProfileFactory(code="cart_core", name="CAR-T core")
         CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
         empty_trial = TrialFactory(short_title="EMPTY-01")
         TrialSiteFactory(trial=empty_trial, site=personas.site_a)
-    return Scenario(trial, empty_trial, profile,
-                    ["Liquid nitrogen vapour storage", "GMO class 1 containment"],
-                    "Cryogenic handling")
+    return Scenario(
+        trial,
+        empty_trial,
+        profile,
+        ["Liquid nitrogen vapour storage", "GMO class 1 containment"],
+        "Cryogenic handling",
+    )
 
 
 def request_site_report(personas, scenario, user=None, **overrides) -> ReadinessReport:
-    params = dict(user=user or personas.coordinator_a, kind="site", site=personas.site_a.pk,
-                  trial=scenario.trial.pk, as_of=TODAY)
+    params = dict(
+        user=user or personas.coordinator_a,
+        kind="site",
+        site=personas.site_a.pk,
+        trial=scenario.trial.pk,
+        as_of=TODAY,
+    )
     params.update(overrides)
     return jobs.report_request(**params)
 
 
 def make_report(personas, scenario, **fields) -> ReadinessReport:
-    values = dict(kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
-                  requested_by=personas.coordinator_a)
+    values = dict(
+        kind="site",
+        site=personas.site_a,
+        trial=scenario.trial,
+        as_of=TODAY,
+        requested_by=personas.coordinator_a,
+    )
     values.update(fields)
     return ReadinessReport.objects.create(**values)
 
@@ -102,7 +128,9 @@ def make_report(personas, scenario, **fields) -> ReadinessReport:
 def test_it_queues_the_job_only_after_the_transaction_commits(
     personas, scenario, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(tasks.build_report, "apply_async", return_value=QUEUED_RESULT) as apply_async:
+    with mock.patch.object(
+        tasks.build_report, "apply_async", return_value=QUEUED_RESULT
+    ) as apply_async:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             report = request_site_report(personas, scenario)
         apply_async.assert_not_called()
@@ -327,8 +355,9 @@ def test_running_a_finished_report_again_does_nothing(personas, scenario, media,
 
 
 def test_it_rebuilds_a_report_left_running_by_a_killed_worker(personas, scenario, media, eager):
-    report = make_report(personas, scenario, status=Status.RUNNING, attempts=1,
-                         started_at=timezone.now())
+    report = make_report(
+        personas, scenario, status=Status.RUNNING, attempts=1, started_at=timezone.now()
+    )
     report = run_task(report)
     assert (report.status, report.attempts) == (Status.SUCCEEDED, 2)
 
@@ -390,16 +419,20 @@ def test_the_soft_time_limit_ends_in_failed(personas, scenario, media, eager):
 
 
 def test_it_gives_up_on_a_report_that_keeps_losing_its_worker(personas, scenario, media, eager):
-    report = make_report(personas, scenario, status=Status.RUNNING,
-                         attempts=jobs.MAX_ATTEMPTS, started_at=timezone.now())
+    report = make_report(
+        personas,
+        scenario,
+        status=Status.RUNNING,
+        attempts=jobs.MAX_ATTEMPTS,
+        started_at=timezone.now(),
+    )
     report = run_task(report)
     assert report.status == Status.FAILED
     assert report.error == jobs.GAVE_UP.format(attempts=jobs.MAX_ATTEMPTS)
 
 
 def test_a_trial_report_covers_only_participating_sites_the_requester_sees(personas, scenario):
-    report = make_report(personas, scenario, kind="trial", site=None,
-                         requested_by=personas.network)
+    report = make_report(personas, scenario, kind="trial", site=None, requested_by=personas.network)
     assert list(access.report_sites(report)) == [personas.site_a]
     report.requested_by = personas.national
     assert set(access.report_sites(report)) == {personas.site_a, personas.site_b}
@@ -414,7 +447,10 @@ def test_a_fresh_web_process_finds_the_build_task_by_name():
         "from reports import broker; print(broker.build_task().name)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "atmp_portal.settings_test"},
     )

@@ -31,10 +31,15 @@ def test_a_valid_request_queues_the_job_and_shows_its_page(
     client = personas.client_for(personas.coordinator_a)
     with mock.patch.object(tasks.build_report, "apply_async", return_value=QUEUED_RESULT):
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/reports/new/", {
-                "kind": "site", "site": personas.site_a.pk, "trial": scenario.trial.pk,
-                "on": "2026-11-23",
-            })
+            response = client.post(
+                "/reports/new/",
+                {
+                    "kind": "site",
+                    "site": personas.site_a.pk,
+                    "trial": scenario.trial.pk,
+                    "on": "2026-11-23",
+                },
+            )
     report = ReadinessReport.objects.get()
     assert response.status_code == 302 and response.url == f"/reports/{report.pk}/"
     page = client.get(response.url).content.decode()
@@ -64,25 +69,32 @@ def test_bad_input_shows_the_nhs_error_pattern(personas, scenario, data, message
 def test_a_broker_outage_is_explained_on_the_form(personas, scenario):
     from kombu.exceptions import OperationalError
 
-    with mock.patch.object(tasks.build_report, "apply_async",
-                           side_effect=OperationalError("refused")):
-        response = personas.client_for(personas.coordinator_a).post("/reports/new/", {
-            "kind": "site", "site": personas.site_a.pk, "trial": scenario.trial.pk,
-            "on": "2026-11-23",
-        })
+    with mock.patch.object(
+        tasks.build_report, "apply_async", side_effect=OperationalError("refused")
+    ):
+        response = personas.client_for(personas.coordinator_a).post(
+            "/reports/new/",
+            {
+                "kind": "site",
+                "site": personas.site_a.pk,
+                "trial": scenario.trial.pk,
+                "on": "2026-11-23",
+            },
+        )
     assert response.status_code == 400
     assert broker.BROKER_UNAVAILABLE in response.content.decode()
 
 
 def test_my_reports_polls_only_unfinished_jobs(personas, scenario):
     queued = make_report(personas, scenario)
-    done = make_report(personas, scenario, status="failed", error="It broke.",
-                      as_of=TODAY.replace(day=1))
+    done = make_report(
+        personas, scenario, status="failed", error="It broke.", as_of=TODAY.replace(day=1)
+    )
     make_report(personas, scenario, requested_by=personas.pharmacist_a, as_of=TODAY.replace(day=2))
     html = personas.client_for(personas.coordinator_a).get("/reports/").content.decode()
     assert f'hx-get="/reports/{queued.pk}/status/"' in html
     assert f'hx-get="/reports/{done.pk}/status/"' not in html and "It broke." in html
-    assert html.count("<strong class=\"nhsuk-tag") == 2  # the pharmacist's report is not listed
+    assert html.count('<strong class="nhsuk-tag') == 2  # the pharmacist's report is not listed
     assert "<noscript>" in html and "Reload this page" in html
     assert 'href="/reports/"' in html  # the "Reports" navigation item
 
@@ -115,8 +127,15 @@ def test_downloads_are_attachments_for_those_who_may_see_the_scope(
 
 
 def test_a_national_report_is_private_to_its_requester_below_national_scope(personas, scenario):
-    report = make_report(personas, scenario, kind="national", site=None, trial=None,
-                        profile=scenario.profile, requested_by=personas.national)
+    report = make_report(
+        personas,
+        scenario,
+        kind="national",
+        site=None,
+        trial=None,
+        profile=scenario.profile,
+        requested_by=personas.national,
+    )
     assert personas.client_for(personas.network).get(f"/reports/{report.pk}/").status_code == 404
     assert personas.client_for(personas.national).get(f"/reports/{report.pk}/").status_code == 200
 
@@ -125,7 +144,12 @@ def test_pages_need_login(personas, scenario):
     report = make_report(personas, scenario)
     from django.test import Client
 
-    for url in ("/reports/", "/reports/new/", f"/reports/{report.pk}/", f"/reports/{report.pk}/pdf/"):
+    for url in (
+        "/reports/",
+        "/reports/new/",
+        f"/reports/{report.pk}/",
+        f"/reports/{report.pk}/pdf/",
+    ):
         assert Client().get(url).status_code == 302
 
 
@@ -134,8 +158,10 @@ def test_the_site_and_region_are_asked_under_their_kind_of_report(personas, scen
     for kind, field in (("site", "site"), ("region", "region")):
         radio = re.search(rf'<input[^>]* value="{kind}"[^>]*>', html).group(0)
         target = re.search(r'data-aria-controls="([^"]+)"', radio).group(1)
-        reveal = html[html.index(f'id="{target}"'):]
+        reveal = html[html.index(f'id="{target}"') :]
         assert reveal.index(f'name="{field}"') < reveal.index("nhsuk-radios__item")
         assert html.count(f'name="{field}"') == 1
-    assert "nhsuk-radios__conditional--hidden" not in html.split('value="site"')[1].split(
-        "nhsuk-radios__item")[0]  # site reports are the default: shown
+    assert (
+        "nhsuk-radios__conditional--hidden"
+        not in html.split('value="site"')[1].split("nhsuk-radios__item")[0]
+    )  # site reports are the default: shown

@@ -53,10 +53,23 @@ def test_the_sweep_resends_a_job_queued_past_the_bound(
 def test_the_sweep_reclaims_a_running_job_whose_lease_ran_out(
     personas, scenario, sent, django_capture_on_commit_callbacks
 ):
-    dead = make_report(personas, scenario, status=Status.RUNNING, attempts=1,
-                       started_at=_ago(60), lease_expires_at=_ago(1))
-    alive = make_report(personas, scenario, as_of=TODAY - dt.timedelta(1), status=Status.RUNNING,
-                        attempts=1, started_at=_ago(60), lease_expires_at=_ago(-20))
+    dead = make_report(
+        personas,
+        scenario,
+        status=Status.RUNNING,
+        attempts=1,
+        started_at=_ago(60),
+        lease_expires_at=_ago(1),
+    )
+    alive = make_report(
+        personas,
+        scenario,
+        as_of=TODAY - dt.timedelta(1),
+        status=Status.RUNNING,
+        attempts=1,
+        started_at=_ago(60),
+        lease_expires_at=_ago(-20),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.reports_sweep() == 1
     assert _sent_ids(sent) == [dead.pk]
@@ -68,8 +81,14 @@ def test_the_sweep_reclaims_a_running_job_whose_lease_ran_out(
 
 
 def test_a_reclaimed_job_is_built_by_the_next_attempt(personas, scenario, media, eager):
-    report = make_report(personas, scenario, status=Status.RUNNING, attempts=1,
-                         started_at=_ago(60), lease_expires_at=_ago(1))
+    report = make_report(
+        personas,
+        scenario,
+        status=Status.RUNNING,
+        attempts=1,
+        started_at=_ago(60),
+        lease_expires_at=_ago(1),
+    )
     jobs.reports_sweep()  # eager: the resent task runs at once, after commit
     report.refresh_from_db()
     if report.status == Status.QUEUED:  # on_commit inside the test transaction: run it here
@@ -79,8 +98,13 @@ def test_a_reclaimed_job_is_built_by_the_next_attempt(personas, scenario, media,
 
 
 def test_the_sweep_fails_a_job_that_lost_its_worker_on_every_attempt(personas, scenario, sent):
-    report = make_report(personas, scenario, status=Status.RUNNING,
-                         attempts=ReadinessReport.MAX_ATTEMPTS, lease_expires_at=_ago(1))
+    report = make_report(
+        personas,
+        scenario,
+        status=Status.RUNNING,
+        attempts=ReadinessReport.MAX_ATTEMPTS,
+        lease_expires_at=_ago(1),
+    )
     jobs.reports_sweep()
     report.refresh_from_db()
     assert report.status == Status.FAILED
@@ -89,8 +113,9 @@ def test_the_sweep_fails_a_job_that_lost_its_worker_on_every_attempt(personas, s
 
 
 def test_a_duplicate_message_leaves_a_job_another_worker_holds(personas, scenario, eager):
-    report = make_report(personas, scenario, status=Status.RUNNING, attempts=1,
-                         lease_expires_at=_ago(-30))
+    report = make_report(
+        personas, scenario, status=Status.RUNNING, attempts=1, lease_expires_at=_ago(-30)
+    )
     with mock.patch.object(tasks, "build_files") as build:
         assert tasks.build_report.apply(args=[report.pk]).get() == "nothing to do"
     build.assert_not_called()
@@ -99,8 +124,9 @@ def test_a_duplicate_message_leaves_a_job_another_worker_holds(personas, scenari
 
 
 def test_the_heartbeat_renews_only_the_holding_attempt(personas, scenario):
-    report = make_report(personas, scenario, status=Status.RUNNING, attempts=2,
-                         lease_expires_at=_ago(1))
+    report = make_report(
+        personas, scenario, status=Status.RUNNING, attempts=2, lease_expires_at=_ago(1)
+    )
     assert not jobs.report_heartbeat(report_id=report.pk, attempt=1)
     assert jobs.report_heartbeat(report_id=report.pk, attempt=2)
     report.refresh_from_db()

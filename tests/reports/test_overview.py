@@ -38,8 +38,12 @@ def world(personas):
     profile = RequirementProfileFactory(code="car_t_core", name="CAR-T core")
     CapabilityRequirementFactory(profile=profile, capabilities=[ln2])
     CapabilityRequirementFactory(profile=profile, capabilities=[apheresis])
-    gamma = SiteFactory(name="Gamma Hospital", region=personas.north,
-                        latitude=Decimal("54.98"), longitude=Decimal("-1.62"))
+    gamma = SiteFactory(
+        name="Gamma Hospital",
+        region=personas.north,
+        latitude=Decimal("54.98"),
+        longitude=Decimal("-1.62"),
+    )
     personas.site_a.latitude, personas.site_a.longitude = Decimal("53.8"), Decimal("-1.55")
     personas.site_a.save()
     for capability in (ln2, apheresis):
@@ -61,14 +65,24 @@ def test_a_regional_coordinator_sees_only_their_regions_everywhere(personas, wor
     assert "Beta Hospital" not in html and "South" not in html
     assert "1 of 2</strong> sites are ready" in html
     blockers = api(personas.network).get("/api/v1/readiness/blockers/?profile=car_t_core").json()
-    assert blockers == [{"requirement": "Clinical apheresis unit", "kind": "capability",
-                         "sites_blocked": 1, "sites_assessed": 2}]
+    assert blockers == [
+        {
+            "requirement": "Clinical apheresis unit",
+            "kind": "capability",
+            "sites_blocked": 1,
+            "sites_assessed": 2,
+        }
+    ]
     trend = api(personas.network).get("/api/v1/readiness/trend/?profile=car_t_core").json()
     assert len(trend) == 12 and {p["sites"] for p in trend} == {2}
     # Another region is not there for them.
     assert client.get("/overview/?profile=car_t_core&region=SOUTH").status_code == 404
-    assert api(personas.network).get(
-        "/api/v1/readiness/blockers/?profile=car_t_core&region=SOUTH").status_code == 404
+    assert (
+        api(personas.network)
+        .get("/api/v1/readiness/blockers/?profile=car_t_core&region=SOUTH")
+        .status_code
+        == 404
+    )
 
 
 def test_the_national_coordinator_sees_every_region(personas, world):
@@ -77,7 +91,8 @@ def test_the_national_coordinator_sees_every_region(personas, world):
     assert "Beta Hospital" in html and "1 of 3</strong> sites are ready" in html
     blockers = api(personas.national).get("/api/v1/readiness/blockers/?profile=car_t_core").json()
     assert [(b["requirement"], b["sites_blocked"]) for b in blockers] == [
-        ("Clinical apheresis unit", 2), ("Vapour-phase LN2 storage", 1)
+        ("Clinical apheresis unit", 2),
+        ("Vapour-phase LN2 storage", 1),
     ]
 
 
@@ -87,8 +102,9 @@ def test_overview_ranking_blockers_api_and_national_report_agree(personas, world
     html = personas.client_for(personas.national).get("/overview/?profile=car_t_core")
     ranking = api(personas.national).get("/api/v1/readiness/?profile=car_t_core").json()
     blockers = api(personas.national).get("/api/v1/readiness/blockers/?profile=car_t_core").json()
-    report = ReadinessReport.objects.create(kind="national", profile=profile, as_of=today,
-                                            requested_by=personas.national)
+    report = ReadinessReport.objects.create(
+        kind="national", profile=profile, as_of=today, requested_by=personas.national
+    )
     document = report_document(report)
 
     overview = html.context["overview"]
@@ -144,8 +160,11 @@ def test_the_csv_exports_are_the_tables_shown(personas, world):
 @pytest.mark.parametrize("persona", ["coordinator_a", "pharmacist_a", "editor"])
 def test_the_overview_is_for_network_coordinators(personas, world, persona):
     client = personas.client_for(getattr(personas, persona))
-    for url in ["/overview/?profile=car_t_core", "/overview/blockers.csv?profile=car_t_core",
-                "/readiness/ranking.csv?profile=car_t_core"]:
+    for url in [
+        "/overview/?profile=car_t_core",
+        "/overview/blockers.csv?profile=car_t_core",
+        "/readiness/ranking.csv?profile=car_t_core",
+    ]:
         assert client.get(url).status_code == 404
 
 
@@ -163,8 +182,11 @@ def _grow(personas, world, n):
     profile, _ = world
     ln2 = profile.capability_requirements.first().capabilities.first()
     for i in range(n):
-        site = SiteFactory(region=personas.north if i % 2 else personas.south,
-                           latitude=Decimal("52.0"), longitude=Decimal("-1.0"))
+        site = SiteFactory(
+            region=personas.north if i % 2 else personas.south,
+            latitude=Decimal("52.0"),
+            longitude=Decimal("-1.0"),
+        )
         SiteCapabilityFactory(site=site, capability=ln2, status=IN_PLACE)
 
 
@@ -175,14 +197,20 @@ def _count(client, url) -> int:
     return len(ctx)
 
 
-@pytest.mark.parametrize("url", [
-    "/overview/?profile=car_t_core",
-    "/api/v1/readiness/blockers/?profile=car_t_core",
-    "/api/v1/readiness/trend/?profile=car_t_core",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/overview/?profile=car_t_core",
+        "/api/v1/readiness/blockers/?profile=car_t_core",
+        "/api/v1/readiness/trend/?profile=car_t_core",
+    ],
+)
 def test_queries_do_not_grow_with_the_number_of_sites(personas, world, url):
-    client = personas.client_for(personas.national) if not url.startswith("/api") \
+    client = (
+        personas.client_for(personas.national)
+        if not url.startswith("/api")
         else api(personas.national)
+    )
     _grow(personas, world, 3)
     small = _count(client, url)
     _grow(personas, world, 30)
@@ -237,8 +265,10 @@ def test_the_sites_table_is_paged_in_ranking_order_while_the_map_shows_every_sit
     monkeypatch.setattr("reports.views.overview.OVERVIEW_PAGE_SIZE", 2)
     client = personas.client_for(personas.national)
     first = client.get("/overview/?profile=car_t_core")
-    assert [a.site.name for a in first.context["sites_page"]] == ["Alpha Hospital",
-                                                                 "Gamma Hospital"]
+    assert [a.site.name for a in first.context["sites_page"]] == [
+        "Alpha Hospital",
+        "Gamma Hospital",
+    ]
     body = first.content.decode()
     assert "Sites 1 to 2 of 3" in body
     assert 'href="?profile=car_t_core&amp;page=2#sites-table"' in body

@@ -48,7 +48,9 @@ def test_a_site_report_names_each_gap_what_closes_it_and_the_staff_shortfall(per
     assert "Expiring within 90 days" in flat and "Apheresis unit" in flat
     assert "Site: Alpha Hospital (RAA)" in flat and "23 November 2026" in flat
     assert "Appendix: every requirement of CARTX-01" in flat
-    assert f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    assert (
+        f"Page 1 of {len(pages)}" in pages[0] and f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    )
     # How long a site report takes is measured by tests/bench/bench_reports.py ("site PDF").
 
 
@@ -82,8 +84,10 @@ def test_a_site_report_is_a_tagged_pdf_a_screen_reader_can_follow(personas, scen
     assert roles["/L"] and roles["/LI"]
     assert len(alts) == roles["/Figure"] == 1  # the category chart, with its figures as text
     assert alts[0].startswith("Met requirements and gaps by category: ")
-    assert alts[0].endswith("Clinical: met 1, gap 1; Laboratory: met 0, gap 1; Storage: met 0, "
-                            "gap 1; Training: met 0, gap 1.")
+    assert alts[0].endswith(
+        "Clinical: met 1, gap 1; Laboratory: met 0, gap 1; Storage: met 0, "
+        "gap 1; Training: met 0, gap 1."
+    )
 
 
 def test_the_csv_has_the_same_rows_as_the_assessment(personas, scenario):
@@ -122,7 +126,8 @@ def test_a_region_report_charts_ready_sites_per_region(personas, scenario):
     )
     document = report_document_module.report_document(report)
     assert [(b.label, b.first, b.second) for b in document.region_chart.bars] == [
-        ("North", 0, 2), ("South", 0, 1)
+        ("North", 0, 2),
+        ("South", 0, 1),
     ]
     text, _ = pdf_text(pdf.render_report(document))
     flat = " ".join(text.split())
@@ -167,8 +172,12 @@ def test_a_report_cannot_reach_outside_files():
 
 def _link_guidance(personas, title: str, slug: str, capabilities=(), courses=()):
     version = publish_guidance(editor=personas.editor, title=title, slug=slug)
-    guidance_services.document_links_update(document=version.document, user=personas.editor,
-                                            capabilities=list(capabilities), courses=list(courses))
+    guidance_services.document_links_update(
+        document=version.document,
+        user=personas.editor,
+        capabilities=list(capabilities),
+        courses=list(courses),
+    )
     return version
 
 
@@ -181,17 +190,21 @@ def test_a_site_report_shows_the_guidance_that_helps_close_each_gap(personas, sc
     data, _ = tasks.build_files(make_report(personas, scenario))
     text, _ = pdf_text(data)
     flat = " ".join(text.split())
-    gaps = flat[flat.index("Gaps and what closes them"):flat.index("Action plan")]
-    ln2_gap = gaps[gaps.index("Blocker: Liquid nitrogen vapour storage"):]
-    ln2_gap = ln2_gap[:ln2_gap.index("Blocker:", 10)]
+    gaps = flat[flat.index("Gaps and what closes them") : flat.index("Action plan")]
+    ln2_gap = gaps[gaps.index("Blocker: Liquid nitrogen vapour storage") :]
+    ln2_gap = ln2_gap[: ln2_gap.index("Blocker:", 10)]
     assert "Guidance: Keeping ATMPs in LN2" in ln2_gap
-    training_gap = gaps[gaps.index("Cryogenic handling"):]
+    training_gap = gaps[gaps.index("Cryogenic handling") :]
     assert "Guidance: Cryogenic handling refresher" in training_gap
-    links = [a["/A"]["/URI"] for page in PdfReader(io.BytesIO(data)).pages
-             for a in (page.get("/Annots") or []) if "/URI" in a.get_object().get("/A", {})]
+    links = [
+        a["/A"]["/URI"]
+        for page in PdfReader(io.BytesIO(data)).pages
+        for a in (page.get("/Annots") or [])
+        if "/URI" in a.get_object().get("/A", {})
+    ]
     assert "https://portal.example.nhs.uk/guidance/ln2-store/" in links
-    gmo_gap = gaps[gaps.index("Blocker: GMO class 1 containment"):]
-    assert "Guidance:" not in gmo_gap[:gmo_gap.index("Fix it at")]  # none linked: none shown
+    gmo_gap = gaps[gaps.index("Blocker: GMO class 1 containment") :]
+    assert "Guidance:" not in gmo_gap[: gmo_gap.index("Fix it at")]  # none linked: none shown
 
 
 def test_the_guidance_costs_the_same_queries_however_many_gaps(
@@ -206,8 +219,9 @@ def test_the_guidance_costs_the_same_queries_however_many_gaps(
     for index in range(6):  # six more capability gaps, each with its own guidance
         capability = CapabilityFactory(code=f"extra_{index}", name=f"Extra capability {index}")
         CapabilityRequirementFactory(trial=scenario.trial, capabilities=[capability])
-        _link_guidance(personas, f"Extra guidance {index}", f"extra-{index}",
-                       capabilities=[capability])
+        _link_guidance(
+            personas, f"Extra guidance {index}", f"extra-{index}", capabilities=[capability]
+        )
     with django_assert_num_queries(len(few)):
         built = report_document_module.report_document(report)
     assert len(built.single.gaps) == gaps_before + 6
@@ -224,7 +238,7 @@ def many_sites(personas, scenario, monkeypatch):
     """Four sites against the CAR-T profile, with the part sizes made small enough that the
     national report is assessed in chunks of one site and rendered by child processes."""
     SiteFactory(name="Gamma Hospital", ods_code="RGG", region=personas.north)
-    SiteFactory(name="Delta & Sons' \"Hospital\"", ods_code="RDD", region=personas.south)
+    SiteFactory(name='Delta & Sons\' "Hospital"', ods_code="RDD", region=personas.south)
     monkeypatch.setattr(report_document_module, "FEW_SITES", 1)
     monkeypatch.setattr(report_document_module, "PART_SITES", 1)
     monkeypatch.setattr(report_document_module, "PART_LINES", 3)
@@ -236,8 +250,11 @@ def many_sites(personas, scenario, monkeypatch):
 def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_sites, monkeypatch):
     processes = []
     real_popen = pdf.subprocess.Popen
-    monkeypatch.setattr(pdf.subprocess, "Popen",
-                        lambda *a, **k: processes.append(real_popen(*a, **k)) or processes[-1])
+    monkeypatch.setattr(
+        pdf.subprocess,
+        "Popen",
+        lambda *a, **k: processes.append(real_popen(*a, **k)) or processes[-1],
+    )
     pdf.renderer().close()
     data, _ = tasks.build_files(many_sites)
     # This process's one render process for the nine parts, then a fresh one that joins.
@@ -249,18 +266,27 @@ def test_a_report_of_many_sites_is_rendered_in_parts_and_numbered_as_one(many_si
     total = len(pages)
     for number, page in enumerate(pages, 1):
         assert " ".join(page.split()).count(f"Page {number} of {total}") == 1, page[-200:]
-    order = [flat.index(h) for h in ("Readiness gap report", "0 of 4 sites ready", "Ranking",
-                                     "Gaps and what closes them", "Expiring within 90 days",
-                                     "Appendix: every requirement of CAR-T core")]
+    order = [
+        flat.index(h)
+        for h in (
+            "Readiness gap report",
+            "0 of 4 sites ready",
+            "Ranking",
+            "Gaps and what closes them",
+            "Expiring within 90 days",
+            "Appendix: every requirement of CAR-T core",
+        )
+    ]
     assert order == sorted(order)
     for rank in range(1, 5):
-        assert f"{rank}. " in flat[flat.index("Ranking"):flat.index("Gaps and what")]
+        assert f"{rank}. " in flat[flat.index("Ranking") : flat.index("Gaps and what")]
     assert flat.count("Ranking") == 1 and flat.count("Gaps and what closes them") == 1
-    assert "Delta & Sons' \"Hospital\"" in flat  # escaped in the HTML, not in the PDF
+    assert 'Delta & Sons\' "Hospital"' in flat  # escaped in the HTML, not in the PDF
     assert "Blocker: Liquid nitrogen vapour storage (no record)." in flat
     assert "National: every site in the requester's scope · as of 23 November 2026" in pages[1]
-    outline = [item.title for item in PdfReader(io.BytesIO(data)).outline
-               if not isinstance(item, list)]
+    outline = [
+        item.title for item in PdfReader(io.BytesIO(data)).outline if not isinstance(item, list)
+    ]
     assert "Ranking" in outline and "Gaps and what closes them" in outline
     # Not tagged: pypdf's join keeps no part's structure tree (reports.pdf.render_report).
     assert "/StructTreeRoot" not in PdfReader(io.BytesIO(data)).trailer["/Root"]
@@ -308,8 +334,11 @@ def test_a_part_past_its_limit_fails_the_report_with_the_reason(many_sites, monk
     many_sites.status, many_sites.attempts = ReadinessReport.Status.RUNNING, 1
     many_sites.save()
     real_render = pdf.RenderProcess.render
-    monkeypatch.setattr(pdf.RenderProcess, "render",
-                        lambda self, source, target: real_render(self, source, target, 0.001))
+    monkeypatch.setattr(
+        pdf.RenderProcess,
+        "render",
+        lambda self, source, target: real_render(self, source, target, 0.001),
+    )
     assert tasks.build_report.apply(args=[many_sites.pk]).get() == "failed"
     many_sites.refresh_from_db()
     assert (many_sites.status, many_sites.error) == ("failed", pdf.PART_TIMED_OUT)
@@ -326,8 +355,13 @@ def test_a_part_held_by_a_renderer_that_dies_is_rendered_by_the_report_s_own_tas
     import psycopg
 
     settings = connection.settings_dict
-    other = psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
-                            user=settings["USER"], dbname=settings["NAME"], autocommit=True)
+    other = psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
     index = 0  # the first part: the ranking
     other.execute("SELECT pg_advisory_lock(%s)", [(many_sites.pk << 22) | index])
     waited = []

@@ -66,7 +66,9 @@ def build_scenario(personas) -> Scenario:
             site=personas.site_a, capability=ln2, evidence_expires_on=ON + dt.timedelta(days=30)
         )
         SiteCapabilityFactory(site=personas.site_a, capability=gmo)
-        staff = StaffMemberFactory(site=personas.site_a, full_name="A. Patel", roles=["TRIAL_PHARM"])
+        staff = StaffMemberFactory(
+            site=personas.site_a, full_name="A. Patel", roles=["TRIAL_PHARM"]
+        )
         TrainingRecordFactory(staff=staff, course=course, completed_on=ON - dt.timedelta(days=100))
         SiteCapabilityFactory(
             site=personas.site_b, capability=gmo, status=SiteCapability.Status.IN_PROGRESS

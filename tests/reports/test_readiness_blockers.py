@@ -77,7 +77,8 @@ def test_the_database_counts_the_blocked_sites_of_mixed_sites_on_past_and_future
     for on in [days(-365), days(-200), days(-31), days(-1), days(0), days(28), days(150)]:
         _check(sites, requirement_set, on)
         _, blocked_on[on] = readiness.assess_with_blockers(
-            sites=sites, requirements=requirement_set, on=on)
+            sites=sites, requirements=requirement_set, on=on
+        )
     assert checked["blocked"] > before
     # Some requirement blocks some but not all sites on some date: the counts are not trivial.
     assert any(0 < n < len(sites) for blocked in blocked_on.values() for n in blocked.values())
@@ -89,9 +90,12 @@ def test_a_requirement_no_site_fails_is_left_out_and_no_sites_is_no_rows():
     site_capability(site, held, IN_PLACE)
     requirement_set = readiness.requirement_set_for_capabilities([held, missing])
     summaries, blocked = readiness.assess_with_blockers(
-        sites=[site], requirements=requirement_set, on=days(0))
+        sites=[site], requirements=requirement_set, on=days(0)
+    )
     keys = {r.capability_ids[0]: r.key for r in requirement_set.requirements}
     assert blocked == Counter({keys[missing.pk]: 1})
     assert (summaries[0].blockers, summaries[0].met, summaries[0].rows) == (1, 1, [])
-    assert readiness.assess_with_blockers(sites=[], requirements=requirement_set,
-                                          on=days(0)) == ([], Counter())
+    assert readiness.assess_with_blockers(sites=[], requirements=requirement_set, on=days(0)) == (
+        [],
+        Counter(),
+    )

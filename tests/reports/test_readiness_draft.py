@@ -21,10 +21,14 @@ def test_a_trial_not_saved_yet_is_its_profiles_merged_strictest_wins(renew_scd):
     profiles = RequirementProfile.objects.filter(name__in=["CAR-T core", "GMO core"])
     draft = readiness.requirement_set_for_draft(None, profiles=profiles)
     assert draft.label == "The new trial"
-    assert _levels(draft) == {"Tocilizumab availability": "mandatory",
-                              "Neurology support": "mandatory", "ICU cover": "mandatory"}
+    assert _levels(draft) == {
+        "Tocilizumab availability": "mandatory",
+        "Neurology support": "mandatory",
+        "ICU cover": "mandatory",
+    }
     gmo_only = readiness.requirement_set_for_draft(
-        None, profiles=RequirementProfile.objects.filter(name="GMO core"))
+        None, profiles=RequirementProfile.objects.filter(name="GMO core")
+    )
     assert _levels(gmo_only) == {"ICU cover": "recommended"}
     assert readiness.requirement_set_for_draft(None, profiles=[]).requirements == []
 
@@ -41,7 +45,10 @@ def test_untick_a_profile_and_its_overrides_have_nothing_to_act_on(renew_scd):
     override(trial, reqs["icu_cart"], RELAX, "Transplant unit provides cover")
     override(trial, reqs["neurology"], EXCLUDE, "No ICANS risk")
     gmo_only = readiness.requirement_set_for_draft(
-        trial, profiles=RequirementProfile.objects.filter(name="GMO core"))
+        trial, profiles=RequirementProfile.objects.filter(name="GMO core")
+    )
     # GMO core's own ICU cover (recommended) and the trial's own requirement remain.
-    assert _levels(gmo_only) == {"ICU cover": "recommended",
-                                 "Myeloablative conditioning": "mandatory"}
+    assert _levels(gmo_only) == {
+        "ICU cover": "recommended",
+        "Myeloablative conditioning": "mandatory",
+    }

@@ -57,8 +57,12 @@ def renew_scd():
         ),
     }
     CapabilityRequirementFactory(trial=trial, capabilities=[conditioning])
-    caps = {"tocilizumab": tocilizumab, "neurology": neurology, "icu": icu,
-            "conditioning": conditioning}
+    caps = {
+        "tocilizumab": tocilizumab,
+        "neurology": neurology,
+        "icu": icu,
+        "conditioning": conditioning,
+    }
     return trial, reqs, caps
 
 
@@ -72,7 +76,10 @@ def test_without_overrides_strictest_wins_across_profiles(renew_scd):
     assert requirements["ICU cover"].level == "mandatory"
     assert requirements["ICU cover"].sources == ("CAR-T core", "GMO core")
     assert set(requirements) == {
-        "Tocilizumab availability", "Neurology support", "ICU cover", "Myeloablative conditioning"
+        "Tocilizumab availability",
+        "Neurology support",
+        "ICU cover",
+        "Myeloablative conditioning",
     }
 
 
@@ -106,7 +113,8 @@ def test_the_trials_own_requirement_comes_after_the_overrides(renew_scd):
 
     assert requirements["Tocilizumab availability"].level == "mandatory"
     assert requirements["Tocilizumab availability"].sources == (
-        "CAR-T core", readiness.TRIAL_SPECIFIC
+        "CAR-T core",
+        readiness.TRIAL_SPECIFIC,
     )
     assert "Neurology support" not in requirements
 

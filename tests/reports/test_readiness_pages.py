@@ -197,7 +197,9 @@ def test_the_site_page_costs_the_same_few_queries_however_much_data(personas, sc
     view_large = site_page_queries(personas.network, personas.site_a)
 
     assert len(small) == len(large)
-    assert view_small == view_large <= 13  # the engine, the page, two guidance look-ups, the actions
+    assert (
+        view_small == view_large <= 13
+    )  # the engine, the page, two guidance look-ups, the actions
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -238,9 +240,8 @@ def test_the_api_returns_the_site_rows(personas, scenario):
         "trained_staff": [],
         "trained_count": 0,
         "needed": 0,
-        "closes_at": "http://testserver" + reverse(
-            "reports:capability", args=[personas.site_a.pk, scenario.ln2.pk]
-        ),
+        "closes_at": "http://testserver"
+        + reverse("reports:capability", args=[personas.site_a.pk, scenario.ln2.pk]),
     }
     training = rows["train:gcp:TRIAL_PHARM"]
     assert training["trained_staff"] == ["A. Patel"]

@@ -39,8 +39,12 @@ def post(user, payload, django_capture_on_commit_callbacks):
 def test_it_accepts_a_site_report_and_returns_202(
     personas, scenario, queue, django_capture_on_commit_callbacks
 ):
-    payload = {"kind": "site", "site": personas.site_a.pk, "trial": scenario.trial.pk,
-               "on": "2026-11-23"}
+    payload = {
+        "kind": "site",
+        "site": personas.site_a.pk,
+        "trial": scenario.trial.pk,
+        "on": "2026-11-23",
+    }
     response = post(personas.coordinator_a, payload, django_capture_on_commit_callbacks)
     assert response.status_code == 202, response.json()
     report = ReadinessReport.objects.get()
@@ -58,8 +62,11 @@ def test_it_accepts_a_site_report_and_returns_202(
         ({}, "kind", None),
         ({"kind": "site", "trial": "TRIAL"}, "site", access.SITE_REQUIRED),
         ({"kind": "site", "site": "SITE"}, "trial", access.REQUIREMENT_SET_REQUIRED),
-        ({"kind": "site", "site": "SITE", "trial": "TRIAL", "profile": "cart_core"},
-         "profile", access.BOTH_TRIAL_AND_PROFILE),
+        (
+            {"kind": "site", "site": "SITE", "trial": "TRIAL", "profile": "cart_core"},
+            "profile",
+            access.BOTH_TRIAL_AND_PROFILE,
+        ),
         ({"kind": "trial"}, "trial", access.TRIAL_REQUIRED),
         ({"kind": "site", "site": "SITE", "trial": "TRIAL", "on": "31/02/2026"}, "on", None),
         ({"kind": "site", "site": "SITE", "trial": "TRIAL", "on": "tomorrow"}, "on", None),
@@ -113,10 +120,12 @@ def test_it_answers_503_with_the_reason_when_the_broker_is_down(personas, scenar
     """Transactional: on_commit runs inside the request, as it does in production."""
     from kombu.exceptions import OperationalError
 
-    with mock.patch.object(tasks.build_report, "apply_async",
-                           side_effect=OperationalError("Error 111 connecting")):
+    with mock.patch.object(
+        tasks.build_report, "apply_async", side_effect=OperationalError("Error 111 connecting")
+    ):
         response = api(personas.coordinator_a).post(
-            URL, {"kind": "site", "site": personas.site_a.pk, "trial": scenario.trial.pk},
+            URL,
+            {"kind": "site", "site": personas.site_a.pk, "trial": scenario.trial.pk},
             format="json",
         )
     assert response.status_code == 503
@@ -128,8 +137,12 @@ def test_it_answers_503_with_the_reason_when_the_broker_is_down(personas, scenar
 def built(personas, scenario, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     report = ReadinessReport.objects.create(
-        kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
-        requested_by=personas.coordinator_a, status="running",
+        kind="site",
+        site=personas.site_a,
+        trial=scenario.trial,
+        as_of=TODAY,
+        requested_by=personas.coordinator_a,
+        status="running",
     )
     jobs.report_finish(report_id=report.pk, pdf=b"%PDF-1.7 test", csv=b"site\r\n")
     report.refresh_from_db()
@@ -146,7 +159,10 @@ def test_it_shows_status_and_file_urls_when_succeeded(personas, built):
 
 def test_a_queued_report_has_no_file_urls_and_no_files(personas, scenario):
     report = ReadinessReport.objects.create(
-        kind="site", site=personas.site_a, trial=scenario.trial, as_of=TODAY,
+        kind="site",
+        site=personas.site_a,
+        trial=scenario.trial,
+        as_of=TODAY,
         requested_by=personas.coordinator_a,
     )
     client = api(personas.coordinator_a)
@@ -156,8 +172,9 @@ def test_a_queued_report_has_no_file_urls_and_no_files(personas, scenario):
 
 
 def test_it_downloads_files_as_attachments(personas, built):
-    response = api(personas.pharmacist_a).get(f"{URL}{built.pk}/pdf/",
-                                              HTTP_ACCEPT="application/pdf")
+    response = api(personas.pharmacist_a).get(
+        f"{URL}{built.pk}/pdf/", HTTP_ACCEPT="application/pdf"
+    )
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
     assert response["Content-Type"] == "application/pdf"

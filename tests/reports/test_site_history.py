@@ -26,28 +26,65 @@ from training.services import staff_create, staff_deactivate, staff_update, trai
 def _records(site, user, tag: str) -> None:
     """A checklist item changed twice (one with evidence), a staff member's life, training."""
     cap = CapabilityFactory(code=f"cap_{tag}", name=f"Capability {tag}")
-    capability_update(site=site, capability=cap, user=user, status="in_progress",
-                      expected_version=0, reason=f"Started {tag}")
+    capability_update(
+        site=site,
+        capability=cap,
+        user=user,
+        status="in_progress",
+        expected_version=0,
+        reason=f"Started {tag}",
+    )
     document = evidence_store(
         site=site, uploaded_file=SimpleUploadedFile(f"sop-{tag}.pdf", PDF_BYTES), user=user
     )
-    capability_update(site=site, capability=cap, user=user, status="in_place",
-                      expected_version=1, reason=f"=Validated {tag}", new_document=document,
-                      evidence_expires_on=dt.date(2030, 1, 31))
-    staff = staff_create(site=site, user=user, full_name=f"Nurse {tag}",
-                         email=f"nurse.{tag}@nhs.example", roles=["research_nurse"])
-    staff_update(staff=staff, user=user, full_name=f"Nurse {tag}", email=staff.email,
-                 roles=staff.roles, job_title="Senior nurse")
+    capability_update(
+        site=site,
+        capability=cap,
+        user=user,
+        status="in_place",
+        expected_version=1,
+        reason=f"=Validated {tag}",
+        new_document=document,
+        evidence_expires_on=dt.date(2030, 1, 31),
+    )
+    staff = staff_create(
+        site=site,
+        user=user,
+        full_name=f"Nurse {tag}",
+        email=f"nurse.{tag}@nhs.example",
+        roles=["research_nurse"],
+    )
+    staff_update(
+        staff=staff,
+        user=user,
+        full_name=f"Nurse {tag}",
+        email=staff.email,
+        roles=staff.roles,
+        job_title="Senior nurse",
+    )
     course = CourseFactory(code=f"gcp_{tag}", title=f"GCP {tag}")
-    record = training_record_save(staff=staff, user=user, course=course,
-                                  completed_on=dt.date(2025, 1, 10))
-    training_record_save(staff=staff, user=user, course=course, record=record,
-                         completed_on=dt.date(2025, 2, 10))
-    action = action_create(site=site, requirement_key=f"cap:cap_{tag}",
-                           requirement_label=f"Capability {tag}", owner=user,
-                           target_date=dt.date(2027, 3, 31), user=user)
-    action_update(action=action, owner=user, target_date=dt.date(2027, 4, 30), status="done",
-                  user=user, reason=f"Closed {tag}")
+    record = training_record_save(
+        staff=staff, user=user, course=course, completed_on=dt.date(2025, 1, 10)
+    )
+    training_record_save(
+        staff=staff, user=user, course=course, record=record, completed_on=dt.date(2025, 2, 10)
+    )
+    action = action_create(
+        site=site,
+        requirement_key=f"cap:cap_{tag}",
+        requirement_label=f"Capability {tag}",
+        owner=user,
+        target_date=dt.date(2027, 3, 31),
+        user=user,
+    )
+    action_update(
+        action=action,
+        owner=user,
+        target_date=dt.date(2027, 4, 30),
+        status="done",
+        user=user,
+        reason=f"Closed {tag}",
+    )
     staff_deactivate(staff=staff, user=user, left_on=dt.date(2026, 1, 1))
 
 
@@ -119,21 +156,37 @@ def test_the_history_costs_the_same_queries_however_long_it_is(personas):
 
 def test_the_dashboard_lists_recent_changes_and_links_the_csv(personas):
     _records(personas.site_a, personas.coordinator_a, "alpha")
-    body = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-dashboard", args=[personas.site_a.pk])
-    ).content.decode()
+    body = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-dashboard", args=[personas.site_a.pk]))
+        .content.decode()
+    )
     assert "Checklist: Capability alpha changed" in body
     assert reverse("reports:site-history-csv", args=[personas.site_a.pk]) in body
 
 
 def test_a_staff_members_roles_read_as_their_names_not_their_codes(personas):
     site, user = personas.site_a, personas.coordinator_a
-    staff = staff_create(site=site, user=user, full_name="Nurse Roles", email="roles@nhs.example",
-                         roles=["RESEARCH_NURSE"])
-    staff_update(staff=staff, user=user, full_name=staff.full_name, email=staff.email,
-                 roles=["RESEARCH_NURSE", "TRIAL_PHARM"], job_title="")
-    changes = [r["changes"] for r in _csv(personas.client_for(user), site) if r["record"] == "Staff"]
+    staff = staff_create(
+        site=site,
+        user=user,
+        full_name="Nurse Roles",
+        email="roles@nhs.example",
+        roles=["RESEARCH_NURSE"],
+    )
+    staff_update(
+        staff=staff,
+        user=user,
+        full_name=staff.full_name,
+        email=staff.email,
+        roles=["RESEARCH_NURSE", "TRIAL_PHARM"],
+        job_title="",
+    )
+    changes = [
+        r["changes"] for r in _csv(personas.client_for(user), site) if r["record"] == "Staff"
+    ]
     assert any("Roles: (empty) → Research nurse" in c for c in changes)
-    assert any("Roles: Research nurse → Research nurse, Clinical trials pharmacist" in c
-               for c in changes)
+    assert any(
+        "Roles: Research nurse → Research nurse, Clinical trials pharmacist" in c for c in changes
+    )
     assert not any("RESEARCH_NURSE" in c or "TRIAL_PHARM" in c for c in changes)

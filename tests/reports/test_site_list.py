@@ -31,12 +31,21 @@ def world(personas):
     capability = CapabilityFactory(name="Liquid nitrogen storage")
     trial = TrialFactory(short_title="CAR-T-01")
     CapabilityRequirementFactory(trial=trial, capabilities=[capability])
-    gamma = SiteFactory(name="Gamma Infirmary", ods_code="RGG", region=personas.north,
-                        city="Leeds", attc=Site.Attc.NA_ATTC)
-    for site, status in [(personas.site_a, "in_place"), (gamma, "in_progress"),
-                         (personas.site_b, "in_place")]:
-        SiteCapabilityFactory(site=site, capability=capability, status=status,
-                              evidence_expires_on=None)
+    gamma = SiteFactory(
+        name="Gamma Infirmary",
+        ods_code="RGG",
+        region=personas.north,
+        city="Leeds",
+        attc=Site.Attc.NA_ATTC,
+    )
+    for site, status in [
+        (personas.site_a, "in_place"),
+        (gamma, "in_progress"),
+        (personas.site_b, "in_place"),
+    ]:
+        SiteCapabilityFactory(
+            site=site, capability=capability, status=status, evidence_expires_on=None
+        )
     return trial, gamma
 
 
@@ -70,10 +79,14 @@ def test_a_region_outside_the_scope_is_refused_with_a_message(personas, world):
     assert REGION_UNKNOWN in response.content.decode()
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"attc": "nowhere"}, ATTC_UNKNOWN), ({"sort": "age"}, SORT_UNKNOWN),
-    ({"q": "x" * 101}, "100 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"attc": "nowhere"}, ATTC_UNKNOWN),
+        ({"sort": "age"}, SORT_UNKNOWN),
+        ({"q": "x" * 101}, "100 characters or fewer"),
+    ],
+)
 def test_bad_filters_are_named_by_their_field(personas, world, params, message):
     response = personas.client_for(personas.national).get("/sites/", params)
     assert response.status_code == 400 and message in response.content.decode()
@@ -91,7 +104,10 @@ def test_ready_for_a_trial_keeps_the_sites_the_engine_calls_ready(personas, worl
     response = client.get("/sites/", {"trial": trial.pk, "ready": "on"})
     assert _names(response) == ["Alpha Hospital", "Beta Hospital"]
     html = response.content.decode()
-    assert "Ready for CAR-T-01" in html and f"/sites/{personas.site_a.pk}/readiness/?trial={trial.pk}" in html
+    assert (
+        "Ready for CAR-T-01" in html
+        and f"/sites/{personas.site_a.pk}/readiness/?trial={trial.pk}" in html
+    )
 
 
 def test_score_order_puts_ready_sites_first(personas, world):
@@ -165,6 +181,8 @@ def test_the_site_list_agrees_with_the_ranking_the_overview_and_the_blockers_api
     assert from_list == [(r["site"]["name"], r["ready"], r["blockers"]) for r in ranking]
     assert from_list == [(a.site.name, a.ready, a.blockers) for a in overview.assessments]
     assert sum(ready for _, ready, _ in from_list) == overview.ready == 2
-    assert [(b.requirement, b.sites_blocked, b.sites_assessed) for b in overview.blockers] == [
-        (b["requirement"], b["sites_blocked"], b["sites_assessed"]) for b in blockers
-    ] == [("Liquid nitrogen storage", 1, 3)]
+    assert (
+        [(b.requirement, b.sites_blocked, b.sites_assessed) for b in overview.blockers]
+        == [(b["requirement"], b["sites_blocked"], b["sites_assessed"]) for b in blockers]
+        == [("Liquid nitrogen storage", 1, 3)]
+    )

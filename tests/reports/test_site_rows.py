@@ -39,7 +39,9 @@ from trials.models import RequirementLevel
 
 pytestmark = pytest.mark.django_db
 
-_ROW_LINK = re.compile(r'<tr role="row" class="nhsuk-table__row">\s*<td[^>]*>.*?<a href="([^"]*)">(.*?)</a>', re.S)
+_ROW_LINK = re.compile(
+    r'<tr role="row" class="nhsuk-table__row">\s*<td[^>]*>.*?<a href="([^"]*)">(.*?)</a>', re.S
+)
 
 
 @pytest.fixture
@@ -60,45 +62,62 @@ def world(personas):
     profile = RequirementProfileFactory(code="core", name="Core profile")
     for owner in ({"trial": trial}, {"profile": profile}):
         CapabilityRequirementFactory(**owner, capabilities=[cold])
-        CapabilityRequirementFactory(**owner, capabilities=[icu], level=RequirementLevel.RECOMMENDED)
+        CapabilityRequirementFactory(
+            **owner, capabilities=[icu], level=RequirementLevel.RECOMMENDED
+        )
         CapabilityRequirementFactory(**owner, capabilities=[alt_a, alt_b])
         CapabilityRequirementFactory(**owner, capabilities=[met])
         CapabilityRequirementFactory(**owner, capabilities=[soon])
         TrainingRequirementFactory(**owner, course=course)
     SiteCapabilityFactory(site=site, capability=met)
-    SiteCapabilityFactory(site=site, capability=soon, evidence_expires_on=today + dt.timedelta(days=9))
+    SiteCapabilityFactory(
+        site=site, capability=soon, evidence_expires_on=today + dt.timedelta(days=9)
+    )
     SiteCapabilityFactory(site=site, capability=icu, status=SiteCapability.Status.IN_PROGRESS)
     nurse = StaffMemberFactory(site=site, full_name="Ann O'Brien <RN>")
     TrainingRecordFactory(staff=nurse, course=course, completed_on=today - dt.timedelta(days=800))
     guide = publish_guidance(title="Storage & handling").document
     guide.capabilities.add(cold, alt_b)
     guide.courses.add(course)
-    action_create(site=site, requirement_key="cap:cold", requirement_label=cold.name, owner=nurse,
-                  target_date=today - dt.timedelta(days=3), user=personas.coordinator_a)
+    action_create(
+        site=site,
+        requirement_key="cap:cold",
+        requirement_label=cold.name,
+        owner=nurse,
+        target_date=today - dt.timedelta(days=3),
+        user=personas.coordinator_a,
+    )
     return trial, profile
 
 
 def _section(page: str, anchor: str) -> str:
     start = page.index(f'<section aria-labelledby="{anchor}">')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 def test_every_assessment_row_links_its_requirement_to_where_it_is_closed(personas, world):
     trial, profile = world
     site = personas.site_a
-    page = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-readiness", args=[site.pk])
-    ).content.decode()
+    page = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-readiness", args=[site.pk]))
+        .content.decode()
+    )
     by_trial, by_profile = readiness.assess_site_for(
         site=site, trials=[trial], profiles=[profile], on=dt.date.today()
     )
-    for anchor, assessment in ((f"trial-{trial.pk}", by_trial[0]),
-                               (f"profile-{profile.code}", by_profile[0])):
+    for anchor, assessment in (
+        (f"trial-{trial.pk}", by_trial[0]),
+        (f"profile-{profile.code}", by_profile[0]),
+    ):
         section = _section(page, anchor)
         expected = [
             (gap_path(site.pk, row), escape(row.requirement.label))
-            for row in [*assessment.capability_gaps, *assessment.training_gaps,
-                        *assessment.expiring_rows]
+            for row in [
+                *assessment.capability_gaps,
+                *assessment.training_gaps,
+                *assessment.expiring_rows,
+            ]
         ]
         assert len(assessment.capability_gaps) == 3 and assessment.training_gaps
         assert assessment.expiring_rows and assessment.met_rows
@@ -121,13 +140,15 @@ def test_actions_on_gap_rows_change_for_coordinators_only(personas, world):
     trial, _ = world
     site = personas.site_a
     url = reverse("reports:site-readiness", args=[site.pk])
-    page = personas.client_for(personas.coordinator_a).get(url, {"trial": trial.pk}).content.decode()
+    page = (
+        personas.client_for(personas.coordinator_a).get(url, {"trial": trial.pk}).content.decode()
+    )
     action = GapAction.objects.get(site=site)
     back = f"{url}?trial={trial.pk}".replace("?", "%3F").replace("=", "%3D")
     edit = reverse("reports:action-edit", args=[site.pk, action.pk])
     assert (
         "Action: Ann O&#x27;Brien &lt;RN&gt;, by "
-        f'{action.target_date.day} {action.target_date:%B %Y} '
+        f"{action.target_date.day} {action.target_date:%B %Y} "
         '<strong class="nhsuk-tag nhsuk-tag--red">Overdue</strong>'
         f' (<a href="{edit}?next={back}">change<span class="nhsuk-u-visually-hidden"> the action '
         "on Cold &amp; &lt;dry&gt; &quot;store&quot;</span></a>)"
@@ -143,21 +164,28 @@ def test_actions_on_gap_rows_change_for_coordinators_only(personas, world):
 def test_the_dashboard_lists_every_expiry_and_blocker_with_its_link(personas, world):
     trial, _ = world
     site = personas.site_a
-    page = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-dashboard", args=[site.pk])
-    ).content.decode()
+    page = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-dashboard", args=[site.pk]))
+        .content.decode()
+    )
     items = expiring_items(site_ids=[site.pk], on=dt.date.today())
     assert {item.kind for item in items} == {"evidence", "training"}
-    found = re.findall(r'<tr class="nhsuk-table__row" role="row" data-expiry="(\w+)">\s*<td[^>]*>'
-                       r'<span[^>]*>Item </span><a href="([^"]*)">(.*?)</a>', page)
+    found = re.findall(
+        r'<tr class="nhsuk-table__row" role="row" data-expiry="(\w+)">\s*<td[^>]*>'
+        r'<span[^>]*>Item </span><a href="([^"]*)">(.*?)</a>',
+        page,
+    )
     assert found == [(item.kind, item.path, escape(item.label)) for item in items]
-    (by_trial,), _ = readiness.assess_site_for(site=site, trials=[trial], profiles=[],
-                                               on=dt.date.today())
-    blockers = page[page.index(f'data-blockers="trial={trial.pk}"'):]
-    blockers = blockers[:blockers.index("</ul>")]
+    (by_trial,), _ = readiness.assess_site_for(
+        site=site, trials=[trial], profiles=[], on=dt.date.today()
+    )
+    blockers = page[page.index(f'data-blockers="trial={trial.pk}"') :]
+    blockers = blockers[: blockers.index("</ul>")]
     assert re.findall(r'<li><a href="([^"]*)">(.*?)</a>', blockers) == [
         (gap_path(site.pk, gap), escape(gap.requirement.label))
-        for gap in by_trial.gaps if gap.is_blocker
+        for gap in by_trial.gaps
+        if gap.is_blocker
     ]
     assert "(no record)" in blockers and "(0 of 1 trained)" in blockers
     assert "Action: Ann O&#x27;Brien &lt;RN&gt;" in blockers

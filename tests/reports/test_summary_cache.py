@@ -87,7 +87,8 @@ class Network:
                                       status=SiteCapability.Status.IN_PLACE)  # fmt: skip
             for _ in range(2):
                 TrainingRecordFactory(
-                    course=self.course, staff=StaffMemberFactory(site=site, roles=["PHARMACIST"]),
+                    course=self.course,
+                    staff=StaffMemberFactory(site=site, roles=["PHARMACIST"]),
                     completed_on=self.today - dt.timedelta(days=30),
                 )
 

@@ -47,11 +47,11 @@ def world():
     profile = RequirementProfileFactory()
     CapabilityRequirementFactory(profile=profile, capabilities=capabilities[:2])
     CapabilityRequirementFactory(profile=profile, capabilities=[capabilities[2]])
-    CapabilityRequirementFactory(profile=profile, capabilities=[capabilities[3]],
-                                 level="recommended")
+    CapabilityRequirementFactory(
+        profile=profile, capabilities=[capabilities[3]], level="recommended"
+    )
     TrainingRequirementFactory(profile=profile, course=courses[0], min_staff=1)
-    TrainingRequirementFactory(profile=profile, course=courses[1], role="TRIAL_PHARM",
-                               min_staff=2)
+    TrainingRequirementFactory(profile=profile, course=courses[1], role="TRIAL_PHARM", min_staff=2)
     for site in SiteFactory.create_batch(10):
         build_random_site(rng, site, capabilities, courses, ["TRIAL_PHARM", "PI"])
     return profile, courses
@@ -62,8 +62,9 @@ def _sites():
 
 
 def _expected(sites, requirement_set, today):
-    series = readiness.assess_series(sites=sites, requirements=requirement_set,
-                                     dates=month_ends(today))
+    series = readiness.assess_series(
+        sites=sites, requirements=requirement_set, dates=month_ends(today)
+    )
     return [
         TrendPoint(on, len(a), sum(1 for x in a if x.ready), median_score(a))
         for on, a in series.items()

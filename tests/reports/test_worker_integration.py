@@ -44,9 +44,7 @@ LEASE = 2
 
 def _database_url() -> str:
     s = connection.settings_dict
-    return (
-        f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    )
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 class Workers:
@@ -69,13 +67,30 @@ class Workers:
         log = open(self.logs / f"worker-{number}.log", "wb")  # noqa: SIM115 (closed by the OS)
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "atmp_portal", "worker",
-                *(["--pool=prefork", f"--concurrency={concurrency}"] if concurrency
-                  else ["--pool=solo", "--concurrency=1"]), "-Q", self.queue,
-                "-n", f"{self.queue}-{number}@%h", "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "--loglevel=INFO",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "atmp_portal",
+                "worker",
+                *(
+                    ["--pool=prefork", f"--concurrency={concurrency}"]
+                    if concurrency
+                    else ["--pool=solo", "--concurrency=1"]
+                ),
+                "-Q",
+                self.queue,
+                "-n",
+                f"{self.queue}-{number}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
             ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.processes.append(process)
         return process
@@ -123,8 +138,11 @@ def test_a_real_worker_builds_the_pdf_and_csv(personas, workers):
     scenario = build_scenario(personas)
     workers.start()
     report = jobs.report_request(
-        user=personas.coordinator_a, kind="site", site=personas.site_a.pk,
-        trial=scenario.trial.pk, as_of=TODAY,
+        user=personas.coordinator_a,
+        kind="site",
+        site=personas.site_a.pk,
+        trial=scenario.trial.pk,
+        as_of=TODAY,
     )
     assert report.task_id
     report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=60)
@@ -140,9 +158,7 @@ def test_a_real_worker_builds_the_pdf_and_csv(personas, workers):
     assert "1 of 2 Cell therapy laboratory scientists trained" in text
 
     document = report_document_module.report_document(report)
-    rows = list(csv.DictReader(io.StringIO(
-        Path(report.csv.path).read_text(encoding="utf-8-sig")
-    )))
+    rows = list(csv.DictReader(io.StringIO(Path(report.csv.path).read_text(encoding="utf-8-sig"))))
     assert [(r["requirement_key"], r["outcome"]) for r in rows] == [
         (g.requirement.key, g.outcome) for g in document.single.rows
     ]
@@ -153,8 +169,11 @@ def test_a_report_whose_worker_is_killed_is_finished_once_by_another(personas, w
     scenario = build_scenario(personas)
     first = workers.start(REPORT_LEASE_SECONDS=str(LEASE), ATMP_TEST_REPORT_BUILD_DELAY="60")
     report = jobs.report_request(
-        user=personas.network, kind="site", site=personas.site_a.pk,
-        trial=scenario.trial.pk, as_of=TODAY,
+        user=personas.network,
+        kind="site",
+        site=personas.site_a.pk,
+        trial=scenario.trial.pk,
+        as_of=TODAY,
     )
     report = wait_for(report, {Status.RUNNING}, workers, timeout=60)
     assert report.attempts == 1
@@ -179,8 +198,9 @@ def test_a_real_worker_builds_a_report_of_many_sites_in_parts(personas, workers)
     SiteFactory.create_batch(report_document_module.PART_SITES, region=personas.north)
     sites = Site.objects.count()
     workers.start()
-    report = jobs.report_request(user=personas.national, kind="national",
-                                 profile=scenario.profile.code, as_of=TODAY)
+    report = jobs.report_request(
+        user=personas.national, kind="national", profile=scenario.profile.code, as_of=TODAY
+    )
     report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=120)
     assert report.status == Status.SUCCEEDED, report.error
     pages = PdfReader(Path(report.pdf.path).open("rb")).pages
@@ -211,17 +231,23 @@ def test_reports_built_at_once_share_the_pool_s_renders(personas, workers, tmp_p
     renders = tmp_path / "renders.log"
     workers.start(concurrency=2, **{tasks.TEST_RENDER_LOG_ENV: str(renders)})
     reports = [
-        jobs.report_request(user=personas.national, kind="national",
-                            profile=scenario.profile.code, as_of=TODAY - dt.timedelta(days=day))
+        jobs.report_request(
+            user=personas.national,
+            kind="national",
+            profile=scenario.profile.code,
+            as_of=TODAY - dt.timedelta(days=day),
+        )
         for day in range(2)
     ]
     for report in reports:
         report = wait_for(report, {Status.SUCCEEDED, Status.FAILED}, workers, timeout=180)
         assert report.status == Status.SUCCEEDED, report.error
         assert report.attempts == 1
-        text = " ".join(" ".join(
-            p.extract_text() for p in PdfReader(Path(report.pdf.path).open("rb")).pages
-        ).split())
+        text = " ".join(
+            " ".join(
+                p.extract_text() for p in PdfReader(Path(report.pdf.path).open("rb")).pages
+            ).split()
+        )
         assert text.count("Blocker: Liquid nitrogen vapour storage") == sites
     lines = [line.split() for line in renders.read_text().splitlines()]
     # Six parts each (ranking, two chunks' gaps, front, expiring, appendix), each rendered once.

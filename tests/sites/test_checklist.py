@@ -25,14 +25,16 @@ from tests.sites.test_uploads import ELF_BYTES
 
 @pytest.fixture
 def storage_cap(db):
-    return CapabilityFactory(code="ln2", name="Liquid nitrogen storage",
-                             category=Capability.Category.STORAGE)
+    return CapabilityFactory(
+        code="ln2", name="Liquid nitrogen storage", category=Capability.Category.STORAGE
+    )
 
 
 @pytest.fixture
 def pharmacy_cap(db):
-    return CapabilityFactory(code="pharm_sop", name="Pharmacy receipt SOP",
-                             category=Capability.Category.PHARMACY)
+    return CapabilityFactory(
+        code="pharm_sop", name="Pharmacy receipt SOP", category=Capability.Category.PHARMACY
+    )
 
 
 def item_url(site, capability):
@@ -42,8 +44,12 @@ def item_url(site, capability):
 def post_item(client, site, capability, *, htmx=False, **fields):
     prefix = f"cap{capability.pk}"
     data = {
-        "status": "in_place", "notes": "", "not_applicable_reason": "",
-        "evidence_expires_on": "", "reason": "", "expected_version": "0",
+        "status": "in_place",
+        "notes": "",
+        "not_applicable_reason": "",
+        "evidence_expires_on": "",
+        "reason": "",
+        "expected_version": "0",
         "pending_document": "",
     }
     data.update(fields)
@@ -54,10 +60,16 @@ def post_item(client, site, capability, *, htmx=False, **fields):
 
 # --- service ---------------------------------------------------------------------------------
 
+
 def test_it_creates_the_item_at_version_one_with_history(personas, storage_cap):
     sc = capability_update(
-        site=personas.site_a, capability=storage_cap, user=personas.coordinator_a,
-        status="in_place", notes="Two dewars", expected_version=0, reason="Audit done",
+        site=personas.site_a,
+        capability=storage_cap,
+        user=personas.coordinator_a,
+        status="in_place",
+        notes="Two dewars",
+        expected_version=0,
+        reason="Audit done",
     )
     assert sc.version == 1
     record = sc.history.first()
@@ -67,17 +79,28 @@ def test_it_creates_the_item_at_version_one_with_history(personas, storage_cap):
 
 def test_it_raises_a_conflict_carrying_the_other_persons_values(personas, storage_cap):
     sc = capability_update(
-        site=personas.site_a, capability=storage_cap, user=personas.coordinator_a,
-        status="in_progress", expected_version=0,
+        site=personas.site_a,
+        capability=storage_cap,
+        user=personas.coordinator_a,
+        status="in_progress",
+        expected_version=0,
     )
     capability_update(
-        site=sc.site, capability=sc.capability, user=personas.pharmacist_a, status="in_place",
-        notes="theirs", expected_version=1,
+        site=sc.site,
+        capability=sc.capability,
+        user=personas.pharmacist_a,
+        status="in_place",
+        notes="theirs",
+        expected_version=1,
     )
     with pytest.raises(Conflict) as conflict:
         capability_update(
-            site=sc.site, capability=sc.capability, user=personas.coordinator_a, status="not_in_place",
-            notes="mine", expected_version=1,
+            site=sc.site,
+            capability=sc.capability,
+            user=personas.coordinator_a,
+            status="not_in_place",
+            notes="mine",
+            expected_version=1,
         )
     assert conflict.value.current.notes == "theirs"
     assert conflict.value.current.version == 2
@@ -87,11 +110,18 @@ def test_it_raises_a_conflict_carrying_the_other_persons_values(personas, storag
 
 def test_saving_the_same_values_again_is_not_a_change(personas, storage_cap):
     sc = capability_update(
-        site=personas.site_a, capability=storage_cap, user=personas.coordinator_a,
-        status="in_place", expected_version=0,
+        site=personas.site_a,
+        capability=storage_cap,
+        user=personas.coordinator_a,
+        status="in_place",
+        expected_version=0,
     )
     again = capability_update(
-        site=sc.site, capability=sc.capability, user=personas.coordinator_a, status="in_place", expected_version=1,
+        site=sc.site,
+        capability=sc.capability,
+        user=personas.coordinator_a,
+        status="in_place",
+        expected_version=1,
     )
     assert again.version == 1
     assert sc.history.count() == 1
@@ -100,13 +130,18 @@ def test_saving_the_same_values_again_is_not_a_change(personas, storage_cap):
 def test_the_service_refuses_not_applicable_without_a_reason(personas, storage_cap):
     with pytest.raises(ValidationError) as error:
         capability_update(
-            site=personas.site_a, capability=storage_cap, user=personas.coordinator_a,
-            status="not_applicable", not_applicable_reason="  ", expected_version=0,
+            site=personas.site_a,
+            capability=storage_cap,
+            user=personas.coordinator_a,
+            status="not_applicable",
+            not_applicable_reason="  ",
+            expected_version=0,
         )
     assert error.value.message_dict == {"not_applicable_reason": [NOT_APPLICABLE_REASON_REQUIRED]}
 
 
 # --- pages -----------------------------------------------------------------------------------
+
 
 def test_the_checklist_groups_capabilities_by_category(personas, storage_cap, pharmacy_cap):
     response = personas.client_for(personas.coordinator_a).get(
@@ -123,16 +158,29 @@ def test_the_checklist_groups_capabilities_by_category(personas, storage_cap, ph
 
 def test_a_plain_submit_saves_and_redirects_back_to_the_item(personas, storage_cap):
     client = personas.client_for(personas.coordinator_a)
-    response = post_item(client, personas.site_a, storage_cap, notes="Dewar checked",
-                         evidence_expires_on="31/03/2030", reason="Annual check")
+    response = post_item(
+        client,
+        personas.site_a,
+        storage_cap,
+        notes="Dewar checked",
+        evidence_expires_on="31/03/2030",
+        reason="Annual check",
+    )
     assert response.status_code == 302
     assert response["Location"].endswith(f"#item-{storage_cap.pk}")
     sc = SiteCapability.objects.get(site=personas.site_a, capability=storage_cap)
-    assert (sc.notes, sc.evidence_expires_on, sc.version) == ("Dewar checked", dt.date(2030, 3, 31), 1)
+    assert (sc.notes, sc.evidence_expires_on, sc.version) == (
+        "Dewar checked",
+        dt.date(2030, 3, 31),
+        1,
+    )
     page = client.get(response["Location"]).content.decode()
     assert "Liquid nitrogen storage saved at" in page
     assert "valid to 31 Mar 2030" in page
-    assert "Reason: Annual check" in client.get(item_url(personas.site_a, storage_cap)).content.decode()
+    assert (
+        "Reason: Annual check"
+        in client.get(item_url(personas.site_a, storage_cap)).content.decode()
+    )
 
 
 def test_an_htmx_save_answers_with_out_of_band_parts_only(personas, storage_cap):
@@ -149,15 +197,24 @@ def test_not_applicable_without_a_reason_shows_the_error_and_keeps_the_other_val
     personas, storage_cap
 ):
     client = personas.client_for(personas.coordinator_a)
-    response = post_item(client, personas.site_a, storage_cap, status="not_applicable",
-                         notes="Keep me", evidence_expires_on="2031-01-02")
+    response = post_item(
+        client,
+        personas.site_a,
+        storage_cap,
+        status="not_applicable",
+        notes="Keep me",
+        evidence_expires_on="2031-01-02",
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert NOT_APPLICABLE_REASON_REQUIRED in body
     assert "There is a problem" in body
     assert "Keep me" in body
     for box, text in (("day", "2"), ("month", "1"), ("year", "2031")):
-        assert f'name="cap{storage_cap.pk}-evidence_expires_on-{box}" type="text" inputmode="numeric" value="{text}"' in body
+        assert (
+            f'name="cap{storage_cap.pk}-evidence_expires_on-{box}" type="text" inputmode="numeric" value="{text}"'
+            in body
+        )
     assert re.search(r'value="not_applicable"[^>]* checked', body)
     assert not SiteCapability.objects.exists()
 
@@ -165,17 +222,26 @@ def test_not_applicable_without_a_reason_shows_the_error_and_keeps_the_other_val
 def test_it_saves_evidence_and_rejects_an_executable_in_the_same_form(personas, storage_cap):
     client = personas.client_for(personas.coordinator_a)
     prefix = f"cap{storage_cap.pk}"
-    bad = client.post(item_url(personas.site_a, storage_cap), {
-        f"{prefix}-status": "in_place", f"{prefix}-notes": "kept", f"{prefix}-expected_version": "0",
-        f"{prefix}-evidence": SimpleUploadedFile("sop.pdf", ELF_BYTES),
-    })
+    bad = client.post(
+        item_url(personas.site_a, storage_cap),
+        {
+            f"{prefix}-status": "in_place",
+            f"{prefix}-notes": "kept",
+            f"{prefix}-expected_version": "0",
+            f"{prefix}-evidence": SimpleUploadedFile("sop.pdf", ELF_BYTES),
+        },
+    )
     assert ERROR_FILE_TYPE in bad.content.decode()
     assert "kept" in bad.content.decode()
     assert not SiteCapability.objects.exists()
-    good = client.post(item_url(personas.site_a, storage_cap), {
-        f"{prefix}-status": "in_place", f"{prefix}-expected_version": "0",
-        f"{prefix}-evidence": SimpleUploadedFile("sop.pdf", PDF_BYTES),
-    })
+    good = client.post(
+        item_url(personas.site_a, storage_cap),
+        {
+            f"{prefix}-status": "in_place",
+            f"{prefix}-expected_version": "0",
+            f"{prefix}-evidence": SimpleUploadedFile("sop.pdf", PDF_BYTES),
+        },
+    )
     assert good.status_code == 302
     sc = SiteCapability.objects.get()
     assert [d.original_name for d in sc.evidence.all()] == ["sop.pdf"]
@@ -185,10 +251,14 @@ def test_it_saves_evidence_and_rejects_an_executable_in_the_same_form(personas, 
 def test_a_good_file_sent_with_a_bad_field_is_kept_for_the_next_save(personas, storage_cap):
     client = personas.client_for(personas.coordinator_a)
     prefix = f"cap{storage_cap.pk}"
-    first = client.post(item_url(personas.site_a, storage_cap), {
-        f"{prefix}-status": "not_applicable", f"{prefix}-expected_version": "0",
-        f"{prefix}-evidence": SimpleUploadedFile("sop.pdf", PDF_BYTES),
-    })
+    first = client.post(
+        item_url(personas.site_a, storage_cap),
+        {
+            f"{prefix}-status": "not_applicable",
+            f"{prefix}-expected_version": "0",
+            f"{prefix}-evidence": SimpleUploadedFile("sop.pdf", PDF_BYTES),
+        },
+    )
     assert "is kept and will be added" in first.content.decode()
     pending = personas.site_a.documents.get()
     second = post_item(client, personas.site_a, storage_cap, pending_document=str(pending.pk))
@@ -200,7 +270,9 @@ def test_notes_with_html_and_script_are_shown_escaped(personas, storage_cap):
     client = personas.client_for(personas.coordinator_a)
     post_item(client, personas.site_a, storage_cap, notes='<script>alert("x")</script><b>bold</b>')
     for user in (personas.coordinator_a, personas.pharmacist_a):
-        body = personas.client_for(user).get(item_url(personas.site_a, storage_cap)).content.decode()
+        body = (
+            personas.client_for(user).get(item_url(personas.site_a, storage_cap)).content.decode()
+        )
         assert "<script>alert" not in body
         assert "<b>bold</b>" not in body
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
@@ -218,10 +290,21 @@ def test_a_stale_save_shows_the_conflict_and_keeps_my_values(personas, storage_c
         ).user
     )
     assert post_item(theirs, personas.site_a, storage_cap, expected_version="1").status_code == 404
-    assert post_item(other, personas.site_a, storage_cap, notes="their note",
-                     expected_version="1").status_code == 302
-    response = post_item(mine, personas.site_a, storage_cap, htmx=True, notes="my note",
-                         status="not_in_place", expected_version="1")
+    assert (
+        post_item(
+            other, personas.site_a, storage_cap, notes="their note", expected_version="1"
+        ).status_code
+        == 302
+    )
+    response = post_item(
+        mine,
+        personas.site_a,
+        storage_cap,
+        htmx=True,
+        notes="my note",
+        status="not_in_place",
+        expected_version="1",
+    )
     body = response.content.decode()
     assert "Someone else changed this item" in body
     assert "their note" in body and "my note" in body
@@ -229,8 +312,14 @@ def test_a_stale_save_shows_the_conflict_and_keeps_my_values(personas, storage_c
     sc = SiteCapability.objects.get()
     assert sc.notes == "their note"
     # Saving again after review overwrites deliberately.
-    again = post_item(mine, personas.site_a, storage_cap, notes="my note",
-                      status="not_in_place", expected_version="2")
+    again = post_item(
+        mine,
+        personas.site_a,
+        storage_cap,
+        notes="my note",
+        status="not_in_place",
+        expected_version="2",
+    )
     assert again.status_code == 302
     sc.refresh_from_db()
     assert (sc.notes, sc.version) == ("my note", 3)
@@ -239,8 +328,14 @@ def test_a_stale_save_shows_the_conflict_and_keeps_my_values(personas, storage_c
 def test_the_history_shows_who_when_old_and_new_and_why(personas, storage_cap):
     client = personas.client_for(personas.coordinator_a)
     post_item(client, personas.site_a, storage_cap, status="in_progress", reason="Started")
-    post_item(client, personas.site_a, storage_cap, status="in_place", expected_version="1",
-              reason="Validated")
+    post_item(
+        client,
+        personas.site_a,
+        storage_cap,
+        status="in_place",
+        expected_version="1",
+        reason="Validated",
+    )
     body = client.get(item_url(personas.site_a, storage_cap)).content.decode()
     assert "Status: In progress → In place" in body
     assert "Reason: Validated" in body
@@ -249,6 +344,7 @@ def test_the_history_shows_who_when_old_and_new_and_why(personas, storage_cap):
 
 
 # --- access ----------------------------------------------------------------------------------
+
 
 def test_coordinator_b_gets_404_on_site_a_checklist_and_items(personas, storage_cap):
     client = personas.client_for(personas.coordinator_b)
@@ -283,6 +379,7 @@ def test_the_network_coordinator_reads_the_checklist_without_forms(personas, sto
 
 # --- query counts ----------------------------------------------------------------------------
 
+
 def _checklist_queries(client, site) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(reverse("reports:checklist", args=[site.pk])).status_code == 200
@@ -293,15 +390,31 @@ def test_the_checklist_query_count_does_not_grow_with_items_history_or_evidence(
     client = personas.client_for(personas.coordinator_a)
     caps = [CapabilityFactory(category=c) for c in ("storage", "pharmacy")]
     for cap in caps:
-        capability_update(site=personas.site_a, capability=cap, user=personas.coordinator_a,
-                          status="in_place", expected_version=0)
+        capability_update(
+            site=personas.site_a,
+            capability=cap,
+            user=personas.coordinator_a,
+            status="in_place",
+            expected_version=0,
+        )
     small = _checklist_queries(client, personas.site_a)
     for i in range(15):
         cap = CapabilityFactory(category=("clinical", "storage", "logistics")[i % 3])
-        sc = capability_update(site=personas.site_a, capability=cap, user=personas.coordinator_a,
-                               status="in_progress", expected_version=0)
-        capability_update(site=sc.site, capability=sc.capability, user=personas.coordinator_a, status="in_place",
-                          notes=f"n{i}", expected_version=1)
+        sc = capability_update(
+            site=personas.site_a,
+            capability=cap,
+            user=personas.coordinator_a,
+            status="in_progress",
+            expected_version=0,
+        )
+        capability_update(
+            site=sc.site,
+            capability=sc.capability,
+            user=personas.coordinator_a,
+            status="in_place",
+            notes=f"n{i}",
+            expected_version=1,
+        )
     assert _checklist_queries(client, personas.site_a) == small
 
 
@@ -311,8 +424,9 @@ def test_a_stale_version_on_a_never_recorded_item_answers_with_the_conflict_page
     """Issue 12, finding 5: expected_version=5 on an item with no record was a ValueError, 500."""
     client = personas.client_for(personas.coordinator_a)
     for htmx in (False, True):
-        response = post_item(client, personas.site_a, storage_cap, htmx=htmx, notes="mine",
-                             expected_version="5")
+        response = post_item(
+            client, personas.site_a, storage_cap, htmx=htmx, notes="mine", expected_version="5"
+        )
         body = response.content.decode()
         assert response.status_code == 200
         assert STALE_VERSION_MESSAGE in body
@@ -326,11 +440,16 @@ def test_a_stale_version_on_a_never_recorded_item_answers_with_the_conflict_page
 
 # --- audit trail: one edit session, one history entry with the user's reason -------------------
 
+
 def _save(personas, cap, *, user=None, version, session="s1", **values):
     values = {"status": "in_place", **values}
     return capability_update(
-        site=personas.site_a, capability=cap, user=user or personas.coordinator_a,
-        expected_version=version, edit_session=session, **values,
+        site=personas.site_a,
+        capability=cap,
+        user=user or personas.coordinator_a,
+        expected_version=version,
+        edit_session=session,
+        **values,
     )
 
 
@@ -339,13 +458,27 @@ def test_autosaves_of_one_edit_session_make_one_entry_with_the_reason_given_last
 ):
     _save(personas, storage_cap, version=0, status="in_progress")
     _save(personas, storage_cap, version=1, status="in_place")
-    sc = _save(personas, storage_cap, version=2, status="in_place",
-               evidence_expires_on=dt.date(2030, 1, 31))
-    sc = _save(personas, storage_cap, version=sc.version, status="in_place",
-               evidence_expires_on=dt.date(2030, 1, 31), reason="Dewar audit passed")
+    sc = _save(
+        personas,
+        storage_cap,
+        version=2,
+        status="in_place",
+        evidence_expires_on=dt.date(2030, 1, 31),
+    )
+    sc = _save(
+        personas,
+        storage_cap,
+        version=sc.version,
+        status="in_place",
+        evidence_expires_on=dt.date(2030, 1, 31),
+        reason="Dewar audit passed",
+    )
     [entry] = sc.history.all()
     assert (entry.status, entry.evidence_expires_on, entry.version) == (
-        "in_place", dt.date(2030, 1, 31), 3)
+        "in_place",
+        dt.date(2030, 1, 31),
+        3,
+    )
     assert entry.history_change_reason == "Dewar audit passed"
     assert sc.version == 3
 
@@ -389,8 +522,15 @@ def test_without_javascript_one_save_with_a_reason_is_one_entry_with_that_reason
     personas, storage_cap
 ):
     client = personas.client_for(personas.coordinator_a)
-    post_item(client, personas.site_a, storage_cap, status="in_place",
-              evidence_expires_on="31/01/2030", reason="Audit passed", edit_session="abc")
+    post_item(
+        client,
+        personas.site_a,
+        storage_cap,
+        status="in_place",
+        evidence_expires_on="31/01/2030",
+        reason="Audit passed",
+        edit_session="abc",
+    )
     [entry] = SiteCapability.objects.get().history.all()
     assert entry.history_change_reason == "Audit passed"
     assert entry.evidence_expires_on == dt.date(2030, 1, 31)
@@ -400,13 +540,30 @@ def test_htmx_autosaves_of_one_form_record_one_entry_carrying_the_reason(persona
     client = personas.client_for(personas.coordinator_a)
     form = client.get(item_url(personas.site_a, storage_cap)).content.decode()
     session = re.search(rf'name="cap{storage_cap.pk}-edit_session" value="(\w+)"', form).group(1)
-    post_item(client, personas.site_a, storage_cap, htmx=True, status="in_place",
-              edit_session=session)
-    post_item(client, personas.site_a, storage_cap, htmx=True, status="in_place",
-              evidence_expires_on="2030-01-31", expected_version="1", edit_session=session)
-    response = post_item(client, personas.site_a, storage_cap, htmx=True, status="in_place",
-                         evidence_expires_on="2030-01-31", expected_version="2",
-                         reason="Audit passed", edit_session=session)
+    post_item(
+        client, personas.site_a, storage_cap, htmx=True, status="in_place", edit_session=session
+    )
+    post_item(
+        client,
+        personas.site_a,
+        storage_cap,
+        htmx=True,
+        status="in_place",
+        evidence_expires_on="2030-01-31",
+        expected_version="1",
+        edit_session=session,
+    )
+    response = post_item(
+        client,
+        personas.site_a,
+        storage_cap,
+        htmx=True,
+        status="in_place",
+        evidence_expires_on="2030-01-31",
+        expected_version="2",
+        reason="Audit passed",
+        edit_session=session,
+    )
     [entry] = SiteCapability.objects.get().history.all()
     assert entry.history_change_reason == "Audit passed"
     assert "Reason: Audit passed" in response.content.decode()

@@ -34,7 +34,8 @@ def upload(name: str, content: bytes, content_type: str = "application/pdf") -> 
 def store(personas, name: str, content: bytes, content_type: str = "application/pdf"):
     """Site A's coordinator uploads a file as evidence."""
     return evidence_store(
-        site=personas.site_a, uploaded_file=upload(name, content, content_type),
+        site=personas.site_a,
+        uploaded_file=upload(name, content, content_type),
         user=personas.coordinator_a,
     )
 
@@ -112,7 +113,7 @@ def test_it_counts_bytes_while_streaming_rather_than_trusting_the_reported_size(
 
 
 def test_it_strips_paths_and_odd_characters_from_the_original_name(personas):
-    doc = store(personas, "../../etc/<evil>\"name.pdf", PDF_BYTES)
+    doc = store(personas, '../../etc/<evil>"name.pdf', PDF_BYTES)
     assert doc.original_name == "evil__name.pdf"
 
 

@@ -73,13 +73,13 @@ def test_beat_runs_the_sweep_every_hour():
     assert len(entry["schedule"].hour) == 24
 
 
-def test_a_real_abandoned_preview_is_gone_a_day_later_and_apply_says_upload_again(
-    media, personas
-):
+def test_a_real_abandoned_preview_is_gone_a_day_later_and_apply_says_upload_again(media, personas):
     StaffMemberFactory(site=personas.site_a, email="ann@nhs.example")
     CourseFactory(code="gcp")
     client = personas.client_for(personas.coordinator_a)
-    token = token_of(upload_csv(client, personas.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n"))
+    token = token_of(
+        upload_csv(client, personas.site_a, HEADER + "ann@nhs.example,gcp,2026-01-01,,\n")
+    )
     stashed = media / "imports" / f"{token}.csv"
     assert stashed.exists()
 

@@ -35,7 +35,9 @@ def test_each_cell_says_valid_expiring_expired_or_missing(personas):
     courses, rows = training_matrix(site=personas.site_a, course_ids=[course.pk], on=TODAY)
     assert courses == [course]
     assert [(r.staff.full_name, r.cells[0].label) for r in rows] == [
-        ("A Valid", "Valid"), ("B Expiring", "Expiring"), ("C Expired", "Expired"),
+        ("A Valid", "Valid"),
+        ("B Expiring", "Expiring"),
+        ("C Expired", "Expired"),
         ("D Missing", "Missing"),
     ]
 
@@ -62,9 +64,11 @@ def _seed_requirements(site):
 def test_the_matrix_page_shows_courses_of_the_sites_trials_and_the_profiles(personas):
     trial_course, profile_course = _seed_requirements(personas.site_a)
     StaffMemberFactory(site=personas.site_a, full_name="Zed Person")
-    body = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-training-matrix", args=[personas.site_a.pk])
-    ).content.decode()
+    body = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-training-matrix", args=[personas.site_a.pk]))
+        .content.decode()
+    )
     assert "Trial product training" in body and "Cryogenic handling" in body
     assert "Unrelated course" not in body
     assert body.count(">Missing<") == 2
@@ -105,7 +109,10 @@ def test_a_course_no_requirement_asks_of_a_persons_roles_is_not_required(persona
     )
     TrainingRecordFactory(staff=nurse, course=course, completed_on=dt.date(2026, 1, 1))
     _, rows = training_matrix(
-        site=personas.site_a, course_ids=[course.pk], on=TODAY, course_roles={course.pk: {"QA_PHARM"}}
+        site=personas.site_a,
+        course_ids=[course.pk],
+        on=TODAY,
+        course_roles={course.pk: {"QA_PHARM"}},
     )
     assert [(r.cells[0].label, r.cells[0].required) for r in rows] == [
         ("Valid", False),  # a record is still shown, marked as not needed for the role
@@ -135,9 +142,11 @@ def _role_requirements(site):
 
 def test_the_matrix_page_says_not_required_for_a_role_no_trial_asks(personas):
     _role_requirements(personas.site_a)
-    body = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-training-matrix", args=[personas.site_a.pk])
-    ).content.decode()
+    body = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-training-matrix", args=[personas.site_a.pk]))
+        .content.decode()
+    )
     assert body.count(">Missing<") == 1
     assert body.count(">Not required<") == 1
     assert reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk]) in body
@@ -146,8 +155,10 @@ def test_the_matrix_page_says_not_required_for_a_role_no_trial_asks(personas):
 def test_the_matrix_exports_as_csv_with_the_same_cells(personas):
     course = _role_requirements(personas.site_a)
     TrainingRecordFactory(
-        staff=personas.site_a.staff.get(full_name="A Nurse"), course=course,
-        completed_on=dt.date(2026, 1, 1), expiry_override=dt.date(2030, 1, 1),
+        staff=personas.site_a.staff.get(full_name="A Nurse"),
+        course=course,
+        completed_on=dt.date(2026, 1, 1),
+        expiry_override=dt.date(2030, 1, 1),
     )
     response = personas.client_for(personas.coordinator_a).get(
         reverse("reports:site-training-matrix-csv", args=[personas.site_a.pk])
@@ -201,7 +212,9 @@ def test_each_row_links_the_person_and_labels_every_cell(personas):
             staff=member, course=course, completed_on=today - dt.timedelta(days=days)
         )
         for member, course, days in [
-            (nurse, apheresis, 30), (nurse, gcp, 350), (scientist, apheresis, 30),
+            (nurse, apheresis, 30),
+            (nurse, gcp, 350),
+            (scientist, apheresis, 30),
             (lapsed, apheresis, 400),
         ]
     }
@@ -209,14 +222,20 @@ def test_each_row_links_the_person_and_labels_every_cell(personas):
     def to(member, course) -> str:
         return "to " + date_filter(records[member, course].expires_on, "j M Y")
 
-    body = personas.client_for(personas.coordinator_a).get(
-        reverse("reports:site-training-matrix", args=[site.pk])
-    ).content.decode()
+    body = (
+        personas.client_for(personas.coordinator_a)
+        .get(reverse("reports:site-training-matrix", args=[site.pk]))
+        .content.decode()
+    )
     expected = {
-        nurse: [_tag("green", "Valid", to(nurse, apheresis)),
-                _tag("yellow", "Expiring", to(nurse, gcp))],
-        scientist: [_tag("green", "Valid", "not required for their role", to(scientist, apheresis)),
-                    _tag("grey", "Missing")],
+        nurse: [
+            _tag("green", "Valid", to(nurse, apheresis)),
+            _tag("yellow", "Expiring", to(nurse, gcp)),
+        ],
+        scientist: [
+            _tag("green", "Valid", "not required for their role", to(scientist, apheresis)),
+            _tag("grey", "Missing"),
+        ],
         lapsed: [_tag("red", "Expired", to(lapsed, apheresis)), _tag("grey", "Missing")],
         pharmacist: [_tag("white", "Not required"), _tag("grey", "Missing")],
     }
@@ -224,7 +243,8 @@ def test_each_row_links_the_person_and_labels_every_cell(personas):
         url = reverse("training:staff-detail", args=[site.pk, member.pk])
         name = member.full_name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assertInHTML(
-            f'<tr><th scope="row"><a href="{url}">{name}</a></th>{"".join(cells)}</tr>', body,
+            f'<tr><th scope="row"><a href="{url}">{name}</a></th>{"".join(cells)}</tr>',
+            body,
             count=1,
         )
     assert body.count("<tr>") == 1 + len(expected)  # the heading row, then one per active person

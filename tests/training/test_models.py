@@ -34,15 +34,22 @@ def test_the_database_refuses_a_renewal_period_over_120_months():
 
 
 def test_the_admin_shows_the_message_by_the_field():
-    admin_user = get_user_model().objects.create_superuser(email="root@nhs.example",
-                                                           password="x-Long-pass-1")
+    admin_user = get_user_model().objects.create_superuser(
+        email="root@nhs.example", password="x-Long-pass-1"
+    )
     client = Client()
     client.force_login(admin_user)
     course = CourseFactory(renewal_months=12)
-    response = client.post(reverse("admin:training_course_change", args=[course.pk]), {
-        "code": course.code, "title": course.title, "renewal_months": "500", "roles": "[]",
-        "scope": course.scope,
-    })
+    response = client.post(
+        reverse("admin:training_course_change", args=[course.pk]),
+        {
+            "code": course.code,
+            "title": course.title,
+            "renewal_months": "500",
+            "roles": "[]",
+            "scope": course.scope,
+        },
+    )
     assert response.status_code == 200
     assert RENEWAL_MONTHS_RANGE in response.content.decode()
     course.refresh_from_db()

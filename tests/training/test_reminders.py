@@ -32,17 +32,27 @@ def items(personas):
     """At site A: evidence expired 3 days before MONDAY, training expiring 20 days after it and
     evidence 200 days away (outside the 90-day window). At site B: evidence expiring in 10."""
     expired = SiteCapabilityFactory(
-        site=personas.site_a, evidence_expires_on=MONDAY - dt.timedelta(days=3),
+        site=personas.site_a,
+        evidence_expires_on=MONDAY - dt.timedelta(days=3),
         capability=CapabilityFactory(name="LN2 dewar", category=Capability.Category.STORAGE),
     )
     staff = StaffMemberFactory(site=personas.site_a, full_name="Ann Nurse")
-    TrainingRecordFactory(staff=staff, course=CourseFactory(title="GCP", renewal_months=None),
-                          completed_on=dt.date(2025, 1, 1),
-                          expiry_override=MONDAY + dt.timedelta(days=20))
-    SiteCapabilityFactory(site=personas.site_a, evidence_expires_on=MONDAY + dt.timedelta(days=200),
-                          capability=CapabilityFactory(name="Far-off freezer"))
-    SiteCapabilityFactory(site=personas.site_b, evidence_expires_on=MONDAY + dt.timedelta(days=10),
-                          capability=CapabilityFactory(name="Beta cold room"))
+    TrainingRecordFactory(
+        staff=staff,
+        course=CourseFactory(title="GCP", renewal_months=None),
+        completed_on=dt.date(2025, 1, 1),
+        expiry_override=MONDAY + dt.timedelta(days=20),
+    )
+    SiteCapabilityFactory(
+        site=personas.site_a,
+        evidence_expires_on=MONDAY + dt.timedelta(days=200),
+        capability=CapabilityFactory(name="Far-off freezer"),
+    )
+    SiteCapabilityFactory(
+        site=personas.site_b,
+        evidence_expires_on=MONDAY + dt.timedelta(days=10),
+        capability=CapabilityFactory(name="Beta cold room"),
+    )
     return expired, staff
 
 
@@ -56,11 +66,13 @@ def test_the_digest_is_html_and_text_with_an_absolute_link_to_each_items_page(pe
     assert reminders.expiry_digests_send(on=MONDAY) == 3  # coordinator and pharmacist of A, B
     message = sent_to(mail.outbox)[personas.coordinator_a.email]
     assert message.subject == (
-        "ATMP readiness: 1 expired and 1 expiring within 90 days at Alpha Hospital")
+        "ATMP readiness: 1 expired and 1 expiring within 90 days at Alpha Hospital"
+    )
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    evidence_url = BASE + reverse("reports:capability", args=[personas.site_a.pk,
-                                                               expired.capability_id])
+    evidence_url = BASE + reverse(
+        "reports:capability", args=[personas.site_a.pk, expired.capability_id]
+    )
     training_url = BASE + reverse("training:staff-detail", args=[personas.site_a.pk, staff.pk])
     assert f'<a href="{evidence_url}"' in html and f'<a href="{training_url}"' in html
     assert evidence_url in message.body and training_url in message.body
@@ -73,17 +85,26 @@ def test_the_digest_is_html_and_text_with_an_absolute_link_to_each_items_page(pe
 
 
 def test_items_are_grouped_per_site_into_expired_and_expiring_within_the_window(personas, items):
-    MembershipFactory(site=personas.site_b, user=personas.coordinator_a,
-                      role=SiteMembership.Role.COORDINATOR)
+    MembershipFactory(
+        site=personas.site_b, user=personas.coordinator_a, role=SiteMembership.Role.COORDINATOR
+    )
     reminders.expiry_digests_send(on=MONDAY)
     message = sent_to(mail.outbox)[personas.coordinator_a.email]
     assert message.subject.endswith("at 2 sites")
     text = message.body
-    order = ["Alpha Hospital (RAA)", "Expired", "LN2 dewar, expired on 2 January 2026 (3 days ago)",
-             "Expiring within 90 days", "Ann Nurse: GCP, expires on 25 January 2026 (20 days left)",
-             "Beta Hospital (RBB)", "Expiring within 90 days", "Beta cold room"]
-    positions = [text.index(part, text.index(order[i - 1]) if i else 0)
-                 for i, part in enumerate(order)]
+    order = [
+        "Alpha Hospital (RAA)",
+        "Expired",
+        "LN2 dewar, expired on 2 January 2026 (3 days ago)",
+        "Expiring within 90 days",
+        "Ann Nurse: GCP, expires on 25 January 2026 (20 days left)",
+        "Beta Hospital (RBB)",
+        "Expiring within 90 days",
+        "Beta cold room",
+    ]
+    positions = [
+        text.index(part, text.index(order[i - 1]) if i else 0) for i, part in enumerate(order)
+    ]
     assert positions == sorted(positions)
     assert text.count("Expired\n") == 1  # site B has nothing expired: no heading
     html = message.alternatives[0][0]
@@ -110,7 +131,8 @@ def test_each_user_gets_the_frequency_they_chose(personas, items):
     mail.outbox.clear()
     reminders.expiry_digests_send(on=MONDAY + dt.timedelta(days=7))
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [personas.coordinator_a.email, personas.pharmacist_a.email])
+        [personas.coordinator_a.email, personas.pharmacist_a.email]
+    )
     assert "daily expiry reminder" in sent_to(mail.outbox)[personas.coordinator_a.email].body
     assert "weekly expiry reminder" in sent_to(mail.outbox)[personas.pharmacist_a.email].body
 
@@ -127,20 +149,30 @@ def test_a_digest_goes_exactly_once_per_user_and_period(personas, items, eager):
     assert reminders.expiry_digests_send(on=TUESDAY) == 0
     assert [m.to for m in mail.outbox] == [[personas.coordinator_a.email]]
     assert set(ExpiryDigest.objects.values_list("frequency", "period_start")) == {
-        ("daily", MONDAY), ("weekly", MONDAY), ("daily", TUESDAY)}
+        ("daily", MONDAY),
+        ("weekly", MONDAY),
+        ("daily", TUESDAY),
+    }
 
 
 def test_nothing_to_say_sends_nothing_and_records_nothing(personas):
     SiteCapabilityFactory(site=personas.site_a, evidence_expires_on=MONDAY + dt.timedelta(days=91))
     leaver = StaffMemberFactory(site=personas.site_a, active=False)
-    TrainingRecordFactory(staff=leaver, course=CourseFactory(renewal_months=12),
-                          completed_on=MONDAY - dt.timedelta(days=400))
+    TrainingRecordFactory(
+        staff=leaver,
+        course=CourseFactory(renewal_months=12),
+        completed_on=MONDAY - dt.timedelta(days=400),
+    )
     assert reminders.expiry_digests_send(on=MONDAY) == 0
     assert mail.outbox == [] and not ExpiryDigest.objects.exists()
 
 
-@override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                   EMAIL_HOST="127.0.0.1", EMAIL_PORT=9, EMAIL_TIMEOUT=2)
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+    EMAIL_HOST="127.0.0.1",
+    EMAIL_PORT=9,
+    EMAIL_TIMEOUT=2,
+)
 def test_a_failed_send_keeps_no_record_so_the_next_run_retries(personas, items):
     with pytest.raises(OSError):
         reminders.expiry_digests_send(on=MONDAY)  # nothing listens on port 9
@@ -177,10 +209,15 @@ def test_the_sweep_costs_the_same_queries_however_many_items_expire(personas, it
     with CaptureQueriesContext(connection) as first:
         assert reminders.expiry_digests_send(on=MONDAY) == 3
     for n in range(5):
-        SiteCapabilityFactory(site=personas.site_a, evidence_expires_on=MONDAY + dt.timedelta(days=n))
-        TrainingRecordFactory(staff=StaffMemberFactory(site=personas.site_b),
-                              course=CourseFactory(renewal_months=None),
-                              completed_on=dt.date(2025, 1, 1), expiry_override=MONDAY)
+        SiteCapabilityFactory(
+            site=personas.site_a, evidence_expires_on=MONDAY + dt.timedelta(days=n)
+        )
+        TrainingRecordFactory(
+            staff=StaffMemberFactory(site=personas.site_b),
+            course=CourseFactory(renewal_months=None),
+            completed_on=dt.date(2025, 1, 1),
+            expiry_override=MONDAY,
+        )
     with CaptureQueriesContext(connection) as second:
         assert reminders.expiry_digests_send(on=MONDAY + dt.timedelta(days=7)) == 3
     assert len(second) == len(first)

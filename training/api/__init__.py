@@ -16,7 +16,14 @@ class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = [
-            "id", "code", "title", "provider", "renewal_months", "roles", "roles_note", "scope",
+            "id",
+            "code",
+            "title",
+            "provider",
+            "renewal_months",
+            "roles",
+            "roles_note",
+            "scope",
             "is_custom",
         ]
 

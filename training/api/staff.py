@@ -36,8 +36,16 @@ class StaffSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StaffMember
-        fields = ["id", "full_name", "email", "roles", "job_title", "registration_number",
-                  "active", "left_on"]
+        fields = [
+            "id",
+            "full_name",
+            "email",
+            "roles",
+            "job_title",
+            "registration_number",
+            "active",
+            "left_on",
+        ]
         read_only_fields = ["id", "active", "left_on"]
 
 
@@ -46,8 +54,9 @@ class StaffWriteSerializer(serializers.Serializer):
 
     full_name = serializers.CharField(max_length=150)
     email = serializers.EmailField()
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=StaffRole.choices),
-                                  min_length=1)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=StaffRole.choices), min_length=1
+    )
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
     registration_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
@@ -63,9 +72,11 @@ def _checked(site: Site, data, instance: StaffMember | None = None) -> dict:
     unknown = sorted(set(data) - set(services.STAFF_FIELDS))
     if unknown:
         raise ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
-    current = {} if instance is None else {
-        name: getattr(instance, name) for name in services.STAFF_FIELDS
-    }
+    current = (
+        {}
+        if instance is None
+        else {name: getattr(instance, name) for name in services.STAFF_FIELDS}
+    )
     merged = {**current, **{k: ("" if v is None else v) for k, v in data.items()}}
     if not isinstance(merged.get("roles", []), list):
         raise ValidationError({"roles": ["Give roles as a list of role codes."]})
@@ -83,8 +94,11 @@ class StaffList(APIView):
     pagination_class = Pagination
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="A site's staff (leavers too)", tags=["staff"],
-                   responses={200: StaffSerializer(many=True)})
+    @extend_schema(
+        summary="A site's staff (leavers too)",
+        tags=["staff"],
+        responses={200: StaffSerializer(many=True)},
+    )
     def get(self, request: Request, site_id: int) -> Response:
         site = site_for(request.user, site_id)
         paginator = self.pagination_class()
@@ -93,8 +107,12 @@ class StaffList(APIView):
         )
         return paginator.get_paginated_response(StaffSerializer(page, many=True).data)
 
-    @extend_schema(summary="Add a staff member", tags=["staff"], request=StaffWriteSerializer,
-                   responses={201: StaffSerializer})
+    @extend_schema(
+        summary="Add a staff member",
+        tags=["staff"],
+        request=StaffWriteSerializer,
+        responses={201: StaffSerializer},
+    )
     def post(self, request: Request, site_id: int) -> Response:
         site = site_for(request.user, site_id, write=True)
         fields = _checked(site, request.data)
@@ -112,9 +130,12 @@ class StaffDetail(APIView):
     def get(self, request: Request, site_id: int, staff_id: int) -> Response:
         return Response(StaffSerializer(_staff(site_for(request.user, site_id), staff_id)).data)
 
-    @extend_schema(summary="Change a staff member's details (fields left out are kept)",
-                   tags=["staff"], request=StaffWriteSerializer(partial=True),
-                   responses={200: StaffSerializer})
+    @extend_schema(
+        summary="Change a staff member's details (fields left out are kept)",
+        tags=["staff"],
+        request=StaffWriteSerializer(partial=True),
+        responses={200: StaffSerializer},
+    )
     def patch(self, request: Request, site_id: int, staff_id: int) -> Response:
         site = site_for(request.user, site_id, write=True)
         staff = _staff(site, staff_id)
@@ -129,21 +150,30 @@ class StaffDetail(APIView):
 class StaffDeactivate(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="Mark a staff member as left (their records are kept)",
-                   tags=["staff"], request=LeaverSerializer, responses={200: StaffSerializer})
+    @extend_schema(
+        summary="Mark a staff member as left (their records are kept)",
+        tags=["staff"],
+        request=LeaverSerializer,
+        responses={200: StaffSerializer},
+    )
     def post(self, request: Request, site_id: int, staff_id: int) -> Response:
         site = site_for(request.user, site_id, write=True)
         staff = _staff(site, staff_id)
         payload = LeaverSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        staff = services.staff_deactivate(staff=staff, user=request.user,
-                                          left_on=payload.validated_data["left_on"])
+        staff = services.staff_deactivate(
+            staff=staff, user=request.user, left_on=payload.validated_data["left_on"]
+        )
         return Response(StaffSerializer(staff).data)
 
 
 class StaffReactivate(APIView):
-    @extend_schema(summary="Mark a leaver as back in post", tags=["staff"], request=None,
-                   responses={200: StaffSerializer})
+    @extend_schema(
+        summary="Mark a leaver as back in post",
+        tags=["staff"],
+        request=None,
+        responses={200: StaffSerializer},
+    )
     def post(self, request: Request, site_id: int, staff_id: int) -> Response:
         site = site_for(request.user, site_id, write=True)
         staff = services.staff_reactivate(staff=_staff(site, staff_id), user=request.user)

@@ -34,14 +34,16 @@ def matrix_rows(rows: list[MatrixRow], site_id: int) -> SafeString:
     before, _, after = reverse("training:staff-detail", args=[site_id, _STAFF_ID]).rpartition(
         str(_STAFF_ID)
     )
-    return mark_safe("".join(
-        "<tr>\n"
-        f'<th scope="row"><a href="{escape(before)}{row.staff.pk}{escape(after)}">'
-        f"{escape(row.staff.full_name)}</a></th>\n"
-        f"{''.join(map(_cell, row.cells))}\n"
-        "</tr>\n"
-        for row in rows
-    ))
+    return mark_safe(
+        "".join(
+            "<tr>\n"
+            f'<th scope="row"><a href="{escape(before)}{row.staff.pk}{escape(after)}">'
+            f"{escape(row.staff.full_name)}</a></th>\n"
+            f"{''.join(map(_cell, row.cells))}\n"
+            "</tr>\n"
+            for row in rows
+        )
+    )
 
 
 def _cell(cell: MatrixCell) -> str:

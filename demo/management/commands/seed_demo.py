@@ -46,15 +46,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--scale", type=_scale, default=0, metavar="N",
+            "--scale",
+            type=_scale,
+            default=0,
+            metavar="N",
             help="Also add N x 37 synthetic sites with staff and records (benchmarks).",
         )
         parser.add_argument(
-            "--as-of", dest="anchor", type=_date, default=None, metavar="YYYY-MM-DD",
+            "--as-of",
+            dest="anchor",
+            type=_date,
+            default=None,
+            metavar="YYYY-MM-DD",
             help="Date the synthetic expiries and completions are counted from (default today).",
         )
         parser.add_argument(
-            NOT_PRODUCTION_FLAG, dest="not_production", action="store_true",
+            NOT_PRODUCTION_FLAG,
+            dest="not_production",
+            action="store_true",
             help="Load the demo data even though DEBUG is off (a staging or benchmark copy).",
         )
 
@@ -69,10 +78,12 @@ class Command(BaseCommand):
         if options["verbosity"] == 0:
             return
         out = self.stdout
-        out.write(self.style.SUCCESS(
-            f"Demo data loaded in {result.seconds:.1f} s "
-            f"(dates as of {result.anchor:%d %b %Y}, scale {result.scale})."
-        ))
+        out.write(
+            self.style.SUCCESS(
+                f"Demo data loaded in {result.seconds:.1f} s "
+                f"(dates as of {result.anchor:%d %b %Y}, scale {result.scale})."
+            )
+        )
         width = max(len(name) for name in result.counts)
         for name, count in result.counts.items():
             out.write(f"  {name.ljust(width)}  {count:>7}")

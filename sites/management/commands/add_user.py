@@ -25,11 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("email", help="Work e-mail address; people sign in with it.")
         parser.add_argument("--role", required=True, choices=ROLES)
         parser.add_argument(
-            "--site", action="append", default=[], metavar="ODS",
+            "--site",
+            action="append",
+            default=[],
+            metavar="ODS",
             help="Organisation code of a site (coordinator, pharmacist). Repeat for several.",
         )
         parser.add_argument(
-            "--region", action="append", default=[], metavar="CODE",
+            "--region",
+            action="append",
+            default=[],
+            metavar="CODE",
             help="Region code for a network coordinator, e.g. NENC. Repeat for several.",
         )
         parser.add_argument(
@@ -37,7 +43,8 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", dest="full_name", help='Full name, e.g. "Jane Smith".')
         parser.add_argument(
-            "--password-stdin", action="store_true",
+            "--password-stdin",
+            action="store_true",
             help="Read the password from the first line of standard input.",
         )
 
