@@ -23,6 +23,8 @@ from guidance.services import document_links_update, search_vector_refresh
 from sites.models import Capability, Region, Site
 from training.models import Course, add_months
 from trials.models import (
+    TRIAL_DESCRIPTION_FIELDS,
+    TRIAL_IDENTIFIER_FIELDS,
     CapabilityRequirement,
     RequirementOverride,
     RequirementProfile,
@@ -226,22 +228,8 @@ def load_trials(
     """
     trials = {}
     for row in load("trials"):
-        fields = (
-            "short_title",
-            "full_title",
-            "summary",
-            "sponsor",
-            "phase",
-            "atmp_class",
-            "origin",
-            "gmo",
-            "presentation",
-            "status",
-            "isrctn",
-            "nct_number",
-            "eudract_number",
-            "eu_ct_number",
-        )
+        identifiers = tuple(f for f in TRIAL_IDENTIFIER_FIELDS if f != "iras_id")  # the key
+        fields = TRIAL_DESCRIPTION_FIELDS + identifiers
         trial = _upsert(
             Trial,
             {"iras_id": row["iras_id"]},

@@ -9,6 +9,8 @@ from sites.models import Capability
 from training.models import Course, StaffRole
 from trials import services
 from trials.models import (
+    TRIAL_DESCRIPTION_FIELDS,
+    TRIAL_IDENTIFIER_FIELDS,
     RequirementLevel,
     RequirementOverride,
     RequirementProfile,
@@ -132,21 +134,8 @@ class TrialSetupSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trial
         fields = [
-            "short_title",
-            "full_title",
-            "summary",
-            "sponsor",
-            "phase",
-            "atmp_class",
-            "origin",
-            "gmo",
-            "presentation",
-            "status",
-            "iras_id",
-            "isrctn",
-            "nct_number",
-            "eudract_number",
-            "eu_ct_number",
+            *TRIAL_DESCRIPTION_FIELDS,
+            *TRIAL_IDENTIFIER_FIELDS,
             "profiles",
             "capability_requirements",
             "training_requirements",

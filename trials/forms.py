@@ -10,6 +10,8 @@ from sites.models import Capability, Site
 from training.models import Course, StaffRole
 from trials.models import (
     TRANSITIONS,
+    TRIAL_DESCRIPTION_FIELDS,
+    TRIAL_IDENTIFIER_FIELDS,
     CapabilityRequirement,
     RequirementLevel,
     RequirementOverride,
@@ -54,21 +56,8 @@ class TrialForm(ModelForm):
     class Meta:
         model = Trial
         fields = [
-            "short_title",
-            "full_title",
-            "summary",
-            "sponsor",
-            "phase",
-            "atmp_class",
-            "origin",
-            "gmo",
-            "presentation",
-            "status",
-            "iras_id",
-            "isrctn",
-            "nct_number",
-            "eudract_number",
-            "eu_ct_number",
+            *TRIAL_DESCRIPTION_FIELDS,
+            *TRIAL_IDENTIFIER_FIELDS,
             "profiles",
         ]
         widgets = {

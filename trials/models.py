@@ -35,6 +35,23 @@ class RequirementProfile(TimeStamped):
         return self.name
 
 
+# A trial's own description and its registry identifiers, as the set-up form, the set-up API
+# and the demo catalogue write them (each names the rest it writes beside them).
+TRIAL_DESCRIPTION_FIELDS = (
+    "short_title",
+    "full_title",
+    "summary",
+    "sponsor",
+    "phase",
+    "atmp_class",
+    "origin",
+    "gmo",
+    "presentation",
+    "status",
+)
+TRIAL_IDENTIFIER_FIELDS = ("iras_id", "isrctn", "nct_number", "eudract_number", "eu_ct_number")
+
+
 class Trial(TimeStamped):
     class Phase(models.TextChoices):
         PHASE_1 = "1", "Phase 1"
